@@ -1,0 +1,1 @@
+"""The GBAF Scrapy project: settings, the article record, the article parser and URL rules."""

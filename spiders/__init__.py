@@ -1,0 +1,1 @@
+"""Spiders only: every module here is imported by `scrapy list` and by Scrapyd."""
