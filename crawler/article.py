@@ -1,0 +1,1021 @@
+"""The article parser: one page object from (HTML, URL) to the contract's record.
+
+The page is parsed once (`ArticlePage.__init__`): the tree, the JSON-LD, the Next.js data, the meta
+tags and the visible blocks (found by their headings, as a reader sees them) are shared by every
+field. Each field method returns `(value, layer)`, trying the layers in the order the field prefers:
+`jsonld` (JSON-LD or Next.js page data), `meta` (head metadata), `dom` (the visible page, anchored
+on semantic elements and block headings, never on class names) and `fallback` (a generic
+extractor or a default). No layer knows the replica: everything here must hold on the live site
+and, for the generic layers, on any news page.
+"""
+import logging
+import re
+from datetime import datetime, timezone
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+from lxml import etree
+
+from crawler import text as tx
+from crawler.items import ARTICLE_FIELDS, SCHEMA_VERSION
+from crawler.structured import JsonLd, Meta, NextData, texts_of, text_of, url_of
+from crawler.urls import NON_NEWS_SECTIONS, SITE_HOST, SiteUrls, canonical_url, kind_of_url
+
+logger = logging.getLogger(__name__)
+
+# --- visible block headings (site-model.md): what a reader sees, matched on normalised text ---
+LABELS = (
+    ("summary", re.compile(r"^(?:quick summary|summary|in brief|at a glance|tl;?dr)$", re.I)),
+    ("takeaways", re.compile(r"^key (?:takeaways|points|facts)$", re.I)),
+    ("faq", re.compile(r"^(?:frequently asked questions|faqs?)\b", re.I)),
+    ("references", re.compile(r"^(?:references|sources|further reading)$", re.I)),
+    ("toc", re.compile(r"^(?:table of contents|contents|in this article|on this page)$", re.I)),
+    ("related", re.compile(r"^(?:more from\b|related (?:articles|stories|posts|news|content)\b|"
+                           r"you (?:may|might) also like|read more\b|more stories\b)", re.I)),
+    ("previous", re.compile(r"^previous\b.{0,40}\bpost$", re.I)),
+    ("next", re.compile(r"^next\b.{0,40}\bpost$", re.I)),
+    ("view_all", re.compile(r"^view all\b.{0,40}$", re.I)),
+    ("tags", re.compile(r"^tags?\s*:?$", re.I)),
+)
+# Blocks that come after the article text: the body ends at the first of them.
+TERMINAL_BLOCKS = {"takeaways", "faq", "references", "toc", "related", "previous", "next", "view_all"}
+LABEL_TAGS = {"h2", "h3", "h4", "h5", "h6", "div", "span", "p", "strong", "b", "dt", "summary",
+              "button", "header", "legend", "caption", "label", "em", "a", "li"}
+
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+TEXT_BLOCKS = {"p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dd", "dt"}
+CONTAINERS = {"div", "section", "article", "main", "ul", "ol", "dl", "table", "tbody", "tr", "td",
+              "th", "thead", "span", "center", "font"}
+SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside",
+             "form", "button", "figure", "figcaption", "iframe", "select", "h1", "input", "textarea",
+             "dialog", "video", "audio", "picture", "img", "object", "embed", "canvas", "head",
+             "title", "meta", "link"}
+SKIP_ROLES = {"navigation", "complementary", "banner", "contentinfo", "search", "dialog", "menu",
+              "toolbar", "alert"}
+# Lines of page furniture that can sit among the paragraphs (GBAF's and common ones).
+FURNITURE = re.compile(
+    r"^(?:published by\b.{0,80}|(?:posted|published|updated|last updated)(?: on)?:?\s.{0,40}|"
+    r"\d+\s*min(?:ute)?s?\s*read|tags?:.*|share(?: this(?: article)?)?|advertisement|sponsored|"
+    r"subscribe|follow us.{0,40}|why waste money on news and opinion.*|"
+    r"take advantage of our newsletter subscription.*|original content:.*|"
+    r"editorial & advertiser disclosure|continue reading|read more|"
+    r"(?:explore more articles in the\b.*))$",
+    re.I,
+)
+BYLINE = re.compile(r"^(?:written\s+)?by\s+\S", re.I)
+DATELINE = re.compile(
+    r"^(?P<place>[A-Z][A-Z .'’\-/]{1,40}?(?:,\s*[A-Z][A-Za-z .'’-]{1,30})?)"
+    r"(?:,\s*(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}))?\s*"
+    r"\((?P<agency>[A-Za-z][A-Za-z .&’'-]{0,30}?)\)\s*(?:[-–—]+|:)\s*"
+)
+WIRE_AGENCIES = {
+    "reuters": "Reuters", "afp": "AFP", "ap": "AP", "associated press": "AP",
+    "bloomberg": "Bloomberg", "dpa": "dpa", "xinhua": "Xinhua", "pti": "PTI", "ians": "IANS",
+    "efe": "EFE", "ansa": "ANSA", "kyodo": "Kyodo", "yonhap": "Yonhap", "upi": "UPI",
+}
+SENTENCE_END = re.compile(r"[.!?…](?:[\"'”’»)\]]+)?$|[.!?…][\"'”’»)\]]*\s*\(?[A-Za-z.]{0,20}\)?$")
+POSTED = re.compile(r"^(?:posted|published)(?:\s+on)?\s*:?\s*(?P<rest>.*)$", re.I)
+UPDATED = re.compile(r"^(?:last\s+)?(?:updated|modified)(?:\s+on)?\s*:?\s*(?P<rest>.*)$", re.I)
+READING_TIME = re.compile(r"(\d{1,3})\s*(?:min(?:ute)?s?)\.?\s*read\b", re.I)
+IMAGE_FOR = re.compile(r"^image (?:for|of)\s*:?\s*", re.I)
+BULLET = re.compile(r"^[\s•·▪◦‣∙●○■□\-–—*]+")
+FAQ_NUMBER = re.compile(r"^(?:q(?:uestion)?\s*)?\d{1,2}(?:[.):]\s*|\s+|(?=[A-Z“\"‘']))", re.I)
+SITE_NAME = re.compile(r"global banking\s*(?:&|and|&amp;)\s*finance review|\bGBAF\b", re.I)
+TITLE_SEPARATORS = re.compile(r"\s+[|–—-]\s+|\s+::\s+")
+
+
+def _tag(el):
+    t = el.tag
+    return t.lower() if isinstance(t, str) else ""
+
+
+def _text(el, skip_tags=("script", "style", "noscript", "template")):
+    """Visible text of an element: inline pieces joined without spaces, <br> as a space."""
+    parts = []
+
+    def walk(node):
+        tag = _tag(node)
+        if tag in skip_tags:
+            if node.tail:
+                parts.append(node.tail)
+            return
+        if tag == "br":
+            parts.append(" ")
+        elif node.text and tag:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+            if _tag(child) in {"p", "div", "li", "h2", "h3", "h4", "h5", "h6", "td", "tr", "dt",
+                               "dd", "section", "article", "ul", "ol", "br"}:
+                parts.append(" ")
+        if node is not el and node.tail:
+            parts.append(node.tail)
+
+    walk(el)
+    return tx.clean("".join(parts))
+
+
+def _own_text(el):
+    return tx.clean(el.text or "")
+
+
+class ArticlePage:
+    """One fetched page. `record()` gives the contract's record; `is_article()` says whether it is one."""
+
+    def __init__(self, html, url, *, base_url=None, root=None, crawled_at=None):
+        self.url = url
+        self.site = SiteUrls(base_url) if base_url else SiteUrls()
+        self.html = html if isinstance(html, str) else html.decode("utf-8", "replace")
+        self.crawled_at = crawled_at
+        self.problems = []  # (reason, detail): counted by the spider, logged with the URL
+        self.root = root if root is not None else self._parse(self.html)
+        self._precompute()
+
+    # --- the one parse -----------------------------------------------------------------------
+    @staticmethod
+    def _parse(html):
+        parser = etree.HTMLParser(recover=True, encoding="utf-8", remove_comments=True)
+        root = etree.fromstring(html.encode("utf-8", "replace") or b"<html/>", parser=parser)
+        if root is None:
+            root = etree.fromstring(b"<html><body></body></html>", parser=parser)
+        return root
+
+    def _precompute(self):
+        root = self.root
+        ld_scripts, meta_pairs, next_raw = [], [], None
+        self.canonical_link = None
+        self.html_lang = root.get("lang") or root.get("xml:lang")
+        self.h1 = None
+        self.labels = []  # (kind, element, text) in document order
+        self.dated = {}  # 'posted'/'updated'/'reading' -> element
+        self.articles, self.times, self.breadcrumb_lists = [], [], []
+        self.mains, self.action_nodes, self.bylines = [], [], []
+        self.body_el = None
+        for el in root.iter():
+            tag = _tag(el)
+            if not tag:
+                continue
+            if tag == "script":
+                stype = (el.get("type") or "").lower()
+                if "ld+json" in stype:
+                    ld_scripts.append(el.text or "")
+                elif el.get("id") == "__NEXT_DATA__":
+                    next_raw = el.text
+                continue
+            if tag == "meta":
+                key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
+                meta_pairs.append((key, el.get("content")))
+                continue
+            if tag == "link":
+                if "canonical" in (el.get("rel") or "").lower().split() and not self.canonical_link:
+                    self.canonical_link = el.get("href")
+                continue
+            if tag == "body":
+                self.body_el = el
+            elif tag == "h1" and self.h1 is None:
+                self.h1 = el
+            elif tag == "article":
+                self.articles.append(el)
+            elif tag == "main" or el.get("role") == "main":
+                self.mains.append(el)
+            elif tag == "time":
+                self.times.append(el)
+            elif tag in ("ol", "ul"):
+                self._maybe_breadcrumb(el)
+            elif tag in ("button", "form", "input"):
+                self.action_nodes.append(el)
+            if tag in LABEL_TAGS:
+                self._maybe_label(el, tag)
+        self.jsonld = JsonLd(ld_scripts)
+        if self.jsonld.errors:
+            self.problems.append(("jsonld_invalid", f"{self.jsonld.errors} block(s)"))
+        self.next = NextData(next_raw)
+        if self.next.error:
+            self.problems.append(("nextdata_invalid", ""))
+        self.meta = Meta(meta_pairs)
+        self.scope = self._find_scope()
+        self._blocks = {}
+        self._label_ids = {id(el) for _k, el, _t in self.labels}
+        for kind, el, label in self.labels:
+            if kind not in self._blocks:
+                self._blocks[kind] = (el, label, self._block_nodes(el, kind))
+        self._body_cache = None
+
+    def _maybe_label(self, el, tag):
+        own = _own_text(el)
+        if tag in HEADINGS:
+            own = _text(el) if len(el) else own
+        if not own or len(own) > 160:
+            return
+        for kind, pattern in LABELS:
+            if pattern.match(own):
+                if kind == "related" and tag == "a":
+                    continue
+                self.labels.append((kind, el, own))
+                return
+        low = own.lower()
+        if low.startswith(("posted", "published on", "published:")) and "posted" not in self.dated:
+            if POSTED.match(own) and not low.startswith("published by"):
+                self.dated["posted"] = el
+        elif low.startswith(("last updated", "updated")) and "updated" not in self.dated:
+            self.dated["updated"] = el
+        if "reading" not in self.dated and READING_TIME.search(own) and len(own) < 40:
+            self.dated["reading"] = el
+        if BYLINE.match(own) and len(own) < 120:
+            self.bylines.append(el)
+
+    def _maybe_breadcrumb(self, el):
+        items = [li for li in el if _tag(li) == "li"]
+        if not 2 <= len(items) <= 6:
+            return
+        first = _text(items[0]).strip(" >›»/|").lower()
+        label = " ".join((el.get("aria-label") or "", el.getparent().get("aria-label") or "")).lower()
+        if first == "home" or "breadcrumb" in label:
+            self.breadcrumb_lists.append([_text(li).strip(" >›»/|").strip() for li in items])
+
+    def _find_scope(self):
+        """The element holding the article: the <article> with the h1, or the richest <article>, <main>, <body>."""
+        def p_text(el):
+            return sum(len(p.text or "") for p in el.iter("p"))
+
+        if self.articles:
+            with_h1 = [a for a in self.articles if self.h1 is not None and self._contains(a, self.h1)]
+            if with_h1 and p_text(with_h1[-1]) > 200:
+                return with_h1[-1]
+            best = max(self.articles, key=p_text)
+            if p_text(best) > 200:
+                return best
+        if self.mains:
+            return self.mains[0]
+        return self.body_el if self.body_el is not None else self.root
+
+    @staticmethod
+    def _contains(ancestor, el):
+        node = el
+        while node is not None:
+            if node is ancestor:
+                return True
+            node = node.getparent()
+        return False
+
+    # --- blocks found by their visible heading -----------------------------------------------
+    @staticmethod
+    def _level(el):
+        tag = _tag(el)
+        return int(tag[1]) if tag in HEADINGS else 2
+
+    def _block_nodes(self, label_el, kind):
+        """The label's element (climbed out of wrappers holding nothing else) and the siblings that
+        follow it up to the next heading of the same or a higher level: the block's content. Where
+        that holds nothing of substance (the heading sits in a header div of its own), the block is
+        looked for one level up."""
+        x = label_el
+        label_text = _text(label_el)
+        while True:
+            parent = x.getparent()
+            if parent is None or _tag(parent) in ("body", "html", "article", "main"):
+                break
+            if _text(parent) != label_text:
+                break
+            x = parent
+        level = self._level(label_el)
+        for _attempt in range(3):
+            nodes = [x] + self._following(x, level)
+            if self._has_substance(kind, nodes, label_el):
+                return nodes
+            parent = x.getparent()
+            if parent is None or _tag(parent) in ("body", "html", "article", "main"):
+                break
+            x = parent
+        return nodes
+
+    def _following(self, x, level):
+        nodes = []
+        for sib in x.itersiblings():
+            if not isinstance(sib.tag, str):
+                continue
+            stag = _tag(sib)
+            if stag in HEADINGS and int(stag[1]) <= level:
+                break
+            if id(sib) in self._label_ids or any(id(c) in self._label_ids for c in sib.iterchildren()):
+                break
+            nodes.append(sib)
+        return nodes
+
+    @staticmethod
+    def _has_substance(kind, nodes, label_el):
+        if kind in ("related", "tags", "references", "toc", "previous", "next", "view_all"):
+            if kind in ("previous", "next", "view_all") and any(
+                    _tag(a) == "a" for a in label_el.iterancestors()):
+                return True
+            return any(a.get("href") for n in nodes for a in n.iter("a") if a is not label_el)
+        text = sum(len(_text(n)) for n in nodes[1:]) + len(_text(nodes[0])) - len(_text(label_el))
+        return text >= 20
+
+    def block(self, kind):
+        """(label element, label text, nodes) of a visible block, or None."""
+        return self._blocks.get(kind)
+
+    def _block_leaves(self, kind):
+        found = self.block(kind)
+        if not found:
+            return []
+        label_el, _label, nodes = found
+        leaves = []
+        for node in nodes:
+            for leaf in self._leaves(node, label_el):
+                leaves.append(leaf)
+        return leaves
+
+    def _leaves(self, node, exclude=None):
+        """Leaf text blocks under node, in order: (element, text, is_heading)."""
+        out = []
+
+        def walk(el):
+            if el is exclude:
+                return
+            tag = _tag(el)
+            if not tag or tag in ("script", "style", "noscript", "template", "svg", "img"):
+                return
+            if tag in TEXT_BLOCKS or not any(_tag(c) in TEXT_BLOCKS | CONTAINERS for c in el):
+                if not any(_tag(d) in TEXT_BLOCKS for d in el.iterdescendants()):
+                    t = _text(el)
+                    if t:
+                        out.append((el, t, tag in HEADINGS))
+                    return
+            for child in el:
+                walk(child)
+
+        walk(node)
+        return out
+
+    # --- the body ------------------------------------------------------------------------------
+    def _skip_nodes(self):
+        """Elements whose subtree is never body text: labelled blocks, promotions with a button."""
+        skip = {}
+        for kind, (label_el, _t, nodes) in self._blocks.items():
+            for n in nodes:
+                skip[id(n)] = kind
+        for el in self.action_nodes:
+            top, node = None, el.getparent()
+            while node is not None and node is not self.scope:
+                if len(_text(node)) > 400:
+                    break
+                top, node = node, node.getparent()
+            if top is not None:
+                skip.setdefault(id(top), "promotion")
+        return skip
+
+    def dom_paragraphs(self):
+        """Body paragraphs from the visible page: [(element, text, is_heading)]."""
+        if self._body_cache is not None:
+            return self._body_cache
+        skip = self._skip_nodes()
+        h1 = self.h1 if self.h1 is not None and self._contains(self.scope, self.h1) else None
+        started = h1 is None
+        out = []
+        state = {"stop": False, "started": started}
+
+        def walk(el):
+            if state["stop"]:
+                return
+            if el is h1:
+                state["started"] = True
+                return
+            kind = skip.get(id(el))
+            if kind is not None:
+                if kind in TERMINAL_BLOCKS and state["started"]:
+                    state["stop"] = True
+                return
+            tag = _tag(el)
+            if not tag or tag in SKIP_TAGS:
+                return
+            if (el.get("role") or "").lower() in SKIP_ROLES or el.get("aria-hidden") == "true" \
+                    or el.get("hidden") is not None:
+                return
+            is_leaf = tag in TEXT_BLOCKS or not any(_tag(c) in TEXT_BLOCKS | CONTAINERS for c in el)
+            if is_leaf and not any(_tag(d) in TEXT_BLOCKS | {"div", "section"} for d in el.iterdescendants()):
+                if state["started"]:
+                    t = _text(el)
+                    if t:
+                        out.append((el, t, tag in HEADINGS))
+                return
+            for child in el:
+                walk(child)
+                if state["stop"]:
+                    return
+
+        walk(self.scope)
+        self._body_cache = [p for p in out if not FURNITURE.match(p[1])]
+        return self._body_cache
+
+    def _split_byline(self, paragraphs):
+        """Take a leading 'By A and B' paragraph out of the body: it gives the authors."""
+        for i, (_el, t, is_heading) in enumerate(paragraphs[:6]):
+            if not is_heading and BYLINE.match(t) and len(t) < 120 and tx.split_people(t):
+                return paragraphs[:i] + paragraphs[i + 1:], tx.split_people(t)
+        return paragraphs, []
+
+    def _body_candidates(self):
+        paragraphs = self.dom_paragraphs()
+        if paragraphs:
+            paras, _ = self._split_byline(paragraphs)
+            texts = [t for _e, t, _h in paras if not self._is_title_echo(t)]
+            if tx.word_count(" ".join(texts)) >= 20:
+                yield texts, "dom"
+        html = self.next.body_html()
+        if html and len(html) > 50:
+            try:
+                frag = etree.fromstring(f"<div>{html}</div>".encode("utf-8"),
+                                        parser=etree.HTMLParser(recover=True, encoding="utf-8"))
+                leaves = self._leaves(frag) if frag is not None else []
+            except (etree.ParserError, ValueError):
+                leaves = []
+            texts = [t for _e, t, h in leaves if not (BYLINE.match(t) and len(t) < 120)]
+            if texts:
+                yield texts, "jsonld"
+        article_body = self.jsonld.get("articleBody")
+        if isinstance(article_body, str) and len(article_body.split()) >= 20:
+            yield [p for p in re.split(r"\n\s*\n|\r?\n", article_body)], "jsonld"
+        fallback = self._trafilatura()
+        if fallback:
+            yield fallback, "fallback"
+
+    def _is_title_echo(self, t):
+        h1 = _text(self.h1) if self.h1 is not None else None
+        return bool(h1) and t.casefold() == h1.casefold()
+
+    def _trafilatura(self):
+        try:
+            import trafilatura
+        except ImportError:  # pragma: no cover - a dependency, but the crawl must not die of it
+            return None
+        try:
+            extracted = trafilatura.extract(self.html, url=self.url, include_comments=False,
+                                            include_tables=False, favor_precision=True)
+        except Exception as exc:  # noqa: BLE001 - a third-party extractor on hostile HTML
+            self.problems.append(("fallback_failed", repr(exc)[:200]))
+            return None
+        if not extracted:
+            return None
+        lines = [line for line in extracted.split("\n") if not FURNITURE.match(line.strip())]
+        return lines or None
+
+    # --- fields ------------------------------------------------------------------------------
+    def field_url(self):
+        for value, layer in (
+            (url_of(self.jsonld.get("mainEntityOfPage")) or self.jsonld.get("url"), "jsonld"),
+            (self.canonical_link, "meta"),
+            (self.meta.first("og:url"), "meta"),
+        ):
+            url = self._site_article_url(value)
+            if url:
+                return url, layer
+        return canonical_url(self.url), "fallback"
+
+    def _site_article_url(self, value):
+        if not isinstance(value, str) or not value.strip():
+            return None
+        absolute = urljoin(self.url, value.strip())
+        if not self.site.is_site(absolute) or kind_of_url(absolute) != "article":
+            return None
+        return canonical_url(absolute)
+
+    def field_title(self):
+        candidates = [
+            (text_of(self.jsonld.get("headline")) or text_of(self.jsonld.get("name")), "jsonld"),
+            (self.next.title(), "jsonld"),
+            (self._strip_site_name(self.meta.first("og:title", "twitter:title")), "meta"),
+            (self._dom_title(), "dom"),
+            (self._strip_site_name(self._head_title()), "meta"),
+        ]
+        candidates = [(tx.strip_tags(v), layer) for v, layer in candidates if v]
+        candidates = [(v, layer) for v, layer in candidates if v]
+        if not candidates:
+            return None, None
+        title, layer = candidates[0]
+        # JSON-LD headlines are often cut at 110 characters: a longer source with the same start wins.
+        stem = title.rstrip(".… ").casefold()
+        for other, other_layer in candidates[1:]:
+            if len(other) > len(title) + 1 and other.casefold().startswith(stem):
+                return other, other_layer
+        return title, layer
+
+    def _head_title(self):
+        el = self.root.find(".//title")
+        return _text(el) if el is not None else None
+
+    def _strip_site_name(self, value):
+        if not value:
+            return value
+        site_name = self.meta.first("og:site_name", "application-name")
+        parts = TITLE_SEPARATORS.split(value)
+        while len(parts) > 1 and (SITE_NAME.search(parts[-1]) or (
+                site_name and parts[-1].strip().casefold() == site_name.casefold())):
+            parts.pop()
+        if len(parts) < len(TITLE_SEPARATORS.split(value)):
+            # rebuild from the original, cutting at the removed separator
+            cut = value
+            for _ in range(len(TITLE_SEPARATORS.split(value)) - len(parts)):
+                m = list(TITLE_SEPARATORS.finditer(cut))
+                cut = cut[: m[-1].start()]
+            return cut
+        return value
+
+    def _dom_title(self):
+        h1 = _text(self.h1) if self.h1 is not None else None
+        candidates = []
+        if self.breadcrumb_lists and len(self.breadcrumb_lists[0]) >= 3:
+            candidates.append(self.breadcrumb_lists[0][-1])
+        faq = self.block("faq")
+        if faq:
+            m = re.match(r"^frequently asked questions (?:about|on|for)\s+(.+)$", faq[1], re.I)
+            if m:
+                candidates.append(m.group(1))
+        lead = self._lead_image()
+        if lead is not None and lead.get("alt"):
+            candidates.append(re.split(r"\s+[-–—|]\s+", lead.get("alt"))[0])
+        for c in candidates:
+            if h1 is None or tx.clean(c).casefold() == h1.casefold():
+                return c
+        return h1
+
+    def field_category(self):
+        section = self.jsonld.get("articleSection")
+        section = texts_of(section)
+        for value, layer in (
+            (section[0] if section else None, "jsonld"),
+            (self.next.category(), "jsonld"),
+            (self.meta.first("article:section", "section", "parsely-section"), "meta"),
+            (self._dom_category(), "dom"),
+        ):
+            value = tx.clean(value)
+            if value:
+                return value, layer
+        return None, None
+
+    def _dom_category(self):
+        crumbs = self.breadcrumb_lists[0] if self.breadcrumb_lists else None
+        if not crumbs:
+            names = self.jsonld.breadcrumb_names()
+            crumbs = names if len(names) >= 3 else None
+        if crumbs and len(crumbs) >= 3:
+            return crumbs[-2]
+        for kind, pattern in (("related", r"^more from\s+(?:the\s+)?(.+?)$"),
+                              ("previous", r"^previous\s+(.+?)\s+post$"),
+                              ("view_all", r"^view all\s+(.+?)\s+posts?$")):
+            found = self.block(kind)
+            if found:
+                m = re.match(pattern, found[1], re.I)
+                if m:
+                    return m.group(1)
+        return None
+
+    def field_tags(self):
+        keywords = self.jsonld.get("keywords")
+        if isinstance(keywords, str):
+            keywords = [k for k in re.split(r"\s*,\s*", keywords)]
+        for values, layer in (
+            (texts_of(keywords), "jsonld"),
+            (self.next.tags(), "jsonld"),
+            (self.meta.all("article:tag") or self._split_csv(self.meta.first("news_keywords")), "meta"),
+            (self._dom_tags(), "dom"),
+        ):
+            values = tx.dedupe_names(values)
+            if values:
+                return values, layer
+        return [], None
+
+    @staticmethod
+    def _split_csv(value):
+        return [v for v in re.split(r"\s*,\s*", value)] if value else []
+
+    def _dom_tags(self):
+        found = self.block("tags")
+        if not found:
+            return []
+        label_el, _label, nodes = found
+        names = []
+        for node in nodes:
+            links = [a for a in node.iter("a")] if _tag(node) != "a" else [node]
+            for a in links:
+                names.append(_text(a))
+        if not names:  # tags as plain list items
+            names = [t for _e, t, _h in self._block_leaves("tags")]
+        return [re.sub(r"^#", "", n) for n in names if n and not re.match(r"^tags?\s*:?$", n, re.I)]
+
+    def field_authors(self):
+        for values, layer in (
+            (self._ld_people(self.jsonld.get("author")), "jsonld"),
+            (self._people(self.next.authors()), "jsonld"),
+            (self._people(self.meta.all("author", "article:author", "parsely-author",
+                                        "sailthru.author", "dc.creator", "byl")), "meta"),
+            (self._dom_authors(), "dom"),
+        ):
+            if values:
+                return values, layer
+        return [], None
+
+    def _ld_people(self, value):
+        people = []
+        for node in value if isinstance(value, list) else [value]:
+            if isinstance(node, dict):
+                types = node.get("@type")
+                types = [types] if isinstance(types, str) else (types or [])
+                if any(str(t).lower() == "organization" or str(t).lower().endswith("organization")
+                       for t in types):
+                    continue
+                name = text_of(node)
+                if name:
+                    people.extend(tx.split_people(name))
+            elif isinstance(node, str):
+                people.extend(tx.split_people(node))
+        return tx.dedupe_names(people)
+
+    def _people(self, names):
+        people = []
+        for name in names:
+            if not name.startswith(("http://", "https://")):
+                people.extend(tx.split_people(name))
+        return tx.dedupe_names(people)
+
+    def _dom_authors(self):
+        _paras, people = self._split_byline(self.dom_paragraphs())
+        if people:
+            return people
+        for el in self.bylines:
+            people = tx.split_people(_text(el))
+            if people:
+                return people
+        for el in self.root.iter("a"):
+            if "author" in (el.get("rel") or "").split():
+                people = tx.split_people(_text(el))
+                if people:
+                    return people
+        return []
+
+    def field_source_and_dateline(self, paragraphs):
+        """(source, dateline, layer): the wire agency and place from the dateline paragraph."""
+        for t in paragraphs[:4]:
+            m = DATELINE.match(t)
+            if m:
+                agency = m.group("agency").strip()
+                source = WIRE_AGENCIES.get(agency.lower(), agency if len(agency) <= 20 else None)
+                if source:
+                    return source, tx.clean(m.group("place")), "dom"
+        for node in self._as_list(self.jsonld.get("author")) + self._as_list(self.jsonld.get("sourceOrganization")):
+            name = text_of(node) or ""
+            m = re.match(r"^(\w[\w .&]*?)\s*(?:\(via\b.*\))?$", name)
+            if m and m.group(1).strip().lower() in WIRE_AGENCIES:
+                return WIRE_AGENCIES[m.group(1).strip().lower()], None, "jsonld"
+        return None, None, None
+
+    @staticmethod
+    def _as_list(value):
+        return value if isinstance(value, list) else ([value] if value else [])
+
+    def field_published(self):
+        return self._date(
+            (self.jsonld.get("datePublished") or self.jsonld.get("dateCreated"), "jsonld"),
+            (self.next.published(), "jsonld"),
+            (self.meta.first("article:published_time", "datepublished", "og:published_time",
+                             "parsely-pub-date", "sailthru.date", "dc.date", "pubdate",
+                             "publish-date", "date"), "meta"),
+            (self._dom_date("posted"), "dom"),
+        )
+
+    def field_updated(self):
+        return self._date(
+            (self.jsonld.get("dateModified"), "jsonld"),
+            (self.next.modified(), "jsonld"),
+            (self.meta.first("article:modified_time", "og:updated_time", "datemodified",
+                             "last-modified", "dc.date.modified"), "meta"),
+            (self._dom_date("updated"), "dom"),
+        )
+
+    def _date(self, *candidates):
+        for value, layer in candidates:
+            if isinstance(value, str) and value.strip():
+                iso = tx.to_utc_iso(value)
+                if iso:
+                    return iso, layer
+                self.problems.append(("date_unreadable", value[:80]))
+        return None, None
+
+    def _dom_date(self, which):
+        el = self.dated.get(which)
+        if el is not None:
+            for node in list(el.iter("time")) + [s for s in el.itersiblings()][:2] + (
+                    list(el.getparent().iter("time")) if el.getparent() is not None else []):
+                if _tag(node) == "time" and node.get("datetime"):
+                    return node.get("datetime")
+            text = _text(el)
+            m = (POSTED if which == "posted" else UPDATED).match(text)
+            rest = m.group("rest") if m else ""
+            if not rest:
+                sib = el.getnext()
+                rest = _text(sib) if sib is not None else ""
+            if rest:
+                return rest
+        if which == "posted":
+            for t in self.times:
+                if self._contains(self.scope, t) and t.get("datetime") and not self._in_block(t):
+                    return t.get("datetime")
+        return None
+
+    def _in_block(self, el):
+        node = el
+        block_ids = {id(n) for _k, (_l, _t, nodes) in self._blocks.items() for n in nodes}
+        while node is not None:
+            if id(node) in block_ids:
+                return True
+            node = node.getparent()
+        return False
+
+    def field_summary(self):
+        leaves = self._block_leaves("summary")
+        texts = [t for _e, t, h in leaves if not h]
+        value = " ".join(texts) if texts else None
+        return (tx.clean(value), "dom") if value else (None, None)
+
+    def field_key_takeaways(self):
+        found = self.block("takeaways")
+        if not found:
+            return [], None
+        items = []
+        for node in found[2]:
+            items.extend(_text(li) for li in node.iter("li"))
+        if not items:
+            items = [t for _e, t, _h in self._block_leaves("takeaways")]
+        items = [tx.clean(BULLET.sub("", i)) for i in items]
+        items = [i for i in items if i]
+        return (items, "dom") if items else ([], None)
+
+    def field_faq(self):
+        faq = self.jsonld.faq
+        if faq:
+            items = []
+            for q in self._as_list(faq.get("mainEntity")):
+                if not isinstance(q, dict):
+                    continue
+                answer = q.get("acceptedAnswer") or q.get("suggestedAnswer")
+                answer = answer[0] if isinstance(answer, list) and answer else answer
+                question, answer_text = tx.strip_tags(text_of(q)), tx.strip_tags(text_of(answer))
+                if question and answer_text:
+                    items.append({"question": question, "answer": answer_text})
+            if items:
+                return items, "jsonld"
+        items = self._dom_faq()
+        return (items, "dom") if items else ([], None)
+
+    def _dom_faq(self):
+        items, current = [], None
+        for _e, t, _h in self._block_leaves("faq"):
+            if re.fullmatch(r"\d{1,2}[.)]?", t):
+                continue
+            question = FAQ_NUMBER.sub("", t, count=1) if FAQ_NUMBER.match(t) else t
+            if question.rstrip().endswith("?"):
+                current = {"question": tx.clean(question), "answer": []}
+                items.append(current)
+            elif current is not None:
+                current["answer"].append(t)
+        return [{"question": i["question"], "answer": tx.clean(" ".join(i["answer"]))}
+                for i in items if i["answer"]]
+
+    def field_references(self):
+        found = self.block("references")
+        if not found:
+            return [], None
+        refs, seen = [], set()
+        for node in found[2]:
+            for a in node.iter("a"):
+                href = (a.get("href") or "").strip()
+                url = urljoin(self.url, href)
+                if not url.startswith(("http://", "https://")) or self.site.is_site(url) or url in seen:
+                    continue
+                title = _text(a) or tx.clean(a.get("title")) or url
+                seen.add(url)
+                refs.append({"title": title, "url": url})
+        return (refs, "dom") if refs else ([], None)
+
+    def field_related(self):
+        found = self.block("related")
+        if not found:
+            return [], None
+        by_url, order = {}, []
+        for node in found[2]:
+            for a in node.iter("a"):
+                href = urljoin(self.url, (a.get("href") or "").strip())
+                if not self.site.is_site(href) or kind_of_url(href) != "article":
+                    continue
+                url = canonical_url(href)
+                title = None
+                for img in a.iter("img"):
+                    alt = tx.clean(img.get("alt"))
+                    if alt:
+                        title = IMAGE_FOR.sub("", alt)
+                        break
+                entry = by_url.get(url)
+                if entry is None:
+                    entry = by_url[url] = {"title": None, "url": url, "_text": None}
+                    order.append(url)
+                if title and not entry["title"]:
+                    entry["title"] = title
+                if not entry["_text"]:
+                    entry["_text"] = _text(a) or tx.clean(a.get("title"))
+        related = []
+        for url in order:
+            e = by_url[url]
+            title = e["title"] or e["_text"]
+            if title:
+                related.append({"title": title, "url": url})
+        return (related, "dom") if related else ([], None)
+
+    def related_fetch_urls(self):
+        """Links the spider follows from an article: related, previous and next posts."""
+        urls = [r["url"] for r in self.field_related()[0]]
+        for kind in ("previous", "next"):
+            found = self.block(kind)
+            if not found:
+                continue
+            label_el = found[0]
+            anchors = [n for n in found[2] for n in n.iter("a")]
+            node = label_el
+            while node is not None and _tag(node) != "a":
+                node = node.getparent()
+            if node is not None:
+                anchors.insert(0, node)
+            for a in anchors[:1]:
+                urls.append(urljoin(self.url, a.get("href") or ""))
+        return urls
+
+    def _lead_image(self):
+        if not hasattr(self, "_lead_cache"):
+            self._lead_cache = None
+            block_ids = {id(n) for _k, (_l, _t, nodes) in self._blocks.items() for n in nodes}
+            for img in self.scope.iter("img"):
+                if self._under(img, block_ids):
+                    continue
+                width = img.get("width")
+                if width and width.isdigit() and int(width) < 200:
+                    continue
+                src = img.get("src") or img.get("data-src") or (img.get("srcset") or "").split(" ")[0]
+                if not src or src.startswith("data:") or re.search(r"logo|avatar|icon|sprite", src, re.I):
+                    continue
+                self._lead_cache = img
+                break
+        return self._lead_cache
+
+    @staticmethod
+    def _under(el, ids):
+        node = el
+        while node is not None:
+            if id(node) in ids:
+                return True
+            node = node.getparent()
+        return False
+
+    def field_image(self):
+        lead = self._lead_image()
+        dom_src = None
+        if lead is not None:
+            dom_src = lead.get("src") or lead.get("data-src") or (lead.get("srcset") or "").split(" ")[0]
+        for value, layer in (
+            (url_of(self.jsonld.get("image")) or url_of(self.jsonld.get("thumbnailUrl")), "jsonld"),
+            (self.next.image(), "jsonld"),
+            (self.meta.first("og:image", "og:image:url", "og:image:secure_url", "twitter:image",
+                             "twitter:image:src"), "meta"),
+            (dom_src, "dom"),
+        ):
+            url = self._image_url(value)
+            if url:
+                return url, layer
+        return None, None
+
+    def _image_url(self, value):
+        if not isinstance(value, str) or not value.strip() or value.startswith("data:"):
+            return None
+        url = urljoin(self.url, value.strip())
+        parts = urlsplit(url)
+        if parts.path.startswith("/_next/image"):  # Next.js image optimiser: the real src is ?url=
+            inner = parse_qs(parts.query).get("url")
+            if inner:
+                url = urljoin(url, inner[0])
+                parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return None
+        if self.site.is_site(url):
+            url = f"https://{SITE_HOST}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+        return url
+
+    def field_reading_time(self):
+        required = self.jsonld.get("timeRequired")
+        if isinstance(required, str):
+            m = re.match(r"^PT(?:(\d+)H)?(?:(\d+)M)?", required)
+            if m and (m.group(1) or m.group(2)):
+                return int(m.group(1) or 0) * 60 + int(m.group(2) or 0), "jsonld"
+        label = self.meta.first("twitter:label1")
+        if label and "read" in label.lower():
+            m = re.search(r"(\d+)", self.meta.first("twitter:data1") or "")
+            if m:
+                return int(m.group(1)), "meta"
+        el = self.dated.get("reading")
+        if el is not None:
+            m = READING_TIME.search(_own_text(el))
+            if m:
+                return int(m.group(1)), "dom"
+        return None, None
+
+    def field_language(self):
+        for value, layer in (
+            (text_of(self.jsonld.get("inLanguage")), "jsonld"),
+            (self.meta.first("og:locale", "content-language", "dc.language", "language"), "meta"),
+            (self.html_lang, "dom"),
+        ):
+            if isinstance(value, str):
+                m = re.match(r"^\s*([A-Za-z]{2,3})(?:[-_]|\s*$)", value)
+                if m:
+                    return m.group(1).lower(), layer
+        return "en", "fallback"
+
+    # --- the page as a whole -------------------------------------------------------------------
+    def is_article(self):
+        """Whether this page is a news article (company, award, magazine, video, listing pages are not)."""
+        return self.not_article_reason() is None
+
+    def not_article_reason(self):
+        category = (self.field_category()[0] or "").strip().lower()
+        if category in NON_NEWS_SECTIONS:
+            return f"section:{category}"
+        url, _ = self.field_url()
+        if kind_of_url(url) != "article":
+            return "url"
+        if self.jsonld.article is not None:
+            return None
+        og_type = (self.meta.first("og:type") or "").lower()
+        if self.jsonld.non_article is not None:
+            return "jsonld_type"
+        if og_type == "article":
+            return None
+        if og_type and og_type != "article":
+            return f"og_type:{og_type}"
+        if self.next.post is not None and self.next.published():
+            return None
+        has_date = self._dom_date("posted") is not None
+        words = tx.word_count(" ".join(t for _e, t, _h in self.dom_paragraphs()))
+        if self.h1 is not None and has_date and words >= 60:
+            return None
+        return "no_article_signals"
+
+    def is_truncated(self, body):
+        tail = self.html[-2048:].lower()
+        if "</html>" not in tail and "</body>" not in tail:
+            return True
+        last = body.rsplit("\n\n", 1)[-1].strip() if body else ""
+        return bool(last) and not SENTENCE_END.search(last)
+
+    def record(self):
+        """The contract's record (version 1, crawled_at now unless given)."""
+        rec, extraction = {}, {}
+
+        def put(field, value, layer):
+            rec[field] = value
+            if layer and value not in (None, "", [], {}):
+                extraction[field] = layer
+
+        put("url", *self.field_url())
+        put("title", *self.field_title())
+        put("category", *self.field_category())
+        put("tags", *self.field_tags())
+        body_texts, body_layer = next(self._body_candidates(), ([], None))
+        body = tx.join_paragraphs(body_texts)
+        put("authors", *self.field_authors())
+        source, dateline, layer = self.field_source_and_dateline(body.split("\n\n") if body else [])
+        put("source", source, layer)
+        put("dateline", dateline, layer if dateline else None)
+        put("published_at", *self.field_published())
+        put("updated_at", *self.field_updated())
+        put("summary", *self.field_summary())
+        put("body", body, body_layer)
+        put("key_takeaways", *self.field_key_takeaways())
+        put("faq", *self.field_faq())
+        put("references", *self.field_references())
+        put("related", *self.field_related())
+        put("image_url", *self.field_image())
+        put("reading_time_minutes", *self.field_reading_time())
+        put("language", *self.field_language())
+        rec["schema_version"] = SCHEMA_VERSION
+        rec["id"] = tx.article_id(rec["url"])
+        rec["word_count"] = tx.word_count(body)
+        rec["truncated"] = self.is_truncated(body)
+        rec["content_hash"] = tx.content_hash(rec.get("title"), body)
+        rec["version"] = 1
+        rec["crawled_at"] = self.crawled_at or datetime.now(timezone.utc).replace(
+            microsecond=0).isoformat()
+        rec["extraction"] = extraction
+        return {field: rec.get(field) for field in ARTICLE_FIELDS}
+
+
+def parse_article(html, url, **kwargs):
+    """The record of one article page, or None when the page is not an article."""
+    page = ArticlePage(html, url, **kwargs)
+    return page.record() if page.is_article() else None

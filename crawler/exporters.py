@@ -1,0 +1,362 @@
+"""Feed exporters for article records: RSS 2.0, Atom 1.0 and Parquet.
+
+Siblings of Scrapy's `XmlItemExporter`, registered in `FEED_EXPORTERS`, so a run asks for them
+like any Scrapy feed (`scrapy crawl gbaf -o feed.xml:atom`, `-o x.parquet:parquet`).
+
+RSS and Atom: items are buffered, the newest `max_entries` by `published_at` are written newest
+first at `finish_exporting`. The cap comes from the feed's `item_export_kwargs`
+(`{"max_entries": 20}`) or else the `GBAF_FEED_MAX_ENTRIES` setting (default 100); feed-level
+metadata likewise from `item_export_kwargs["feed_meta"]` over the `GBAF_FEED_META` setting over
+`DEFAULT_FEED_META`. `write_feed()` builds the same XML outside a crawl, e.g. the cross-run feeds
+from the state store's latest records, and replaces the file atomically.
+
+Parquet: one row per record with the contract's types (`PARQUET_SCHEMA`); a record that does not
+fit the schema is rejected on its own (Scrapy logs the error) instead of breaking the file.
+"""
+from __future__ import annotations
+
+import heapq
+import html
+import logging
+import os
+import re
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
+from itemadapter import ItemAdapter
+from scrapy.exporters import BaseItemExporter
+
+from crawler.items import ARTICLE_FIELDS, SCHEMA_VERSION
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_ENTRIES = 100
+DEFAULT_FEED_META = {
+    "title": "Global Banking & Finance Review",
+    "link": "https://www.globalbankingandfinance.com/",
+    "description": "Latest articles from Global Banking & Finance Review",
+    "language": "en",
+    # Atom feed id; None means self_url when given, else link.
+    "id": None,
+    # Where the feed itself is published (Atom rel="self", RSS atom:link); None leaves it out.
+    "self_url": None,
+}
+FEED_FORMATS = ("rss", "atom")
+
+_DC_NS = "http://purl.org/dc/elements/1.1/"
+_DCTERMS_NS = "http://purl.org/dc/terms/"
+# XML 1.0 cannot carry these at all; lxml refuses the whole document if one slips through.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(value: Any) -> str:
+    return _XML_INVALID.sub("", str(value))
+
+
+def _parse_date(value: Any) -> datetime | None:
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+    # The contract's dates are UTC; a naive one is read as UTC as well.
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _body_html(body: str) -> str:
+    """The body's paragraphs as escaped HTML `<p>`s: feed readers expect HTML full text."""
+    paragraphs = [p for p in body.split("\n\n") if p.strip()]
+    return "\n".join("<p>%s</p>" % html.escape(p, quote=False) for p in paragraphs)
+
+
+class _RssExtrasFeed(BaseExtension):
+    def extend_ns(self):
+        return {"dc": _DC_NS, "dcterms": _DCTERMS_NS}
+
+
+class _RssExtrasEntry(BaseEntryExtension):
+    """dc:creator and dcterms:modified for RSS items.
+
+    RSS's own <author> must be an e-mail address and it has no "updated" date; these two are the
+    usual RSS extensions for both, and feedparser reads them as authors and `updated`.
+    """
+
+    def __init__(self):
+        self.creators: list[str] = []
+        self.modified: datetime | None = None  # updated_at, else published_at as in Atom
+
+    def extend_rss(self, item):
+        for name in self.creators:
+            xml_elem("{%s}creator" % _DC_NS, item).text = name
+        if self.modified:
+            xml_elem("{%s}modified" % _DCTERMS_NS, item).text = self.modified.isoformat()
+        return item
+
+
+def _sort_key(record: dict) -> tuple:
+    # Newest first; the URL breaks ties so the output does not depend on arrival order.
+    return (_parse_date(record.get("published_at")), record.get("url") or "")
+
+
+def latest_records(records: Iterable[dict], limit: int) -> list[dict]:
+    """The `limit` newest records by published_at, newest first; records without a date skipped."""
+    dated = (r for r in records if _parse_date(r.get("published_at")))
+    return heapq.nlargest(limit, dated, key=_sort_key)
+
+
+def build_feed(records: Iterable[dict], fmt: str, feed_meta: dict | None = None,
+               encoding: str = "utf-8") -> bytes:
+    """The RSS or Atom document of `records`, in the order given."""
+    if fmt not in FEED_FORMATS:
+        raise ValueError("unknown feed format %r, expected one of %r" % (fmt, FEED_FORMATS))
+    meta = {**DEFAULT_FEED_META, **(feed_meta or {})}
+    records = list(records)
+    fg = FeedGenerator()
+    if fmt == "rss":
+        fg.register_extension("gbaf", _RssExtrasFeed, _RssExtrasEntry, atom=False, rss=True)
+    fg.title(_xml_text(meta["title"]))
+    fg.id(meta["id"] or meta["self_url"] or meta["link"])
+    fg.link(href=meta["link"], rel="alternate")
+    if meta["self_url"]:
+        fg.link(href=meta["self_url"], rel="self")
+    fg.description(_xml_text(meta["description"]))
+    fg.language(meta["language"])
+
+    newest = None
+    for record in records:
+        entry_updated = _add_entry(fg, record, fmt)
+        newest = entry_updated if newest is None else max(newest, entry_updated)
+    # The feed's date is its newest entry's, so rebuilding unchanged records gives the same bytes.
+    feed_updated = newest or datetime.now(timezone.utc).replace(microsecond=0)
+    fg.updated(feed_updated)
+    fg.lastBuildDate(feed_updated)
+    if fmt == "rss":
+        return fg.rss_str(pretty=True, encoding=encoding.upper())
+    return fg.atom_str(pretty=True, encoding=encoding.upper())
+
+
+def _add_entry(fg: FeedGenerator, record: dict, fmt: str) -> datetime:
+    published = _parse_date(record.get("published_at"))
+    updated = _parse_date(record.get("updated_at")) or published
+    fe = fg.add_entry(order="append")
+    # The canonical URL is the article's stable identity across runs and replicas.
+    fe.id(record["url"])
+    fe.guid(record["url"], permalink=True)
+    fe.title(_xml_text(record.get("title") or record["url"]))
+    fe.link(href=record["url"], rel="alternate")
+    fe.published(published)
+    fe.updated(updated)
+    summary = record.get("summary")
+    body = record.get("body") or ""
+    if fmt == "atom":
+        if summary:
+            fe.summary(_xml_text(summary), type="text")
+        if body:
+            fe.content(_xml_text(_body_html(body)), type="html")
+        for name in record.get("authors") or []:
+            fe.author(name=_xml_text(name))
+    else:
+        # RSS <description> is HTML by convention, so plain text goes in escaped once more.
+        first_paragraph = body.split("\n\n", 1)[0]
+        description = summary or first_paragraph
+        if description:
+            fe.description(_xml_text(html.escape(description, quote=False)))
+        if body:
+            fe.content(_xml_text(_body_html(body)))  # content:encoded beside the description
+        fe.gbaf.creators = [_xml_text(a) for a in record.get("authors") or []]
+        fe.gbaf.modified = updated
+    categories = [record.get("category"), *(record.get("tags") or [])]
+    seen = set()
+    for name in categories:
+        if name and name not in seen:
+            seen.add(name)
+            fe.category(term=_xml_text(name))
+    return updated
+
+
+def write_feed(records: Iterable[dict], path: str | os.PathLike, fmt: str,
+               limit: int = DEFAULT_MAX_ENTRIES, feed_meta: dict | None = None) -> int:
+    """(Re)build the `fmt` feed at `path` from record dicts, atomically; returns the entry count.
+
+    Used outside a crawl for the cross-run feeds (data/feeds/gbaf.atom.xml, gbaf.rss.xml): the
+    newest `limit` records are written to a temporary file beside `path`, fsynced and renamed
+    over it, so readers see the old feed or the new one, never half of one.
+    """
+    entries = latest_records(records, limit)
+    data = build_feed(entries, fmt, feed_meta)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".%s.%d." % (path.name, os.getpid()), suffix=".part",
+                               dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        # mkstemp creates 0600; a published feed is read by other users (web server, readers).
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    logger.info("Wrote %s feed with %d entries to %s", fmt, len(entries), path)
+    return len(entries)
+
+
+class _FeedItemExporter(BaseItemExporter):
+    feed_format = ""
+
+    def __init__(self, file, *, max_entries: int = DEFAULT_MAX_ENTRIES,
+                 feed_meta: dict | None = None, stats=None, **kwargs: Any):
+        super().__init__(dont_fail=True, **kwargs)
+        self.file = file
+        self.max_entries = int(max_entries)
+        self.feed_meta = feed_meta or {}
+        self.stats = stats
+        self.exported_count = 0
+        self._heap: list[tuple] = []
+        self._seq = 0
+
+    @classmethod
+    def from_crawler(cls, crawler, file, **kwargs: Any):
+        settings = crawler.settings
+        kwargs.setdefault("max_entries", settings.getint("GBAF_FEED_MAX_ENTRIES",
+                                                         DEFAULT_MAX_ENTRIES))
+        kwargs["feed_meta"] = {**settings.getdict("GBAF_FEED_META"),
+                               **(kwargs.get("feed_meta") or {})}
+        return cls(file, stats=crawler.stats, **kwargs)
+
+    def export_item(self, item: Any) -> None:
+        record = dict(self._record_fields(item))
+        published = _parse_date(record.get("published_at"))
+        if published is None:
+            logger.warning("%s feed: skipping %s, unreadable published_at %r", self.feed_format,
+                           record.get("url"), record.get("published_at"))
+            self._inc("entry_skipped/bad_published_at")
+            return
+        # A bounded min-heap keeps memory at max_entries records however long the run.
+        self._seq += 1
+        key = (_sort_key(record), -self._seq)
+        if len(self._heap) < self.max_entries:
+            heapq.heappush(self._heap, (key, record))
+        elif self._heap and key > self._heap[0][0]:
+            heapq.heapreplace(self._heap, (key, record))
+
+    def _record_fields(self, item: Any):
+        # Feeds need the raw values (lists, dates), not serialized ones; all fields, always.
+        adapter = ItemAdapter(item)
+        return ((name, adapter.get(name)) for name in adapter.field_names())
+
+    def finish_exporting(self) -> None:
+        entries = [record for _, record in sorted(self._heap, reverse=True)]
+        self.file.write(build_feed(entries, self.feed_format, self.feed_meta,
+                                   self.encoding or "utf-8"))
+        self.exported_count = len(entries)
+        self._inc("entries/written", len(entries))
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        if self.stats is not None:
+            self.stats.inc_value("%s_exporter/%s" % (self.feed_format, key), count)
+
+
+class RssItemExporter(_FeedItemExporter):
+    """RSS 2.0 with content:encoded, dc:creator and dcterms:modified."""
+
+    feed_format = "rss"
+
+
+class AtomItemExporter(_FeedItemExporter):
+    """Atom 1.0."""
+
+    feed_format = "atom"
+
+
+_LINK = pa.struct([("title", pa.string()), ("url", pa.string())])
+_REQUIRED = {"schema_version", "id", "url", "title", "category", "tags", "authors",
+             "published_at", "body", "key_takeaways", "faq", "references", "related",
+             "word_count", "language", "truncated", "content_hash", "version", "crawled_at",
+             "extraction"}
+_TYPES = {
+    "schema_version": pa.int64(),
+    "tags": pa.list_(pa.string()),
+    "authors": pa.list_(pa.string()),
+    "key_takeaways": pa.list_(pa.string()),
+    "faq": pa.list_(pa.struct([("question", pa.string()), ("answer", pa.string())])),
+    "references": pa.list_(_LINK),
+    "related": pa.list_(_LINK),
+    "reading_time_minutes": pa.int64(),
+    "word_count": pa.int64(),
+    "truncated": pa.bool_(),
+    "version": pa.int64(),
+    # field name -> jsonld|meta|dom|fallback; a map because which fields are present varies.
+    "extraction": pa.map_(pa.string(), pa.string()),
+}
+PARQUET_SCHEMA = pa.schema(
+    [pa.field(name, _TYPES.get(name, pa.string()), nullable=name not in _REQUIRED)
+     for name in ARTICLE_FIELDS],
+    metadata={"schema_version": str(SCHEMA_VERSION)},
+)
+
+
+class ParquetItemExporter(BaseItemExporter):
+    """Article records as Parquet with `PARQUET_SCHEMA`, written in row groups of `batch_size`."""
+
+    def __init__(self, file, *, batch_size: int = 1000, stats=None, **kwargs: Any):
+        super().__init__(dont_fail=True, **kwargs)
+        self.file = file
+        self.batch_size = int(batch_size)
+        self.stats = stats
+        names = list(self.fields_to_export or ARTICLE_FIELDS)
+        if isinstance(self.fields_to_export, dict):
+            names = list(self.fields_to_export)
+        self.schema = pa.schema([PARQUET_SCHEMA.field(n) for n in names],
+                                metadata=PARQUET_SCHEMA.metadata)
+        self.exported_count = 0
+        self._rows: list[dict] = []
+        self._writer: pq.ParquetWriter | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler, file, **kwargs: Any):
+        return cls(file, stats=crawler.stats, **kwargs)
+
+    def start_exporting(self) -> None:
+        self._writer = pq.ParquetWriter(self.file, self.schema)
+
+    def export_item(self, item: Any) -> None:
+        adapter = ItemAdapter(item)
+        row = {name: adapter.get(name) for name in self.schema.names}
+        if isinstance(row.get("extraction"), dict):
+            row["extraction"] = list(row["extraction"].items())
+        try:
+            # Converting one row checks it against the schema now, so a bad record is rejected
+            # alone rather than failing the whole row group at flush time.
+            pa.RecordBatch.from_pylist([row], schema=self.schema)
+        except (pa.ArrowException, TypeError, ValueError) as exc:
+            if self.stats is not None:
+                self.stats.inc_value("parquet_exporter/record_rejected/%s" % type(exc).__name__)
+            raise
+        self._rows.append(row)
+        if len(self._rows) >= self.batch_size:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._rows:
+            self._writer.write_batch(pa.RecordBatch.from_pylist(self._rows, schema=self.schema))
+            self.exported_count += len(self._rows)
+            self._rows = []
+
+    def finish_exporting(self) -> None:
+        self._flush()
+        # Closing writes the footer; the file object itself stays open for the feed storage.
+        self._writer.close()

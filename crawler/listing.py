@@ -1,0 +1,70 @@
+"""Navigation facts of a listing or home page: article links, the next listing page, categories.
+
+Pure functions of an lxml tree, so the spider stays a router and the rules are unit-tested on
+small HTML.
+"""
+import re
+from urllib.parse import urljoin
+
+from crawler.urls import category_of, kind_of_url
+
+CHROME = {"header", "footer", "nav"}
+_LOAD_MORE = re.compile(r"^\s*(?:load|show|view)\s+more\b", re.I)
+
+
+def _tag(el):
+    return el.tag.lower() if isinstance(el.tag, str) else ""
+
+
+def page_links(root, page_url):
+    """[(absolute url, in_chrome, rel, text)] of every <a href> (and <link rel=next>), in page order."""
+    out = []
+
+    def walk(el, chrome):
+        tag = _tag(el)
+        if not tag or tag in ("script", "style", "template", "svg"):
+            return
+        chrome = chrome or tag in CHROME or (el.get("role") or "") in ("navigation", "banner", "contentinfo")
+        if tag in ("a", "link") and el.get("href"):
+            rel = (el.get("rel") or "").lower().split()
+            if tag == "a" or "next" in rel:
+                href = el.get("href").strip()
+                out.append((urljoin(page_url, href), chrome, rel, " ".join(el.itertext()).strip()))
+        for child in el:
+            walk(child, chrome)
+
+    walk(root, False)
+    return out
+
+
+def listing_facts(root, page_url, site):
+    """What a crawler needs from a listing/home page:
+    article URLs (fetchable, content area first), the next page URL, category slugs seen, whether a
+    'Load more' control stands where pagination would."""
+    articles, seen, categories = [], set(), []
+    next_url = None
+    current_slug, current_page = category_of(page_url)
+    for url, chrome, rel, text in page_links(root, page_url):
+        if "nofollow" in rel:
+            continue
+        fetch = site.to_fetch(url, page_url)
+        if not fetch:
+            continue
+        kind = kind_of_url(fetch)
+        if kind == "category":
+            slug, page = category_of(fetch)
+            if slug not in categories:
+                categories.append(slug)
+            if current_slug and slug == current_slug and (
+                    "next" in rel or (page == current_page + 1 and next_url is None)):
+                next_url = fetch if "next" in rel or next_url is None else next_url
+        elif kind == "article" and not chrome and fetch not in seen:
+            seen.add(fetch)
+            articles.append(fetch)
+    load_more = any(_LOAD_MORE.match(" ".join(b.itertext())) for b in root.iter("button", "a"))
+    return {"articles": articles, "next": next_url, "categories": categories, "load_more": load_more}
+
+
+def listing_dates(root):
+    """Datetime strings of the cards on a listing page (<time datetime>)."""
+    return [t.get("datetime") for t in root.iter("time") if t.get("datetime")]

@@ -1,0 +1,54 @@
+"""`python -m crawler.parse PAGE.html --url URL` prints the record the parser makes of one saved page.
+
+Also accepts a URL instead of a file (fetched once with the crawler's user agent), and `--all` to
+print the record even for a page the parser does not take for an article.
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from w3lib.encoding import html_to_unicode
+
+from crawler.article import ArticlePage
+
+
+def load(source):
+    if source.startswith(("http://", "https://")):
+        import urllib.request
+
+        from crawler.settings import USER_AGENT
+
+        req = urllib.request.Request(source, headers={"User-Agent": USER_AGENT})
+        with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - the user's own URL
+            body, ctype = resp.read(), resp.headers.get("Content-Type", "")
+    else:
+        body, ctype = Path(source).read_bytes(), ""
+    _encoding, text = html_to_unicode(ctype, body)
+    return text
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m crawler.parse", description=__doc__.splitlines()[0])
+    ap.add_argument("page", help="a saved HTML file, or an http(s) URL")
+    ap.add_argument("--url", help="the page's URL (default: the page argument when it is a URL)")
+    ap.add_argument("--all", action="store_true", help="print the record even for a non-article")
+    args = ap.parse_args(argv)
+    url = args.url or (args.page if args.page.startswith(("http://", "https://")) else None)
+    if not url:
+        ap.error("--url is required for a saved file")
+    page = ArticlePage(load(args.page), url)
+    reason = page.not_article_reason()
+    if reason and not args.all:
+        print(json.dumps({"article": False, "reason": reason}))
+        return 1
+    record = page.record()
+    if page.problems:
+        record["_problems"] = [f"{r}: {d}" for r, d in page.problems]
+    json.dump(record, sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

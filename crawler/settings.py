@@ -1,0 +1,62 @@
+"""Scrapy settings of the GBAF crawler.
+
+Polite defaults for the live site; `GBAF_BASE_URL=http://127.0.0.1:PORT` points the whole crawl at
+the bundled replica. Every GBAF_* setting can also be given as an environment variable of the same
+name (handy for Scrapyd and cron), and, as any Scrapy setting, with `-s NAME=VALUE`.
+"""
+import os
+
+BOT_NAME = "gbaf"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# --- the site ------------------------------------------------------------------------------
+GBAF_BASE_URL = os.environ.get("GBAF_BASE_URL", "https://www.globalbankingandfinance.com")
+GBAF_DATA_DIR = os.environ.get("GBAF_DATA_DIR", "data")
+
+# --- politeness ----------------------------------------------------------------------------
+USER_AGENT = (
+    "gbaf-crawler/1.0 (+https://github.com/gbaf-crawler; news archive crawler; obeys robots.txt)"
+)
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+DEPTH_LIMIT = 0
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+HTTPCACHE_ENABLED = False
+
+# --- items ---------------------------------------------------------------------------------
+ITEM_PIPELINES = {
+    "pipelines.normalize.NormalizePipeline": 100,
+    "pipelines.validate.ValidatePipeline": 200,
+    "pipelines.dedupe.DedupePipeline": 300,
+}
+
+FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORT_FIELDS = None  # set below from the contract
+
+from crawler.items import ARTICLE_FIELDS  # noqa: E402
+
+FEED_EXPORT_FIELDS = list(ARTICLE_FIELDS)
+
+LOG_LEVEL = "INFO"
+LOGSTATS_INTERVAL = 30.0
+
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+EXTENSIONS = {
+    "crawler.report.RunReport": 500,
+}
+GBAF_NEAR_DUP_THRESHOLD = 0.9

@@ -1,0 +1,143 @@
+"""Shared cleaners for text, dates and names, used by the parser and the normalize pipeline."""
+import hashlib
+import re
+import unicodedata
+from datetime import datetime, timezone
+
+_WS = re.compile(r"\s+")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def clean(value):
+    """Unicode NFC, whitespace runs (nbsp too) collapsed, trimmed; None stays None."""
+    if value is None:
+        return None
+    return _WS.sub(" ", unicodedata.normalize("NFC", str(value))).strip()
+
+
+def strip_tags(value):
+    """Plain text of a small HTML snippet (FAQ answers in JSON-LD are often HTML)."""
+    if value is None:
+        return None
+    if "<" not in value and "&" not in value:
+        return clean(value)
+    import html
+
+    return clean(html.unescape(_TAG.sub(" ", value)))
+
+
+def join_paragraphs(paragraphs):
+    """The contract's body: normalised paragraphs, empty ones dropped, one blank line between."""
+    return "\n\n".join(p for p in (clean(x) for x in paragraphs) if p)
+
+
+def word_count(body):
+    return len(body.split()) if body else 0
+
+
+def content_hash(title, body):
+    return hashlib.sha256(f"{title or ''}\n\n{body or ''}".encode("utf-8")).hexdigest()
+
+
+def article_id(url):
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+def dedupe_names(names):
+    """Keep page order and the first spelling; drop case-insensitive repeats and empties."""
+    seen, out = set(), []
+    for name in names:
+        name = clean(name)
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            out.append(name)
+    return out
+
+
+# --- dates -------------------------------------------------------------------------------------
+_ISO_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def to_utc_iso(value):
+    """ISO 8601 UTC with +00:00 and seconds; date-only is midnight UTC, naive is UTC. None if unreadable."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        text = clean(str(value))
+        if not text:
+            return None
+        dt = _parse_datetime(text)
+        if dt is None:
+            return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _parse_datetime(text):
+    iso = text.replace("Z", "+00:00").replace("z", "+00:00")
+    if _ISO_DATE_ONLY.match(iso):
+        iso += "T00:00:00"
+    try:
+        return datetime.fromisoformat(iso)
+    except ValueError:
+        pass
+    for fmt in ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%B %d %Y"):
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    try:  # RFC 822 (feeds, sitemaps)
+        from email.utils import parsedate_to_datetime
+
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        pass
+    return _dateparser(text)
+
+
+def _dateparser(text):
+    # dateparser is slow to import and to run: only for what the fast paths above cannot read.
+    if len(text) > 60 or not re.search(r"\d", text):
+        return None
+    import dateparser
+
+    return dateparser.parse(
+        text, languages=["en"], settings={"TIMEZONE": "UTC", "RETURN_AS_TIMEZONE_AWARE": False}
+    )
+
+
+# --- people ------------------------------------------------------------------------------------
+_BY = re.compile(r"^\s*(?:written\s+)?by[:\s]+", re.I)
+_SPLIT_PEOPLE = re.compile(r"\s*(?:,|;|\band\b|&|\bwith\b)\s*", re.I)
+_NOT_PERSON = re.compile(
+    r"\b(reuters|associated press|afp|bloomberg|staff|editor(?:s|ial)?|team|desk|newsroom|"
+    r"global banking|finance review|gbaf|news agency|press release)\b",
+    re.I,
+)
+
+
+def split_people(text):
+    """'By A and B' / 'A, B' / 'A & B' -> ['A', 'B'], without role words or the publisher."""
+    if not text:
+        return []
+    text = _BY.sub("", clean(text))
+    text = re.split(r"\s*[|;]\s*|\s+in\s+[A-Z][a-z]+$", text)[0]
+    people = []
+    for part in _SPLIT_PEOPLE.split(text):
+        part = part.strip(" .-–—")
+        if part and looks_like_person(part):
+            people.append(part)
+    return dedupe_names(people)
+
+
+def looks_like_person(name):
+    name = clean(name)
+    if not name or len(name) > 60 or _NOT_PERSON.search(name):
+        return False
+    if name.startswith(("http://", "https://", "/")):
+        return False
+    words = name.split()
+    return 1 <= len(words) <= 6 and any(w[:1].isupper() for w in words)

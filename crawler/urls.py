@@ -1,0 +1,126 @@
+"""URL rules: canonical article URLs, the base-URL mapping for replicas, and what a link points to."""
+import re
+from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url, safe_url_string
+
+SITE_HOST = "www.globalbankingandfinance.com"
+SITE_ROOT = f"https://{SITE_HOST}"
+SITE_HOSTS = {SITE_HOST, "globalbankingandfinance.com"}
+
+# News categories we know of; the spider also learns categories from the site's navigation.
+KNOWN_CATEGORIES = (
+    "headlines", "business", "finance", "banking", "technology", "investing", "trading",
+    "interviews", "top-stories", "trends",
+)
+# Sections that are not news: their pages never make a record.
+NON_NEWS_SECTIONS = {"videos", "video", "awards", "magazines", "magazine"}
+
+# Root-level slugs of company pages, award and magazine pages (a cheap pre-filter: the parser
+# still decides on the page itself whether it is an article).
+COMPANY_SLUGS = {
+    "about-us", "advertising", "contact-us", "latest-news", "press-release", "profile",
+    "research-reports", "submit-post", "privacy-policy", "cookie-policy", "privacy-cookie-policy",
+    "terms-and-conditions", "terms-of-use", "publishing-principles", "ownership-funding",
+    "ownership-and-funding", "corrections-policy", "editorial-code-of-ethics",
+    "diversity-inclusion-policy", "diversity-and-inclusion-policy", "fact-checking-policy",
+    "advertising-terms", "sitemap", "html-sitemap", "tags", "search", "subscribe", "newsletter",
+    "magazines", "awards", "videos", "feed", "rss", "login", "register", "account", "cart",
+}
+_NON_ARTICLE_SLUG = re.compile(r"(?:^|-)magazine-issue-\d+$|^(?:page|wp-[a-z]+)$")
+_ASSET = re.compile(
+    r"\.(?:jpe?g|png|gif|webp|avif|svg|ico|css|js|mjs|map|json|jsonld|xml|txt|pdf|zip|mp4|mp3|"
+    r"woff2?|ttf|eot)$",
+    re.I,
+)
+_SKIP_PREFIXES = (
+    "/_next/", "/api/", "/admin/", "/wp-admin/", "/wp-content/", "/wp-json/", "/uploads/",
+    "/static/", "/cdn-cgi/", "/tag/", "/tags/", "/author/", "/authors/", "/search",
+    "/awards/", "/award/", "/magazines/", "/magazine/", "/videos/", "/video/", "/feed",
+    "/sitemap", "/sitemaps/", "/html-sitemap", "/page/", "/amp/",
+)
+_CATEGORY = re.compile(r"^/category/([a-z0-9][a-z0-9-]*)/?(?:page/(\d+)/?)?$", re.I)
+_TRACKING = re.compile(r"^(?:utm_|fbclid$|gclid$|dclid$|mc_[a-z]+$|ref$|ref_src$|_hs|igshid$|cmpid$)", re.I)
+
+
+class SiteUrls:
+    """Maps between the site's canonical URLs and the base URL a crawl actually fetches from."""
+
+    def __init__(self, base_url=SITE_ROOT):
+        base = urlsplit(base_url.rstrip("/") or SITE_ROOT)
+        self.base_scheme, self.base_netloc = base.scheme or "https", base.netloc.lower()
+        self.base_url = f"{self.base_scheme}://{self.base_netloc}"
+
+    def is_site(self, url):
+        host = (urlsplit(url).hostname or "").lower()
+        netloc = urlsplit(url).netloc.lower()
+        return host in SITE_HOSTS or netloc == self.base_netloc
+
+    def to_fetch(self, url, base=None):
+        """Absolute URL on the base host for a link (absolute or relative); None when off-site or not http."""
+        url = (url or "").strip()
+        if not url or url.startswith(("#", "javascript:", "data:", "mailto:", "tel:")):
+            return None
+        absolute = urljoin(base or self.base_url + "/", url)
+        parts = urlsplit(absolute)
+        if parts.scheme not in ("http", "https") or not self.is_site(absolute):
+            return None
+        query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                           if not _TRACKING.match(k)])
+        path = parts.path or "/"
+        if kind_of_path(path) == "article" and not path.endswith("/"):
+            path += "/"  # the site's canonical form; saves a trailing-slash redirect
+        return safe_url_string(urlunsplit((self.base_scheme, self.base_netloc, path, query, "")))
+
+    def canonical(self, url):
+        """The contract's URL: https on the site host, trailing slash, no query, no fragment."""
+        return canonical_url(url, self)
+
+
+def canonical_url(url, site=None):
+    parts = urlsplit(canonicalize_url(url, keep_fragments=False))
+    path = unquote(parts.path) or "/"
+    if not path.endswith("/"):
+        path += "/"
+    path = re.sub(r"/{2,}", "/", path)
+    return safe_url_string(urlunsplit(("https", SITE_HOST, path, "", "")))
+
+
+def kind_of_path(path):
+    """What a site path most likely is: home, category, article, or other (never an article)."""
+    path = unquote(path or "/")
+    if path in ("", "/"):
+        return "home"
+    if _CATEGORY.match(path):
+        return "category"
+    low = path.lower()
+    if low.startswith(_SKIP_PREFIXES) or _ASSET.search(low):
+        return "other"
+    segments = [s for s in path.split("/") if s]
+    if len(segments) != 1:
+        return "other"
+    slug = segments[0].lower()
+    if slug in COMPANY_SLUGS or _NON_ARTICLE_SLUG.search(slug):
+        return "other"
+    return "article"
+
+
+def kind_of_url(url):
+    return kind_of_path(urlsplit(url).path)
+
+
+def category_of(url):
+    """(category slug, page number) of a category listing URL, else (None, None)."""
+    m = _CATEGORY.match(unquote(urlsplit(url).path))
+    if not m:
+        return None, None
+    return m.group(1).lower(), int(m.group(2) or 1)
+
+
+def category_page_url(site, slug, page=1):
+    path = f"/category/{slug}/" if page <= 1 else f"/category/{slug}/page/{page}/"
+    return site.base_url + path
+
+
+def is_http_url(url):
+    return urlsplit(url or "").scheme in ("http", "https")

@@ -1,0 +1,57 @@
+"""Normalize pipeline: every text NFC and whitespace-collapsed, canonical URLs, UTC dates, names
+without duplicates, and the derived fields (id, word_count, truncated, content_hash) recomputed
+from the normalised values, so that equal texts give equal hashes whatever layer they came from."""
+import logging
+
+from itemadapter import ItemAdapter
+
+from crawler import text as tx
+from crawler.urls import canonical_url
+
+logger = logging.getLogger(__name__)
+
+TEXT_FIELDS = ("title", "category", "source", "dateline", "summary", "language")
+NAME_LISTS = ("tags", "authors")
+
+
+class NormalizePipeline:
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_item(self, item):
+        a = ItemAdapter(item)
+        for field in TEXT_FIELDS:
+            a[field] = tx.clean(a.get(field)) or None
+        if a.get("language"):
+            a["language"] = a["language"].lower()
+        a["url"] = canonical_url(a["url"])
+        a["tags"] = tx.dedupe_names(a.get("tags") or [])
+        authors = []
+        for name in a.get("authors") or []:
+            authors.extend(tx.split_people(name) or [])
+        a["authors"] = tx.dedupe_names(authors)
+        for field in ("published_at", "updated_at", "crawled_at"):
+            value = a.get(field)
+            a[field] = tx.to_utc_iso(value) if value else None
+        body = tx.join_paragraphs((a.get("body") or "").split("\n\n"))
+        a["body"] = body
+        a["key_takeaways"] = [t for t in (tx.clean(x) for x in a.get("key_takeaways") or []) if t]
+        a["faq"] = [{"question": tx.clean(f.get("question")), "answer": tx.clean(f.get("answer"))}
+                    for f in a.get("faq") or [] if f.get("question") and f.get("answer")]
+        a["references"] = [{"title": tx.clean(r.get("title")), "url": r["url"].strip()}
+                           for r in a.get("references") or [] if r.get("url")]
+        related, seen = [], set()
+        for r in a.get("related") or []:
+            url = canonical_url(r["url"])
+            if url not in seen and url != a["url"]:
+                seen.add(url)
+                related.append({"title": tx.clean(r.get("title")), "url": url})
+        a["related"] = related
+        a["id"] = tx.article_id(a["url"])
+        a["word_count"] = tx.word_count(body)
+        a["content_hash"] = tx.content_hash(a.get("title"), body)
+        return item

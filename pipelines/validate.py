@@ -1,0 +1,53 @@
+"""Validate pipeline: every record against schemas/article.schema.json (jsonschema, Draft 2020-12).
+
+An invalid record is not exported: it is logged with its URL and every reason, and counted per
+reason in `validate/invalid/<field>/<rule>`.
+"""
+import json
+import logging
+from pathlib import Path
+
+from itemadapter import ItemAdapter
+from jsonschema import Draft202012Validator
+from scrapy.exceptions import DropItem
+
+logger = logging.getLogger(__name__)
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "article.schema.json"
+
+
+def load_validator(path=SCHEMA_PATH):
+    schema = json.loads(Path(path).read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def problems(validator, record):
+    """[(field, rule, message)] for every way the record breaks the schema."""
+    out = []
+    for err in sorted(validator.iter_errors(record), key=lambda e: list(e.path)):
+        field = ".".join(str(p) for p in err.path) or (
+            err.message.split("'")[1] if err.validator == "required" else "record")
+        field = field.split(".")[0]
+        out.append((field, err.validator, err.message[:200]))
+    return out
+
+
+class ValidatePipeline:
+    def __init__(self, stats, validator):
+        self.stats, self.validator = stats, validator
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats, load_validator())
+
+    def process_item(self, item):
+        record = ItemAdapter(item).asdict()
+        found = problems(self.validator, record)
+        if not found:
+            return item
+        for field, rule, _msg in found:
+            self.stats.inc_value(f"validate/invalid/{field}/{rule}")
+        self.stats.inc_value("gbaf/records/dropped/invalid")
+        logger.warning("invalid record %s: %s", record.get("url"),
+                       "; ".join(f"{f}: {m}" for f, _r, m in found))
+        raise DropItem(f"invalid record {record.get('url')}: {len(found)} problem(s)")
