@@ -54,8 +54,8 @@ SKIP_ROLES = {"navigation", "complementary", "banner", "contentinfo", "search", 
 # Lines of page furniture that can sit among the paragraphs (GBAF's and common ones).
 FURNITURE = re.compile(
     r"^(?:published by\b.{0,80}|(?:posted|published|updated|last updated)(?: on)?:?\s.{0,40}|"
-    r"\d+\s*min(?:ute)?s?\s*read|tags?:.*|share(?: this(?: article)?)?|advertisement|sponsored|"
-    r"subscribe|follow us.{0,40}|why waste money on news and opinion.*|"
+    r"\d+\s*min(?:ute)?s?\s*read|tags?:.*|share(?: this(?: article)?)?:?|advertisement|sponsored|"
+    r"subscribe|follow us.{0,40}|share (?:this|on)\b.{0,20}|why waste money on news and opinion.*|"
     r"take advantage of our newsletter subscription.*|original content:.*|"
     r"editorial & advertiser disclosure|continue reading|read more|"
     r"(?:explore more articles in the\b.*))$",
@@ -66,6 +66,10 @@ DATELINE = re.compile(
     r"^(?P<place>[A-Z][A-Z .'’\-/]{1,40}?(?:,\s*[A-Z][A-Za-z .'’-]{1,30})?)"
     r"(?:,\s*(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}))?\s*"
     r"\((?P<agency>[A-Za-z][A-Za-z .&’'-]{0,30}?)\)\s*(?:[-–—]+|:)\s*"
+)
+PLAIN_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][A-Z.'’\-/]{2,}(?: [A-Z][A-Z.'’\-/]+){0,3}(?:,\s*[A-Z][A-Za-z.'’-]{1,20})?)"
+    r"(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?\s+[-–—]{1,2}\s+\S"
 )
 WIRE_AGENCIES = {
     "reuters": "Reuters", "afp": "AFP", "ap": "AP", "associated press": "AP",
@@ -371,32 +375,31 @@ class ArticlePage:
             return self._body_cache
         skip = self._skip_nodes()
         h1 = self.h1 if self.h1 is not None and self._contains(self.scope, self.h1) else None
-        started = h1 is None
+        h1_path = {id(a) for a in h1.iterancestors()} | {id(h1)} if h1 is not None else set()
         out = []
-        state = {"stop": False, "started": started}
+        state = {"stop": False, "started": h1 is None}
 
         def walk(el):
             if state["stop"]:
-                return
-            if el is h1:
-                state["started"] = True
                 return
             kind = skip.get(id(el))
             if kind is not None:
                 if kind in TERMINAL_BLOCKS and state["started"]:
                     state["stop"] = True
+                elif id(el) in h1_path:
+                    state["started"] = True
                 return
             tag = _tag(el)
-            if not tag or tag in SKIP_TAGS:
-                return
-            if (el.get("role") or "").lower() in SKIP_ROLES or el.get("aria-hidden") == "true" \
-                    or el.get("hidden") is not None:
+            if not tag or tag in SKIP_TAGS or (el.get("role") or "").lower() in SKIP_ROLES \
+                    or el.get("aria-hidden") == "true" or el.get("hidden") is not None:
+                if id(el) in h1_path:  # the title sits in a header: the text starts after it
+                    state["started"] = True
                 return
             is_leaf = tag in TEXT_BLOCKS or not any(_tag(c) in TEXT_BLOCKS | CONTAINERS for c in el)
             if is_leaf and not any(_tag(d) in TEXT_BLOCKS | {"div", "section"} for d in el.iterdescendants()):
                 if state["started"]:
                     t = _text(el)
-                    if t:
+                    if t and not (tag == "li" and self._is_link_item(el, t)):
                         out.append((el, t, tag in HEADINGS))
                 return
             for child in el:
@@ -407,6 +410,12 @@ class ArticlePage:
         walk(self.scope)
         self._body_cache = [p for p in out if not FURNITURE.match(p[1])]
         return self._body_cache
+
+    @staticmethod
+    def _is_link_item(li, t):
+        """A list item that is only a short link: a menu or share list, not article text."""
+        links = [a for a in li.iter("a")]
+        return len(links) == 1 and _text(links[0]) == t and len(t.split()) <= 4
 
     def _split_byline(self, paragraphs):
         """Take a leading 'By A and B' paragraph out of the body: it gives the authors."""
@@ -470,15 +479,18 @@ class ArticlePage:
             url = self._site_article_url(value)
             if url:
                 return url, layer
-        return canonical_url(self.url), "fallback"
+        return self.site.canonical(self.url), "fallback"
 
     def _site_article_url(self, value):
+        """A canonical URL the page claims for itself, if it is one of an article on this host."""
         if not isinstance(value, str) or not value.strip():
             return None
         absolute = urljoin(self.url, value.strip())
-        if not self.site.is_site(absolute) or kind_of_url(absolute) != "article":
-            return None
-        return canonical_url(absolute)
+        if self.site.is_site(absolute):
+            return self.site.canonical(absolute) if kind_of_url(absolute) == "article" else None
+        if urlsplit(absolute).hostname == urlsplit(self.url).hostname and urlsplit(absolute).path.strip("/"):
+            return canonical_url(absolute)
+        return None
 
     def field_title(self):
         candidates = [
@@ -486,7 +498,7 @@ class ArticlePage:
             (self.next.title(), "jsonld"),
             (self._strip_site_name(self.meta.first("og:title", "twitter:title")), "meta"),
             (self._dom_title(), "dom"),
-            (self._strip_site_name(self._head_title()), "meta"),
+            (self._strip_site_name(self._head_title(), short_suffix=True), "meta"),
         ]
         candidates = [(tx.strip_tags(v), layer) for v, layer in candidates if v]
         candidates = [(v, layer) for v, layer in candidates if v]
@@ -494,23 +506,27 @@ class ArticlePage:
             return None, None
         title, layer = candidates[0]
         # JSON-LD headlines are often cut at 110 characters: a longer source with the same start wins.
-        stem = title.rstrip(".… ").casefold()
-        for other, other_layer in candidates[1:]:
-            if len(other) > len(title) + 1 and other.casefold().startswith(stem):
-                return other, other_layer
+        if len(title) >= 100 or title.endswith(("…", "...")):
+            stem = title.rstrip(".… ").casefold()
+            for other, other_layer in candidates[1:]:
+                if len(other) > len(title) + 1 and other.casefold().startswith(stem):
+                    return other, other_layer
         return title, layer
 
     def _head_title(self):
         el = self.root.find(".//title")
         return _text(el) if el is not None else None
 
-    def _strip_site_name(self, value):
+    def _strip_site_name(self, value, short_suffix=False):
+        """'Title | Site Name' -> 'Title' (a <title> nearly always ends with the site's name)."""
         if not value:
             return value
         site_name = self.meta.first("og:site_name", "application-name")
         parts = TITLE_SEPARATORS.split(value)
         while len(parts) > 1 and (SITE_NAME.search(parts[-1]) or (
-                site_name and parts[-1].strip().casefold() == site_name.casefold())):
+                site_name and parts[-1].strip().casefold() == site_name.casefold()) or (
+                short_suffix and len(parts) == len(TITLE_SEPARATORS.split(value))
+                and len(parts[-1].split()) <= 4)):
             parts.pop()
         if len(parts) < len(TITLE_SEPARATORS.split(value)):
             # rebuild from the original, cutting at the removed separator
@@ -662,6 +678,10 @@ class ArticlePage:
                 source = WIRE_AGENCIES.get(agency.lower(), agency if len(agency) <= 20 else None)
                 if source:
                     return source, tx.clean(m.group("place")), "dom"
+        for t in paragraphs[:4]:
+            m = PLAIN_DATELINE.match(t)
+            if m:
+                return None, tx.clean(m.group("place")), "dom"
         for node in self._as_list(self.jsonld.get("author")) + self._as_list(self.jsonld.get("sourceOrganization")):
             name = text_of(node) or ""
             m = re.match(r"^(\w[\w .&]*?)\s*(?:\(via\b.*\))?$", name)
@@ -807,7 +827,7 @@ class ArticlePage:
                 href = urljoin(self.url, (a.get("href") or "").strip())
                 if not self.site.is_site(href) or kind_of_url(href) != "article":
                     continue
-                url = canonical_url(href)
+                url = self.site.canonical(href)
                 title = None
                 for img in a.iter("img"):
                     alt = tx.clean(img.get("alt"))
@@ -913,11 +933,12 @@ class ArticlePage:
             m = re.match(r"^PT(?:(\d+)H)?(?:(\d+)M)?", required)
             if m and (m.group(1) or m.group(2)):
                 return int(m.group(1) or 0) * 60 + int(m.group(2) or 0), "jsonld"
-        label = self.meta.first("twitter:label1")
-        if label and "read" in label.lower():
-            m = re.search(r"(\d+)", self.meta.first("twitter:data1") or "")
-            if m:
-                return int(m.group(1)), "meta"
+        for n in range(1, 5):  # WordPress/Yoast: twitter:label2 "Est. reading time", data2 "3 minutes"
+            label = self.meta.first(f"twitter:label{n}")
+            if label and "read" in label.lower():
+                m = re.search(r"(\d+)", self.meta.first(f"twitter:data{n}") or "")
+                if m:
+                    return int(m.group(1)), "meta"
         el = self.dated.get("reading")
         if el is not None:
             m = READING_TIME.search(_own_text(el))
@@ -947,7 +968,7 @@ class ArticlePage:
         if category in NON_NEWS_SECTIONS:
             return f"section:{category}"
         url, _ = self.field_url()
-        if kind_of_url(url) != "article":
+        if self.site.is_site(url) and kind_of_url(url) != "article":
             return "url"
         if self.jsonld.article is not None:
             return None

@@ -78,12 +78,17 @@ class SiteUrls:
 
 
 def canonical_url(url, site=None):
+    """https, trailing slash, no query, no fragment; the site's hosts (and a replica's base URL)
+    become www.globalbankingandfinance.com, any other host is kept (pages of other sites)."""
     parts = urlsplit(canonicalize_url(url, keep_fragments=False))
+    host = (parts.hostname or "").lower()
+    if host in SITE_HOSTS or not host or (site is not None and parts.netloc.lower() == site.base_netloc):
+        host = SITE_HOST
     path = unquote(parts.path) or "/"
     if not path.endswith("/"):
         path += "/"
     path = re.sub(r"/{2,}", "/", path)
-    return safe_url_string(urlunsplit(("https", SITE_HOST, path, "", "")))
+    return safe_url_string(urlunsplit(("https", host, path, "", "")))
 
 
 def kind_of_path(path):
