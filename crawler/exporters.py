@@ -239,6 +239,10 @@ class _FeedItemExporter(BaseItemExporter):
 
     def export_item(self, item: Any) -> None:
         record = dict(self._record_fields(item))
+        if not record.get("url"):
+            logger.warning("%s feed: skipping an item without url", self.feed_format)
+            self._inc("entry_skipped/no_url")
+            return
         published = _parse_date(record.get("published_at"))
         if published is None:
             logger.warning("%s feed: skipping %s, unreadable published_at %r", self.feed_format,

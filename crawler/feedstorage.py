@@ -35,7 +35,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_DELIVER_REASONS = ("finished",)
 PART_SUFFIX = ".part"
-_PART_RE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.(?P<n>\d+)\.part$")
+# `.<name>.<pid>.<token>.part`: this storage's and also write_feed()'s and the manifest's.
+_PART_RE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.(?P<token>[^.]+)\.part$")
 _counter = itertools.count(1)
 
 
@@ -79,6 +80,8 @@ def remove_stale_parts(folder: str | os.PathLike, older_than: float) -> list[Pat
 
 
 class AtomicFileFeedStorage:
+    """Scrapy's FileFeedStorage, but written beside the final name and renamed on success."""
+
     def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None,
                  deliver_reasons: tuple[str, ...] | list[str] = DEFAULT_DELIVER_REASONS,
                  stats=None, started: float | None = None, wait_for_close: bool = False):
