@@ -33,6 +33,7 @@ from crawler.items import SCHEMA_VERSION
 logger = logging.getLogger(__name__)
 
 JSONL_FORMATS = ("jsonlines", "jsonl", "jl")
+MANIFEST_WRITTEN = object()  # signal: sent with path= once the manifest is in place
 MANIFEST_SUFFIX = ".manifest.json"
 
 
@@ -68,8 +69,24 @@ def write_json_atomically(data: dict, path: Path) -> None:
         raise
 
 
+def expected_manifest_path(settings, spider):
+    """Where this run's manifest will be written (known at the start, for crash recovery), or None."""
+    feeds = settings.getdict("FEEDS")
+    uris = [u for u, opts in feeds.items() if (opts or {}).get("format") in JSONL_FORMATS] or list(feeds)
+    if not uris:
+        return None
+    params = {"run_id": getattr(spider, "run_id", ""), "run_date": getattr(spider, "run_date", ""),
+              "name": spider.name}
+    try:
+        path = Path(str(uris[0]).replace("file://", "") % params)
+    except (KeyError, ValueError, TypeError):
+        return None  # the path depends on values only known later (%(time)s, %(batch_id)s)
+    return path.with_name(path.stem + MANIFEST_SUFFIX)
+
+
 class RunManifest:
-    def __init__(self, stats, deliver_reasons=DEFAULT_DELIVER_REASONS):
+    def __init__(self, stats, deliver_reasons=DEFAULT_DELIVER_REASONS, signals_=None):
+        self.signals = signals_
         self.stats = stats
         self.deliver_reasons = tuple(deliver_reasons)
         self.spider = None
@@ -86,7 +103,7 @@ class RunManifest:
         if not settings.getdict("FEEDS"):
             raise NotConfigured("no FEEDS, nothing to describe")
         ext = cls(crawler.stats, settings.getlist("GBAF_FEED_DELIVER_REASONS",
-                                                  list(DEFAULT_DELIVER_REASONS)))
+                                                  list(DEFAULT_DELIVER_REASONS)), crawler.signals)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.feed_slot_closed, signal=signals.feed_slot_closed)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -138,6 +155,8 @@ class RunManifest:
         write_json_atomically(self._manifest(), self.path)
         self.stats.inc_value("manifest/written/%s" % self.reason)
         logger.info("Wrote run manifest %s (%d outputs)", self.path, len(self.outputs))
+        if self.signals is not None:  # the manifest is the run's commit marker (crawler.incremental)
+            self.signals.send_catch_log(MANIFEST_WRITTEN, path=self.path)
 
     def _manifest(self) -> dict:
         stats = self.stats.get_stats()

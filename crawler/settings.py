@@ -41,6 +41,7 @@ ITEM_PIPELINES = {
     "pipelines.normalize.NormalizePipeline": 100,
     "pipelines.validate.ValidatePipeline": 200,
     "pipelines.dedupe.DedupePipeline": 300,
+    "pipelines.versions.VersionPipeline": 400,
 }
 
 FEED_EXPORT_ENCODING = "utf-8"
@@ -56,7 +57,38 @@ LOGSTATS_INTERVAL = 30.0
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
+# --- state across runs (incremental crawling) ----------------------------------------------------
+GBAF_STATE_ENABLED = True
+GBAF_STATE_URL = os.environ.get("GBAF_STATE_URL")  # default: <GBAF_DATA_DIR>/state.sqlite
+GBAF_REVISIT_HOURS = 48
+GBAF_LISTING_MARGIN = 1
+GBAF_NEAR_DUP_THRESHOLD = 0.8
+
+# --- outputs -----------------------------------------------------------------------------------
+FEED_EXPORTERS = {
+    "rss": "crawler.exporters.RssItemExporter",
+    "atom": "crawler.exporters.AtomItemExporter",
+    "parquet": "crawler.exporters.ParquetItemExporter",
+}
+# Every local output is written to a temporary name and renamed into place when the run finishes.
+FEED_STORAGES = {
+    "": "crawler.feedstorage.AtomicFileFeedStorage",
+    "file": "crawler.feedstorage.AtomicFileFeedStorage",
+}
+GBAF_FEED_MAX_ENTRIES = int(os.environ.get("GBAF_FEED_MAX_ENTRIES", "100"))
+GBAF_FEED_DELIVER_REASONS = ["finished"]
+GBAF_MANIFEST_ENABLED = True
+FEEDS = {
+    f"{GBAF_DATA_DIR}/articles/%(run_date)s/%(run_id)s.jsonl": {"format": "jsonlines", "overwrite": True},
+}
+# The cross-run feeds: the newest articles from the state store, rebuilt after each committed run.
+GBAF_LATEST_FEEDS = {
+    "atom": f"{GBAF_DATA_DIR}/feeds/gbaf.atom.xml",
+    "rss": f"{GBAF_DATA_DIR}/feeds/gbaf.rss.xml",
+}
+
 EXTENSIONS = {
     "crawler.report.RunReport": 500,
+    "crawler.manifest.RunManifest": 510,
+    "crawler.incremental.StateExtension": 520,
 }
-GBAF_NEAR_DUP_THRESHOLD = 0.9

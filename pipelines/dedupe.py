@@ -1,47 +1,79 @@
-"""Dedupe pipeline: one record per story within a run.
+"""Dedupe pipeline: one record per story, within a run and across runs.
 
-In order: the same canonical URL; the same content hash under another URL (one wire story at two
-slugs); near-duplicates (the same story lightly edited: MinHash over word shingles, LSH lookup,
-threshold `GBAF_NEAR_DUP_THRESHOLD`). A dropped duplicate is counted and logged with the URL it
-duplicates.
+In order: the same canonical URL (within the run); the same content hash under another URL (one
+wire story at two slugs, also against the articles the state store holds); near-duplicates (the
+same story lightly edited: MinHash over word shingles with LSH, threshold
+`GBAF_NEAR_DUP_THRESHOLD`, also against stored signatures). A dropped duplicate is counted
+(`gbaf/records/dropped/duplicate_<reason>`), logged with the URL it duplicates, and its URL is
+remembered as an alias so that later runs do not fetch it again.
 """
 import logging
 import re
 
+import numpy as np
 from datasketch import MinHash, MinHashLSH
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
+from crawler.incremental import RunState
+
 logger = logging.getLogger(__name__)
 
 NUM_PERM = 64
-SHINGLE = 5
+SHINGLE = 3
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def minhash(text, num_perm=NUM_PERM):
     words = _WORD.findall((text or "").lower())
-    m = MinHash(num_perm=num_perm)
+    m = MinHash(num_perm=num_perm, seed=1)
     shingles = {" ".join(words[i:i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))}
     m.update_batch([s.encode("utf-8") for s in shingles])
     return m
 
 
+def signature_bytes(m):
+    return m.hashvalues.astype(np.uint64).tobytes()
+
+
+def from_bytes(raw, num_perm=NUM_PERM):
+    return MinHash(num_perm=num_perm, seed=1, hashvalues=np.frombuffer(raw, dtype=np.uint64))
+
+
 class DedupePipeline:
-    def __init__(self, stats, threshold):
-        self.stats = stats
+    def __init__(self, crawler, threshold):
+        self.crawler = crawler
+        self.stats = crawler.stats
         self.threshold = threshold
-        self.urls = {}
+        self.urls = set()
         self.hashes = {}
         self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM) if threshold else None
+        self.state = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats, crawler.settings.getfloat("GBAF_NEAR_DUP_THRESHOLD", 0.9))
+        return cls(crawler, crawler.settings.getfloat("GBAF_NEAR_DUP_THRESHOLD", 0.8))
+
+    def open_spider(self):
+        if not self.crawler.settings.getbool("GBAF_STATE_ENABLED", True):
+            return
+        self.state = RunState.of(self.crawler)
+        seen = set()
+        for known in self.state.known.values():
+            if known.id in seen:
+                continue
+            seen.add(known.id)
+            self.hashes.setdefault(known.content_hash, known.url)
+            if self.lsh is not None and known.signature:
+                self.lsh.insert(known.url, from_bytes(known.signature))
 
     def _drop(self, reason, url, original):
         self.stats.inc_value(f"gbaf/records/dropped/duplicate_{reason}")
-        logger.info("duplicate (%s) %s of %s", reason, url, original)
+        logger.info("duplicate (%s): %s of %s", reason, url, original)
+        if self.state is not None and self.state.lookup(url) is None:
+            from crawler.text import article_id
+
+            self.state.stage("alias", url, {"alias": url, "id": article_id(original)})
         raise DropItem(f"duplicate ({reason}) of {original}")
 
     def process_item(self, item):
@@ -49,14 +81,19 @@ class DedupePipeline:
         url, digest = a["url"], a["content_hash"]
         if url in self.urls:
             self._drop("url", url, url)
-        if digest in self.hashes:
-            self._drop("content", url, self.hashes[digest])
+        original = self.hashes.get(digest)
+        if original is not None and original != url:
+            self._drop("content", url, original)
+        sig = None
         if self.lsh is not None and a.get("body"):
             sig = minhash(f"{a.get('title') or ''} {a['body']}")
-            near = self.lsh.query(sig)
+            near = [u for u in self.lsh.query(sig) if u != url]
             if near:
                 self._drop("near", url, sorted(near)[0])
-            self.lsh.insert(url, sig)
-        self.urls[url] = digest
+            if url not in self.lsh:
+                self.lsh.insert(url, sig)
+        self.urls.add(url)
         self.hashes[digest] = url
+        if sig is not None and self.state is not None:
+            self.state.signatures[url] = signature_bytes(sig)
         return item

@@ -9,25 +9,39 @@ Arguments (plain strings, so Scrapyd can pass them):
   categories=headlines,banking   news categories to crawl (default: all)
   max_pages=N                    listing pages per category (default: no limit)
   since=YYYY-MM-DD               skip articles published before that day
+  full=1                         fetch every article page, whatever the state store knows
+
+Incremental runs (the state store knows articles already): the cheap sources the site names
+(news sitemap, feed, sitemap index) come first; article pages are fetched only when unknown,
+shown modified since the stored time, or published within the revisit window; listings are
+walked only when the cheap sources leave a gap (missing, failing, or not reaching back to what is
+known), and a category's pagination stops after `GBAF_LISTING_MARGIN` pages holding nothing new.
 """
 from datetime import datetime, timezone
 
 import scrapy
+from lxml import etree
+from scrapy.utils.sitemap import Sitemap
 
 from crawler.article import ArticlePage
+from crawler.incremental import RunState
 from crawler.items import ArticleItem
 from crawler.listing import listing_dates, listing_facts
 from crawler.text import to_utc_iso
-from crawler.urls import KNOWN_CATEGORIES, NON_NEWS_SECTIONS, SiteUrls, category_of, category_page_url
+from crawler.urls import (KNOWN_CATEGORIES, NON_NEWS_SECTIONS, SiteUrls, category_of,
+                          category_page_url, kind_of_url)
 
-PRIORITY = {"home": 30, "category": 5, "listing": 0, "article": 20, "related": 10}
+PRIORITY = {"home": 30, "cheap": 40, "category": 5, "listing": 0, "article": 20, "related": 10}
+# The cheap sources the site names (site-model.md): read before any listing on incremental runs.
+CHEAP_SOURCES = (("/sitemap-news.xml", "sitemap"), ("/feed/", "feed"), ("/sitemap.xml", "sitemap"))
 
 
 class GbafSpider(scrapy.Spider):
     name = "gbaf"
 
-    def __init__(self, categories=None, max_pages=None, since=None, _job=None, **kwargs):
+    def __init__(self, categories=None, max_pages=None, since=None, full=None, _job=None, **kwargs):
         super().__init__(**kwargs)
+        self.full = str(full).lower() in ("1", "true", "yes") if full is not None else False
         self.only_categories = [c.strip().lower() for c in categories.split(",") if c.strip()] \
             if categories else None
         self.max_pages = int(max_pages) if max_pages not in (None, "", "0") else None
@@ -38,12 +52,28 @@ class GbafSpider(scrapy.Spider):
         self.run_id = _job or now.strftime("%Y%m%dT%H%M%SZ")
         self.run_date = now.strftime("%Y-%m-%d")
         self.categories_seen = set()
+        self.cheap_pending = 0
+        self.cheap = {"ok": 0, "failed": 0, "urls": set(), "complete_sitemap": False}
+        self.listings_started = False
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.site = SiteUrls(crawler.settings.get("GBAF_BASE_URL"))
+        s = crawler.settings
+        spider.site = SiteUrls(s.get("GBAF_BASE_URL"))
+        spider.margin = s.getint("GBAF_LISTING_MARGIN", 1)
+        spider.state = RunState.of(crawler) if s.getbool("GBAF_STATE_ENABLED", True) else None
+        spider.incremental = bool(spider.state is not None and not spider.state.empty and not spider.full)
         return spider
+
+    def _wanted_article(self, url, kind="article"):
+        """A request for an article page, or None when the state store says it is not needed."""
+        if self.incremental:
+            fetch, reason = self.state.needs_fetch(self.site.canonical(url))
+            self.crawler.stats.inc_value(f"gbaf/incremental/{'fetch' if fetch else 'skip'}/{reason}")
+            if not fetch:
+                return None
+        return self._request(url, kind, self.parse_article)
 
     # --- requests ------------------------------------------------------------------------------
     def _request(self, url, kind, callback, **meta):
@@ -63,11 +93,86 @@ class GbafSpider(scrapy.Spider):
         return self._request(category_page_url(self.site, slug), "category", self.parse_listing, page=1)
 
     async def start(self):
+        for path, kind in CHEAP_SOURCES:
+            self.cheap_pending += 1
+            yield self._request(self.site.base_url + path, "cheap", self.parse_cheap, source=kind)
+        if not self.incremental:
+            for request in self._listing_seeds():
+                yield request
+
+    def _listing_seeds(self):
+        self.listings_started = True
         yield self._request(self.site.base_url + "/", "home", self.parse_home)
         for slug in self.only_categories or KNOWN_CATEGORIES:
             request = self._category_request(slug)
             if request:
                 yield request
+
+    # --- cheap sources: sitemaps and the feed --------------------------------------------------
+    def parse_cheap(self, response):
+        source = response.meta["source"]
+        entries, children = [], []
+        try:
+            if source == "feed":
+                entries = _feed_entries(response.body)
+            else:
+                sitemap = Sitemap(response.body)
+                for entry in sitemap:
+                    loc = entry.get("loc")
+                    if not loc:
+                        continue
+                    if sitemap.type == "sitemapindex":
+                        children.append(loc)
+                    else:
+                        news = entry.get("news") or {}
+                        entries.append((loc, entry.get("lastmod") or (
+                            news.get("publication_date") if isinstance(news, dict) else None)))
+                if sitemap.type == "sitemapindex" or response.url.endswith("/sitemap.xml"):
+                    self.cheap["complete_sitemap"] = True
+        except (etree.XMLSyntaxError, ValueError, AttributeError) as exc:
+            self.crawler.stats.inc_value(f"gbaf/cheap/unreadable/{source}")
+            if response.meta.get("child_of_index"):
+                self.cheap["sitemap_failed"] = True
+            self.logger.warning("unreadable %s %s: %s", source, response.url, exc)
+            yield from self._cheap_done(ok=False)
+            return
+        self.crawler.stats.inc_value(f"gbaf/cheap/read/{source}")
+        for loc in children:
+            fetch = self.site.to_fetch(loc)
+            if fetch:
+                self.cheap_pending += 1
+                yield self._request(fetch, "cheap", self.parse_cheap, source="sitemap",
+                                    child_of_index=True)
+        for loc, lastmod in entries:
+            fetch = self.site.to_fetch(loc)
+            if not fetch or kind_of_url(fetch) != "article":
+                continue
+            canonical = self.site.canonical(fetch)
+            if source == "feed" or "news" in response.url:
+                self.cheap["urls"].add(canonical)
+            if self.state is not None:
+                self.state.note_lastmod(canonical, to_utc_iso(lastmod) if lastmod else None)
+            request = self._wanted_article(fetch)
+            if request:
+                yield request
+        yield from self._cheap_done(ok=True)
+
+    def _cheap_done(self, ok):
+        self.cheap_pending -= 1
+        self.cheap["ok" if ok else "failed"] += 1
+        if self.cheap_pending > 0 or self.listings_started:
+            return
+        # All cheap sources read: walk listings only if they leave a gap in what is known.
+        known_overlap = any(self.state.lookup(u) for u in self.cheap["urls"]) if self.state else False
+        complete = self.cheap["complete_sitemap"] and not self.cheap.get("sitemap_failed")
+        if complete or known_overlap:
+            self.logger.info("cheap sources cover what is new (%d listed, complete sitemap: %s): "
+                             "no listing crawl", len(self.cheap["urls"]), self.cheap["complete_sitemap"])
+            self.crawler.stats.set_value("gbaf/incremental/listings", "skipped")
+            return
+        self.logger.info("cheap sources leave a gap: walking the listings")
+        self.crawler.stats.set_value("gbaf/incremental/listings", "walked")
+        yield from self._listing_seeds()
 
     # --- callbacks -----------------------------------------------------------------------------
     def parse_home(self, response):
@@ -78,16 +183,26 @@ class GbafSpider(scrapy.Spider):
                 yield request
         if self.only_categories is None:
             for url in facts["articles"]:
-                yield self._request(url, "article", self.parse_article)
+                request = self._wanted_article(url)
+                if request:
+                    yield request
 
     def parse_listing(self, response):
         root = response.selector.root
         facts = listing_facts(root, response.url, self.site)
+        wanted = 0
         for url in facts["articles"]:
-            yield self._request(url, "article", self.parse_article)
+            request = self._wanted_article(url)
+            if request:
+                wanted += 1
+                yield request
         page = response.meta.get("page", 1)
         if not facts["articles"]:
             self.crawler.stats.inc_value("gbaf/listing/empty")
+            return
+        quiet = response.meta.get("quiet", 0) + (1 if self.incremental and not wanted else 0)
+        if self.incremental and quiet >= self.margin:
+            self.crawler.stats.inc_value("gbaf/listing/stopped/nothing_new")
             return
         if self.max_pages and page >= self.max_pages:
             return
@@ -98,7 +213,7 @@ class GbafSpider(scrapy.Spider):
                 return
         if facts["next"]:
             slug, _ = category_of(facts["next"])
-            yield self._request(facts["next"], "listing", self.parse_listing, page=page + 1)
+            yield self._request(facts["next"], "listing", self.parse_listing, page=page + 1, quiet=quiet)
 
     def parse_article(self, response):
         stats = self.crawler.stats
@@ -119,11 +234,22 @@ class GbafSpider(scrapy.Spider):
             stats.inc_value("gbaf/records/skipped/before_since")
             return
         stats.inc_value("gbaf/pages/article")
+        if self.state is not None:
+            self._note_aliases(response, record["url"], record["id"])
         yield ArticleItem(record)
         for url in page.related_fetch_urls():
             fetch = self.site.to_fetch(url, response.url)
             if fetch:
-                yield self._request(fetch, "related", self.parse_article)
+                request = self._wanted_article(fetch, "related")
+                if request:
+                    yield request
+
+    def _note_aliases(self, response, url, aid):
+        """Every other URL this article was reached at, so that later runs do not fetch it again."""
+        for seen in [response.url, *response.meta.get("redirect_urls", [])]:
+            alias = self.site.canonical(seen)
+            if alias != url and kind_of_url(alias) == "article":
+                self.state.stage("alias", alias, {"alias": alias, "id": aid})
 
     def on_error(self, failure):
         request = failure.request
@@ -136,5 +262,32 @@ class GbafSpider(scrapy.Spider):
         if len(failed) < 1000:
             failed.append({"url": request.url, "kind": kind, "reason": reason})
             self.crawler.stats.set_value("gbaf/failed_urls", failed)
-        log = self.logger.info if reason == "http_404" and kind == "related" else self.logger.warning
-        log("failed for good (%s) %s: %s", kind, reason, request.url)
+        quiet = reason == "http_404" and kind in ("related", "cheap")
+        (self.logger.info if quiet else self.logger.warning)(
+            "failed for good (%s) %s: %s", kind, reason, request.url)
+        if kind == "cheap":
+            if request.meta.get("child_of_index"):
+                self.cheap["sitemap_failed"] = True
+            yield from self._cheap_done(ok=False)
+
+
+def _feed_entries(body):
+    """[(link, date)] of an RSS 2.0 or Atom feed."""
+    root = etree.fromstring(body, parser=etree.XMLParser(recover=True, resolve_entities=False,
+                                                        no_network=True))
+    if root is None:
+        raise ValueError("empty feed")
+    out = []
+    for el in root.iter():
+        tag = etree.QName(el).localname if isinstance(el.tag, str) else ""
+        if tag == "item":
+            link = el.findtext("link") or ""
+            date = el.findtext("pubDate")
+            out.append((link.strip(), date))
+        elif tag == "entry":
+            link = next((l.get("href") for l in el if isinstance(l.tag, str)
+                         and etree.QName(l).localname == "link" and l.get("rel", "alternate") == "alternate"), "")
+            date = next((d.text for d in el if isinstance(d.tag, str)
+                         and etree.QName(d).localname in ("updated", "published")), None)
+            out.append(((link or "").strip(), date))
+    return out
