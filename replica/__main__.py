@@ -1,0 +1,51 @@
+"""Command line: serve the replica, or dump the records a full crawl of it must produce.
+
+    python -m replica --port 8000 --articles 300 --seed 1 [--step K] [--host 127.0.0.1] [--verbose]
+    python -m replica --dump-expected FILE.jsonl --articles 300 --seed 1 [--step K]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+
+from .server import serve
+from .site import Site
+
+
+def _stop(signum, frame):
+    # SIGTERM (how tests and CI stop us) ends the server cleanly, like Ctrl-C.
+    raise KeyboardInterrupt
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m replica", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    parser.add_argument("--articles", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--step", type=int, default=0, help="show the site this many steps later")
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument("--dump-expected", metavar="FILE.jsonl",
+                        help="write the expected records (one JSON object a line, sorted by url; - for stdout) and exit")
+    args = parser.parse_args(argv)
+
+    site = Site(articles=args.articles, seed=args.seed, step=args.step)
+    if args.dump_expected:
+        out = sys.stdout if args.dump_expected == "-" else open(args.dump_expected, "w", encoding="utf-8")
+        try:
+            for record in site.expected_records():
+                out.write(json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n")
+        finally:
+            if out is not sys.stdout:
+                out.close()
+        return 0
+    signal.signal(signal.SIGTERM, _stop)
+    serve(site, host=args.host, port=args.port, verbose=args.verbose)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

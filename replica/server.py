@@ -1,0 +1,86 @@
+"""HTTP/1.1 server for the replica: keep-alive, Content-Length always, gzip and ETag like a CDN.
+
+The server only carries bytes: every status, header and body comes from `Site.render`.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .site import Site
+
+log = logging.getLogger("replica")
+
+COMPRESSIBLE = ("text/", "application/xml", "application/rss+xml", "application/atom+xml",
+                "application/javascript", "application/json")
+
+
+class ReplicaHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "replica"
+    sys_version = ""
+    # Idle keep-alive connections are closed after this many seconds, so threads do not pile up.
+    timeout = 30
+
+    def do_GET(self):
+        self._respond(send_body=True)
+
+    def do_HEAD(self):
+        self._respond(send_body=False)
+
+    def _respond(self, send_body: bool):
+        site: Site = self.server.site
+        try:
+            status, headers, body = site.render(self.path)
+        except Exception:  # a bug in the replica must not look like a site outage to the crawler
+            log.exception("render failed for %s", self.path)
+            status, headers, body = 500, {"Content-Type": "text/plain; charset=utf-8"}, b"Internal Server Error"
+        headers = dict(headers)
+        if status == 200:
+            etag = '"%s"' % hashlib.sha1(body).hexdigest()[:27]
+            headers["ETag"] = etag
+            if etag in (self.headers.get("If-None-Match") or ""):
+                status, body = 304, b""
+                headers.pop("Content-Type", None)
+        content_type = headers.get("Content-Type", "")
+        if body and len(body) > 1024 and content_type.startswith(COMPRESSIBLE):
+            headers["Vary"] = "Accept-Encoding"
+            if "gzip" in (self.headers.get("Accept-Encoding") or ""):
+                body = gzip.compress(body, compresslevel=5, mtime=0)
+                headers["Content-Encoding"] = "gzip"
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if send_body and body:
+            self.wfile.write(body)
+
+    def log_message(self, format, *args):
+        if self.server.verbose:
+            sys.stderr.write("%s - %s\n" % (self.address_string(), format % args))
+
+
+class ReplicaServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, site: Site, verbose: bool = False):
+        super().__init__(address, ReplicaHandler)
+        self.site = site
+        self.verbose = verbose
+
+
+def serve(site: Site, host: str = "127.0.0.1", port: int = 8000, verbose: bool = False) -> None:
+    server = ReplicaServer((host, port), site, verbose)
+    real_port = server.server_address[1]
+    print(f"replica serving {site.article_count} articles at http://{host}:{real_port}/", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
