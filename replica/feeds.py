@@ -5,6 +5,7 @@ whatever host serves the replica.
 """
 from __future__ import annotations
 
+from itertools import islice
 from xml.sax.saxutils import escape
 
 from .markup import SITE_NAME, iso_variant, rfc822
@@ -85,7 +86,7 @@ def categories_sitemap(site: Site) -> str:
 
 def news_sitemap(site: Site) -> str:
     items = []
-    for s in list(site.stubs_newest_first())[:NEWS_SITEMAP_SIZE]:
+    for s in islice(site.stubs_newest_first(), NEWS_SITEMAP_SIZE):
         items.append(
             f"<url><loc>{s.url}</loc><news:news><news:publication><news:name>{escape(SITE_NAME)}</news:name>"
             f"<news:language>en</news:language></news:publication>"
@@ -97,7 +98,7 @@ def news_sitemap(site: Site) -> str:
 
 def image_sitemap(site: Site) -> str:
     items = []
-    for s in list(site.stubs_newest_first())[:POSTS_PER_SITEMAP]:
+    for s in islice(site.stubs_newest_first(), POSTS_PER_SITEMAP):
         image = site.image_url(s)
         if image:
             items.append(f"<url><loc>{s.url}</loc><image:image><image:loc>{escape(image)}</image:loc></image:image></url>")
@@ -107,7 +108,7 @@ def image_sitemap(site: Site) -> str:
 
 def rss(site: Site) -> str:
     items = []
-    for s in list(site.stubs_newest_first())[:FEED_SIZE]:
+    for s in islice(site.stubs_newest_first(), FEED_SIZE):
         items.append(
             f"<item><title>{escape(s.title)}</title><link>{s.url}</link>"
             f'<guid isPermaLink="true">{s.url}</guid><pubDate>{rfc822(s.pub)}</pubDate>'
@@ -122,7 +123,7 @@ def rss(site: Site) -> str:
 
 def atom(site: Site) -> str:
     entries = []
-    for s in list(site.stubs_newest_first())[:FEED_SIZE]:
+    for s in islice(site.stubs_newest_first(), FEED_SIZE):
         updated = site.updated_ts(s) or s.pub
         entries.append(
             f'<entry><title>{escape(s.title)}</title><link href="{s.url}"/><id>{s.url}</id>'

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import unicodedata
 from random import Random
+from urllib.parse import quote
 
 from . import prose
 from .markup import (ORGANIZATION, PLACEHOLDER_IMAGE, PUBLISHER, SITE_NAME, WEBSITE, Styles, att, breadcrumb,
@@ -151,11 +152,11 @@ def article_page(site: Site, key: int, served_path: str) -> str:
                         for i, t in enumerate(s.tags))
         parts.append(f'<div class="{m("Tags_root", "my-6 flex flex-wrap items-center gap-2")}"><span class="text-sm font-semibold">Tags:</span>'
                      f'<ul class="{m("Tags_list", "flex flex-wrap gap-2")}">{items}</ul></div>')
-    share = f"https://x.com/intent/tweet?url={canon}&text={title}"
+    share = f"https://x.com/intent/tweet?url={quote(canon, safe='')}&text={quote(title, safe='')}"
     parts.append(f'<div class="{m("Share_bar", "my-4 flex gap-3 text-sm")}" aria-label="Share this article">'
                  f'<a href="{att(share)}" target="_blank" rel="noopener noreferrer">Share on X</a>'
-                 f'<a href="https://www.linkedin.com/sharing/share-offsite/?url={att(canon)}" target="_blank" rel="noopener noreferrer">Share on LinkedIn</a>'
-                 f'<a href="mailto:?subject={att(title)}&amp;body={att(canon)}">Email</a></div>')
+                 f'<a href="https://www.linkedin.com/sharing/share-offsite/?url={quote(canon, safe="")}" target="_blank" rel="noopener noreferrer">Share on LinkedIn</a>'
+                 f'<a href="mailto:?subject={quote(title, safe="")}&amp;body={quote(canon, safe="")}">Email</a></div>')
     if a.summary:
         parts.append(f'<section class="{m("Block_box", "my-8 rounded-xl border-l-4 border-red-700 bg-red-50/40 p-5")}">'
                      f'{_block_heading(m, variant, "Quick Summary")}<p class="{m("Summary_text", "text-base leading-relaxed")}">{esc(a.summary)}</p></section>')

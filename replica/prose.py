@@ -103,27 +103,54 @@ def _amount(rng) -> str:
     return f"{cur}{rng.randrange(40, 950)} million"
 
 
+_FIELD_MAKERS = {
+    "org": lambda r, t: t.org, "org2": lambda r, t: t.org2, "org3": lambda r, t: r.choice(W.BANKS),
+    "person": lambda r, t: t.person, "pl": lambda r, t: last_name(t.person), "person2": lambda r, t: person_name(r),
+    "role": lambda r, t: t.role, "role2": lambda r, t: r.choice(W.ROLES), "city": lambda r, t: t.city,
+    "city2": lambda r, t: r.choice(W.CITIES)[0], "country": lambda r, t: t.country,
+    "Country": lambda r, t: cap_first(t.country), "cb": lambda r, t: t.cb, "regulator": lambda r, t: t.regulator,
+    "sector": lambda r, t: t.sector, "trend": lambda r, t: lower_keep_acronyms(t.trend), "group": lambda r, t: t.group,
+    "metric": lambda r, t: t.metric, "risk": lambda r, t: t.risk, "unit": lambda r, t: t.unit,
+    "event": lambda r, t: t.event, "region": lambda r, t: t.region, "topic": lambda r, t: t.topic,
+    "action": lambda r, t: r.choice(W.ACTIONS), "outlet": lambda r, t: r.choice(W.OUTLETS),
+    "quote": lambda r, t: r.choice(W.QUOTES), "pct": lambda r, t: _pct(r), "pct_small": lambda r, t: _pct(r, 0.1, 1.9),
+    "rate": lambda r, t: _rate(r), "amount": lambda r, t: _amount(r), "amount2": lambda r, t: _amount(r),
+    "year": lambda r, t: r.randrange(2012, 2025), "year_next": lambda r, t: r.choice([2026, 2027, 2028]),
+    "month": lambda r, t: r.choice(W.MONTHS), "day": lambda r, t: r.randrange(1, 29),
+    "weekday": lambda r, t: r.choice(W.WEEKDAYS),
+    "quarter": lambda r, t: r.choice(["first quarter", "second quarter", "third quarter", "fourth quarter"]),
+    "int": lambda r, t: f"{r.randrange(2, 40) * 250:,}", "int2": lambda r, t: r.randrange(3, 60),
+    "bp": lambda r, t: r.randrange(3, 28),
+    "moved": lambda r, t: r.choice(["rose", "fell", "jumped", "slid", "climbed", "dropped"]),
+    "rose_fell": lambda r, t: r.choice(["risen", "fallen", "grown", "shrunk"]),
+    "rose_fell_past": lambda r, t: r.choice(["rose", "fell", "grew"]),
+    "direction": lambda r, t: r.choice(["rise", "fall", "stabilise", "edge up", "ease"]),
+    "n_years": lambda r, t: r.randrange(3, 15),
+    # headline-only fields
+    "driver": lambda r, t: r.choice(W.DRIVERS), "phrase": lambda r, t: r.choice(PHRASES),
+    "oil_move": lambda r, t: r.choice(["rises", "falls", "steadies"]),
+    "inflation": lambda r, t: r.choice(["eases", "quickens", "holds"]), "n": lambda r, t: r.randrange(3, 8),
+    "Trend": lambda r, t: t.trend, "Sector": lambda r, t: title_case(t.sector), "Region": lambda r, t: cap_first(t.region),
+    "Group": lambda r, t: title_case(t.group), "Event": lambda r, t: title_case(t.event),
+    "Role": lambda r, t: title_case(t.role), "Metric": lambda r, t: cap_first(t.metric),
+    "Group_s": lambda r, t: cap_first(t.group),
+}
+
+
+class _Fields(dict):
+    """Template fields drawn only when a template uses them (each draw consumes the rng)."""
+
+    def __init__(self, rng, t: Topic):
+        super().__init__()
+        self.rng, self.t = rng, t
+
+    def __missing__(self, key):
+        value = self[key] = _FIELD_MAKERS[key](self.rng, self.t)
+        return value
+
+
 def _fields(rng, t: Topic) -> dict:
-    city2 = rng.choice(W.CITIES)[0]
-    return {
-        "org": t.org, "org2": t.org2, "org3": rng.choice(W.BANKS),
-        "person": t.person, "pl": last_name(t.person), "person2": person_name(rng),
-        "role": t.role, "role2": rng.choice(W.ROLES), "city": t.city, "city2": city2,
-        "country": t.country, "Country": cap_first(t.country), "cb": t.cb, "regulator": t.regulator,
-        "sector": t.sector, "trend": lower_keep_acronyms(t.trend), "group": t.group,
-        "metric": t.metric, "risk": t.risk, "unit": t.unit, "event": t.event, "region": t.region,
-        "topic": t.topic, "action": rng.choice(W.ACTIONS), "outlet": rng.choice(W.OUTLETS),
-        "quote": rng.choice(W.QUOTES), "pct": _pct(rng), "pct_small": _pct(rng, 0.1, 1.9),
-        "rate": _rate(rng), "amount": _amount(rng), "amount2": _amount(rng),
-        "year": rng.randrange(2012, 2025), "year_next": rng.choice([2026, 2027, 2028]),
-        "month": rng.choice(W.MONTHS), "day": rng.randrange(1, 29), "weekday": rng.choice(W.WEEKDAYS),
-        "quarter": rng.choice(["first quarter", "second quarter", "third quarter", "fourth quarter"]),
-        "int": f"{rng.randrange(2, 40) * 250:,}", "int2": rng.randrange(3, 60), "bp": rng.randrange(3, 28),
-        "moved": rng.choice(["rose", "fell", "jumped", "slid", "climbed", "dropped"]),
-        "rose_fell": rng.choice(["risen", "fallen", "grown", "shrunk"]),
-        "direction": rng.choice(["rise", "fall", "stabilise", "edge up", "ease"]),
-        "n_years": rng.randrange(3, 15),
-    }
+    return _Fields(rng, t)
 
 
 NEWS_SENTENCES = [
@@ -207,7 +234,7 @@ INTERVIEW_QUESTIONS = [
 
 
 def _fill(rng, t: Topic, template: str) -> str:
-    return template.format(**_fields(rng, t))
+    return template.format_map(_fields(rng, t))
 
 
 def sentence(rng, t: Topic, interview: bool = False) -> str:
@@ -281,16 +308,8 @@ PHRASES = ["hidden risks", "complacency", "a cliff edge", "froth", "a credit cru
 
 
 def headline(rng, t: Topic, kind: str) -> str:
-    f = _fields(rng, t)
-    f.update({
-        "driver": rng.choice(W.DRIVERS), "phrase": rng.choice(PHRASES),
-        "oil_move": rng.choice(["rises", "falls", "steadies"]),
-        "inflation": rng.choice(["eases", "quickens", "holds"]), "n": rng.randrange(3, 8),
-        "Trend": t.trend, "Sector": title_case(t.sector), "Region": cap_first(t.region),
-        "Group": title_case(t.group), "Event": title_case(t.event), "Role": title_case(t.role),
-    })
     pool = {"interview": INTERVIEW_TITLES, "own": OWN_TITLES}.get(kind, WIRE_TITLES)
-    text = cap_first(rng.choice(pool).format(**f))
+    text = cap_first(_fill(rng, t, rng.choice(pool)))
     if kind == "own":
         text = title_case(text)
     return text
@@ -310,7 +329,7 @@ TAKEAWAY_TEMPLATES = [
     "{org} plans to {action}",
     "{Metric} {rose_fell_past} by {pct} in the {quarter}",
     "Regulators are paying closer attention to {topic}",
-    "{Group} remain cautious because of {risk}",
+    "{Group_s} remain cautious because of {risk}",
     "The {cb} is expected to keep rates at {rate} for now",
     "Adoption of {trend} is fastest in {city}",
     "Analysts see the deal pipeline in {sector} improving through {year_next}",
@@ -326,9 +345,9 @@ FAQ_TEMPLATES = [
      "Analysts point to {risk}, tighter regulation and competition from fintech firms."),
     ("What happens next for {org}?",
      "The company is expected to update investors on its plans to {action} at its next results."),
-    ("How is {trend} changing {sector}?",
+    ("How is {trend} changing the {sector} sector?",
      "It is lowering costs and speeding up services, but it also brings new operational and regulatory risks."),
-    ("Who is most exposed to {risk}?", "{Group} in {region} are seen as the most exposed, according to analysts at {org2}."),
+    ("Who is most exposed to {risk}?", "{Group_s} in {region} are seen as the most exposed, according to analysts at {org2}."),
 ]
 
 
@@ -339,10 +358,7 @@ def summary(rng, t: Topic) -> str:
 def takeaways(rng, t: Topic, n: int) -> list:
     out = []
     for template in rng.sample(TAKEAWAY_TEMPLATES, n):
-        f = _fields(rng, t)
-        f.update({"Metric": cap_first(t.metric), "Group": cap_first(t.group),
-                  "rose_fell_past": rng.choice(["rose", "fell", "grew"])})
-        text = cap_first(template.format(**f))
+        text = cap_first(_fill(rng, t, template))
         if rng.random() < 0.4:
             text += f" ({rng.choice(W.REFERENCE_SITES)[1].removeprefix('www.')})"
         else:
@@ -355,16 +371,14 @@ def faq(rng, t: Topic, n: int) -> list:
     out = []
     for q, a in rng.sample(FAQ_TEMPLATES, n):
         f = _fields(rng, t)
-        f["Group"] = cap_first(t.group)
-        out.append({"question": cap_first(q.format(**f)), "answer": cap_first(a.format(**f))})
+        out.append({"question": cap_first(q.format_map(f)), "answer": cap_first(a.format_map(f))})
     return out
 
 
 def references(rng, t: Topic, n: int) -> list:
     out = []
     for site, domain in rng.sample(W.REFERENCE_SITES, n):
-        head = cap_first(_fill(rng, t, rng.choice(WIRE_TITLES[:12]).replace("{driver}", "costs fall")
-                               .replace("{oil_move}", "rises").replace("{inflation}", "eases")))
+        head = cap_first(_fill(rng, t, rng.choice(WIRE_TITLES[:12])))
         section = rng.choice(["business", "markets", "world", "finance", "news", "economy"])
         title = rng.choice([f"{head} | {title_case(section)} | {site}", f"{head} - {site}", head])
         path = f"/{section}/{rng.randrange(2023, 2027)}/{rng.randrange(1, 13):02d}/{slugify(head, 8, False)}"

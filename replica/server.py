@@ -73,6 +73,12 @@ class ReplicaServer(ThreadingHTTPServer):
         self.site = site
         self.verbose = verbose
 
+    def handle_error(self, request, client_address):
+        # A crawler dropping a connection is normal; only real failures deserve a traceback.
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)) and not self.verbose:
+            return
+        super().handle_error(request, client_address)
+
 
 def serve(site: Site, host: str = "127.0.0.1", port: int = 8000, verbose: bool = False) -> None:
     server = ReplicaServer((host, port), site, verbose)

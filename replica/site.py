@@ -351,12 +351,12 @@ class Site:
         updates: dict = {}
         for k in range(1, self.step + 1):
             rng = Random(f"gbaf:{self.seed}:updates:{k}")
-            existing = self.n_base + NEW_PER_STEP * (k - 1)
             chosen, tries = [], 0
-            while len(chosen) < min(UPDATED_PER_STEP, existing):
-                # News desks mostly revise recent stories.
-                span = min(150, existing) if rng.random() < 0.7 else existing
-                key = self.key_at(rng.randrange(span), k - 1)
+            while len(chosen) < min(UPDATED_PER_STEP, self.n_base):
+                # Revisions go to articles of step 0, mostly recent ones, so that an article is
+                # either new or updated since step 0, never both.
+                span = min(150, self.n_base) if rng.random() < 0.7 else self.n_base
+                key = rng.randrange(span)
                 tries += 1
                 if key in chosen or (key in updates and tries < 200):
                     continue
@@ -517,7 +517,7 @@ class Site:
             blocks.append(("h3", prose.heading(rng, t)))
         if a.byline:
             blocks.append(("byline", a.byline))
-        target = rng.randrange(400, 1150)
+        target = rng.randrange(420, 1050)
         count, section, first = 0, 0, True
         while count < target:
             if interview and section:
@@ -529,6 +529,8 @@ class Site:
             blocks.append(("h2" if rng.random() < 0.55 else "h3", head))
             count += len(head.split())
             for _ in range(rng.randrange(1, 4)):
+                if count >= target and not first:
+                    break
                 text = prose.paragraph(rng, t, interview and section > 0)
                 if first:
                     text, first = dateline + text, False
