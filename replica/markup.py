@@ -288,7 +288,7 @@ def scripts(m: Styles, route: str, app_router: bool) -> str:
         pushes = [
             '(self.__next_f=self.__next_f||[]).push([0]);self.__next_f.push([2,null])',
             f'self.__next_f.push([1,"1:HL[\\"/_next/static/css/{m.chunk("css")}.css\\",\\"style\\"]\\n"])',
-            f'self.__next_f.push([1,"2:I[5751,[],\\"\\"]\\n4:I[9275,[],\\"\\"]\\n5:I[1343,[],\\"\\"]\\n"])',
+            'self.__next_f.push([1,"2:I[5751,[],\\"\\"]\\n4:I[9275,[],\\"\\"]\\n5:I[1343,[],\\"\\"]\\n"])',
             f'self.__next_f.push([1,"0:[\\"$\\",\\"$L2\\",null,{{\\"buildId\\":\\"{m.build}\\",\\"assetPrefix\\":\\"\\",\\"initialCanonicalUrl\\":\\"{route}\\"}}]\\n"])',
         ]
         return tags + "".join(f"<script>{p}</script>" for p in pushes)

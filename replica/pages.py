@@ -12,6 +12,7 @@ from random import Random
 from urllib.parse import quote
 
 from . import prose
+from . import words as W
 from .markup import (ORGANIZATION, PLACEHOLDER_IMAGE, PUBLISHER, SITE_NAME, WEBSITE, Styles, att, breadcrumb,
                      breadcrumb_ld, document, esc, human_date, img_tag, iso_variant, ld_json, link, menus_props,
                      naive_utc, social_meta)
@@ -541,7 +542,6 @@ def award_page(site: Site, path: str) -> str:
         extra = "".join(f"<h3>{esc(q)}</h3><p>{esc(a)}</p>" for q, a in qa)
     elif path == "/awards/award-winners/":
         rng = Random("award-winners")
-        from . import words as W
         rows = [f"<li>Best {prose.title_case(rng.choice(W.SECTORS))} {rng.choice(['Bank', 'Provider', 'Platform'])} "
                 f"{rng.choice(W.CITIES)[0]} 2025 – {rng.choice(W.BANKS)}</li>" for _ in range(40)]
         extra = f"<ul>{''.join(rows)}</ul>"
@@ -563,7 +563,6 @@ def magazine_issue_page(site: Site, issue: int) -> str:
     path = magazine_path(issue)
     title = f"Global Banking & Finance Review Magazine Issue {issue}"
     rng = Random(f"magazine:{issue}")
-    from . import words as W
     contents = [prose.title_case(f"{rng.choice(W.TRENDS)} and the future of {rng.choice(W.SECTORS)}") for _ in range(8)]
     published = 1767225600 - (79 - issue) * 45 * 86400
     ld = [{"@type": "PublicationIssue", "issueNumber": issue, "name": title, "datePublished": iso_variant(published, 0)[:10],

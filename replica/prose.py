@@ -23,8 +23,11 @@ def is_acronym(word: str) -> bool:
 def title_case(text: str) -> str:
     out = []
     for i, word in enumerate(text.split(" ")):
-        if is_acronym(word) or (i and word.lower() in SMALL_WORDS):
+        starts = i == 0 or out[-1].endswith(":")
+        if is_acronym(word):
             out.append(word)
+        elif not starts and word.lower() in SMALL_WORDS:
+            out.append(word.lower())
         else:
             out.append("-".join(p[:1].upper() + p[1:] for p in word.split("-")))
     return " ".join(out)
