@@ -528,8 +528,8 @@ class Site:
                 head = prose.heading(rng, t)
             blocks.append(("h2" if rng.random() < 0.55 else "h3", head))
             count += len(head.split())
-            for _ in range(rng.randrange(1, 4)):
-                if count >= target and not first:
+            for i in range(rng.randrange(1, 4)):
+                if i and count >= target:  # a section keeps at least one paragraph
                     break
                 text = prose.paragraph(rng, t, interview and section > 0)
                 if first:

@@ -103,6 +103,7 @@ def test_records_follow_record_rules(site, records):
         assert all(p == norm(p) and p for p in paragraphs)
         last_ends = re.search(r"[.!?…][\"'”’»)\]]*$", paragraphs[-1]) is not None
         assert r["truncated"] == (not last_ends)
+        assert r["truncated"] == model.is_cut_short(site.resolve(urlsplit(url).path)[1])  # only the pages cut short
         for field in ("title", "summary", "category", "dateline"):
             assert r[field] is None or r[field] == norm(r[field])
         assert len({t.casefold() for t in r["tags"]}) == len(r["tags"])
