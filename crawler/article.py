@@ -43,8 +43,10 @@ LABEL_TAGS = {"h2", "h3", "h4", "h5", "h6", "div", "span", "p", "strong", "b", "
 
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 TEXT_BLOCKS = {"p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dd", "dt"}
-CONTAINERS = {"div", "section", "article", "main", "ul", "ol", "dl", "table", "tbody", "tr", "td",
-              "th", "thead", "span", "center", "font"}
+# Elements that start a block of their own: a leaf paragraph is an element with none of them inside.
+BLOCKISH = TEXT_BLOCKS | {"div", "section", "article", "main", "ul", "ol", "dl", "table", "tbody",
+                          "tr", "td", "th", "thead", "details", "summary", "header", "footer",
+                          "aside", "nav", "figure", "form", "center", "address", "fieldset"}
 SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside",
              "form", "button", "figure", "figcaption", "iframe", "select", "h1", "input", "textarea",
              "dialog", "video", "audio", "picture", "img", "object", "embed", "canvas", "head",
@@ -62,13 +64,14 @@ FURNITURE = re.compile(
     re.I,
 )
 BYLINE = re.compile(r"^(?:written\s+)?by\s+\S", re.I)
+UP = "A-ZÀ-ÖØ-ÞĀ-ſ"  # capitals, Latin-1 and Latin Extended-A (KRAKÓW, REYKJAVÍK, ŁÓDŹ)
 DATELINE = re.compile(
-    r"^(?P<place>[A-Z][A-Z .'’\-/]{1,40}?(?:,\s*[A-Z][A-Za-z .'’-]{1,30})?)"
+    rf"^(?P<place>[{UP}][{UP} .'’\-/]{{1,40}}?(?:,\s*[{UP}][^\W\d_ .'’-]*(?:[ .'’-]+[^\W\d_]+){{0,3}})?)"
     r"(?:,\s*(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}))?\s*"
     r"\((?P<agency>[A-Za-z][A-Za-z .&’'-]{0,30}?)\)\s*(?:[-–—]+|:)\s*"
 )
 PLAIN_DATELINE = re.compile(
-    r"^(?P<place>[A-Z][A-Z.'’\-/]{2,}(?: [A-Z][A-Z.'’\-/]+){0,3}(?:,\s*[A-Z][A-Za-z.'’-]{1,20})?)"
+    rf"^(?P<place>[{UP}][{UP}.'’\-/]{{2,}}(?: [{UP}][{UP}.'’\-/]+){{0,3}}(?:,\s*[{UP}][^\W\d_.'’-]{{1,20}})?)"
     r"(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?\s+[-–—]{1,2}\s+\S"
 )
 WIRE_AGENCIES = {
@@ -154,6 +157,7 @@ class ArticlePage:
         self.articles, self.times, self.breadcrumb_lists = [], [], []
         self.mains, self.action_nodes, self.bylines = [], [], []
         self.body_el = None
+        self._has_block = {}
         for el in root.iter():
             tag = _tag(el)
             if not tag:
@@ -189,6 +193,12 @@ class ArticlePage:
                 self.action_nodes.append(el)
             if tag in LABEL_TAGS:
                 self._maybe_label(el, tag)
+            if tag in BLOCKISH:
+                for anc in el.iterancestors():
+                    if id(anc) in self._has_block:
+                        break
+                    self._has_block[id(anc)] = anc  # holding the proxy keeps its id valid
+        self.labels = [(k, el, t) for k, el, t in self.labels if self._real_label(k, el)]
         self.jsonld = JsonLd(ld_scripts)
         if self.jsonld.errors:
             self.problems.append(("jsonld_invalid", f"{self.jsonld.errors} block(s)"))
@@ -226,6 +236,22 @@ class ArticlePage:
             self.dated["reading"] = el
         if BYLINE.match(own) and len(own) < 120:
             self.bylines.append(el)
+
+    @staticmethod
+    def _real_label(kind, el):
+        """A block heading of the page, not a menu entry ('FAQ', 'Tags' in the header or footer)."""
+        if _tag(el) == "a" and kind not in ("previous", "next", "view_all"):
+            return False
+        in_content = False
+        for anc in el.iterancestors():
+            tag = _tag(anc)
+            if tag in ("article", "main"):
+                in_content = True
+            elif tag in ("nav", "footer") or (tag == "header" and not in_content):
+                if kind in ("previous", "next") and tag == "nav":
+                    continue  # post navigation is a <nav> too
+                return False
+        return True
 
     def _maybe_breadcrumb(self, el):
         items = [li for li in el if _tag(li) == "li"]
@@ -330,6 +356,13 @@ class ArticlePage:
                 leaves.append(leaf)
         return leaves
 
+    def _has_block_inside(self, el):
+        if id(el) in self._has_block:
+            return True
+        if el.getroottree().getroot() is self.root:
+            return False
+        return any(_tag(d) in BLOCKISH for d in el.iterdescendants())  # a fragment (Next.js body)
+
     def _leaves(self, node, exclude=None):
         """Leaf text blocks under node, in order: (element, text, is_heading)."""
         out = []
@@ -340,12 +373,11 @@ class ArticlePage:
             tag = _tag(el)
             if not tag or tag in ("script", "style", "noscript", "template", "svg", "img"):
                 return
-            if tag in TEXT_BLOCKS or not any(_tag(c) in TEXT_BLOCKS | CONTAINERS for c in el):
-                if not any(_tag(d) in TEXT_BLOCKS for d in el.iterdescendants()):
-                    t = _text(el)
-                    if t:
-                        out.append((el, t, tag in HEADINGS))
-                    return
+            if not self._has_block_inside(el):
+                t = _text(el)
+                if t:
+                    out.append((el, t, tag in HEADINGS))
+                return
             for child in el:
                 walk(child)
 
@@ -354,11 +386,14 @@ class ArticlePage:
 
     # --- the body ------------------------------------------------------------------------------
     def _skip_nodes(self):
-        """Elements whose subtree is never body text: labelled blocks, promotions with a button."""
+        """Elements whose subtree is never body text: labelled blocks, promotions with a button.
+
+        Keyed by id(): the dict also holds the element, because an lxml proxy's id is only its
+        own while the proxy is alive."""
         skip = {}
         for kind, (label_el, _t, nodes) in self._blocks.items():
             for n in nodes:
-                skip[id(n)] = kind
+                skip[id(n)] = (kind, n)
         for el in self.action_nodes:
             top, node = None, el.getparent()
             while node is not None and node is not self.scope:
@@ -366,7 +401,7 @@ class ArticlePage:
                     break
                 top, node = node, node.getparent()
             if top is not None:
-                skip.setdefault(id(top), "promotion")
+                skip.setdefault(id(top), ("promotion", top))
         return skip
 
     def dom_paragraphs(self):
@@ -375,14 +410,15 @@ class ArticlePage:
             return self._body_cache
         skip = self._skip_nodes()
         h1 = self.h1 if self.h1 is not None and self._contains(self.scope, self.h1) else None
-        h1_path = {id(a) for a in h1.iterancestors()} | {id(h1)} if h1 is not None else set()
+        h1_chain = ([h1, *h1.iterancestors()] if h1 is not None else [])  # alive: ids stay valid
+        h1_path = {id(a) for a in h1_chain}
         out = []
         state = {"stop": False, "started": h1 is None}
 
         def walk(el):
             if state["stop"]:
                 return
-            kind = skip.get(id(el))
+            kind = skip.get(id(el), (None,))[0]
             if kind is not None:
                 if kind in TERMINAL_BLOCKS and state["started"]:
                     state["stop"] = True
@@ -395,11 +431,11 @@ class ArticlePage:
                 if id(el) in h1_path:  # the title sits in a header: the text starts after it
                     state["started"] = True
                 return
-            is_leaf = tag in TEXT_BLOCKS or not any(_tag(c) in TEXT_BLOCKS | CONTAINERS for c in el)
-            if is_leaf and not any(_tag(d) in TEXT_BLOCKS | {"div", "section"} for d in el.iterdescendants()):
+            if not self._has_block_inside(el):
                 if state["started"]:
                     t = _text(el)
-                    if t and not (tag == "li" and self._is_link_item(el, t)):
+                    if t and not (tag == "li" and self._is_link_item(el, t)) \
+                            and not self._is_link_row(el, t):
                         out.append((el, t, tag in HEADINGS))
                 return
             for child in el:
@@ -408,14 +444,33 @@ class ArticlePage:
                     return
 
         walk(self.scope)
-        self._body_cache = [p for p in out if not FURNITURE.match(p[1])]
+        self._body_cache = [p for p in out if not self._is_furniture(p[0], p[1])]
         return self._body_cache
+
+    @staticmethod
+    def _is_furniture(el, t):
+        """Page furniture: 'Posted on ...', '6 min read', a promotion line; or a row of such pieces
+        (<span>Published by ...</span><span>Posted on ...</span>) with no text of its own."""
+        if FURNITURE.match(t):
+            return True
+        pieces = [_text(c) for c in el if isinstance(c.tag, str)]
+        return (len(pieces) >= 2 and not tx.clean(el.text) and not any(tx.clean(c.tail) for c in el)
+                and all(not p or FURNITURE.match(p) for p in pieces))
 
     @staticmethod
     def _is_link_item(li, t):
         """A list item that is only a short link: a menu or share list, not article text."""
         links = [a for a in li.iter("a")]
         return len(links) == 1 and _text(links[0]) == t and len(t.split()) <= 4
+
+    @staticmethod
+    def _is_link_row(el, t):
+        """A row of links and nothing else (share buttons, 'Read next' rows): not article text."""
+        links = [a for a in el.iter("a")]
+        if len(links) < 2:
+            return False
+        linked = sum(len(_text(a)) for a in links)
+        return linked >= 0.9 * len(t.replace(" ", "")) or linked >= 0.9 * len(t)
 
     def _split_byline(self, paragraphs):
         """Take a leading 'By A and B' paragraph out of the body: it gives the authors."""
@@ -428,8 +483,8 @@ class ArticlePage:
         paragraphs = self.dom_paragraphs()
         if paragraphs:
             paras, _ = self._split_byline(paragraphs)
-            texts = [t for _e, t, _h in paras if not self._is_title_echo(t)]
-            if tx.word_count(" ".join(texts)) >= 20:
+            texts = [(t, h) for _e, t, h in paras]
+            if tx.word_count(" ".join(t for t, _h in texts)) >= 20:
                 yield texts, "dom"
         html = self.next.body_html()
         if html and len(html) > 50:
@@ -439,19 +494,15 @@ class ArticlePage:
                 leaves = self._leaves(frag) if frag is not None else []
             except (etree.ParserError, ValueError):
                 leaves = []
-            texts = [t for _e, t, h in leaves if not (BYLINE.match(t) and len(t) < 120)]
+            texts = [(t, h) for _e, t, h in leaves if not (BYLINE.match(t) and len(t) < 120)]
             if texts:
                 yield texts, "jsonld"
         article_body = self.jsonld.get("articleBody")
         if isinstance(article_body, str) and len(article_body.split()) >= 20:
-            yield [p for p in re.split(r"\n\s*\n|\r?\n", article_body)], "jsonld"
+            yield [(p, False) for p in re.split(r"\n\s*\n|\r?\n", article_body)], "jsonld"
         fallback = self._trafilatura()
         if fallback:
-            yield fallback, "fallback"
-
-    def _is_title_echo(self, t):
-        h1 = _text(self.h1) if self.h1 is not None else None
-        return bool(h1) and t.casefold() == h1.casefold()
+            yield [(p, False) for p in fallback], "fallback"
 
     def _trafilatura(self):
         try:
@@ -670,16 +721,18 @@ class ArticlePage:
         return []
 
     def field_source_and_dateline(self, paragraphs):
-        """(source, dateline, layer): the wire agency and place from the dateline paragraph."""
-        for t in paragraphs[:4]:
-            m = DATELINE.match(t)
+        """(source, dateline, layer): the wire agency and place from the dateline paragraph.
+        paragraphs: [(text, is_heading)] of the body."""
+        # The dateline opens the first paragraph of text (section headings may stand before it).
+        first = next((t for t, heading in paragraphs[:12] if not heading and tx.clean(t)), None)
+        if first:
+            m = DATELINE.match(first)
             if m:
                 agency = m.group("agency").strip()
                 source = WIRE_AGENCIES.get(agency.lower(), agency if len(agency) <= 20 else None)
                 if source:
                     return source, tx.clean(m.group("place")), "dom"
-        for t in paragraphs[:4]:
-            m = PLAIN_DATELINE.match(t)
+            m = PLAIN_DATELINE.match(first)
             if m:
                 return None, tx.clean(m.group("place")), "dom"
         for node in self._as_list(self.jsonld.get("author")) + self._as_list(self.jsonld.get("sourceOrganization")):
@@ -1007,10 +1060,10 @@ class ArticlePage:
         put("title", *self.field_title())
         put("category", *self.field_category())
         put("tags", *self.field_tags())
-        body_texts, body_layer = next(self._body_candidates(), ([], None))
-        body = tx.join_paragraphs(body_texts)
+        body_paragraphs, body_layer = next(self._body_candidates(), ([], None))
+        body = tx.join_paragraphs(t for t, _h in body_paragraphs)
         put("authors", *self.field_authors())
-        source, dateline, layer = self.field_source_and_dateline(body.split("\n\n") if body else [])
+        source, dateline, layer = self.field_source_and_dateline(body_paragraphs)
         put("source", source, layer)
         put("dateline", dateline, layer if dateline else None)
         put("published_at", *self.field_published())

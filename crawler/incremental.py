@@ -26,7 +26,7 @@ class RunState:
 
     def __init__(self, crawler, store):
         s = crawler.settings
-        self.crawler, self.stats, self.store = crawler, crawler.stats, store
+        self.crawler, self.store = crawler, store
         self.known = store.snapshot()
         self.by_hash = {k.content_hash: k for k in self.known.values()}
         self.revisit = timedelta(hours=s.getfloat("GBAF_REVISIT_HOURS", 48))
@@ -36,7 +36,7 @@ class RunState:
         self.committed = False
         self.lastmods = {}  # url -> lastmod shown by a sitemap or the feed in this run
         self.signatures = {}  # url -> near-duplicate signature computed in this run
-        self.stats.set_value("gbaf/state/known_articles", len({k.id for k in self.known.values()}))
+        self.known_articles = len({k.id for k in self.known.values()})
 
     @classmethod
     def of(cls, crawler):
@@ -139,8 +139,8 @@ class StateExtension:
             return
         marker = expected_manifest_path(self.crawler.settings, spider)
         self.state.begin(spider.run_id, str(marker) if marker else None)
-        logger.info("state store: %d known articles; run %s", self.crawler.stats.get_value(
-            "gbaf/state/known_articles"), spider.run_id)
+        self.crawler.stats.set_value("gbaf/state/known_articles", self.state.known_articles)
+        logger.info("state store: %d known articles; run %s", self.state.known_articles, spider.run_id)
 
     def manifest_written(self, path):
         if self.state is not None and self.reason in (None, "finished") and not self.state.committed:

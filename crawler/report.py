@@ -15,6 +15,7 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 
 from crawler.items import ARTICLE_FIELDS
+from crawler.monitors import run_problems
 
 logger = logging.getLogger(__name__)
 COVERED_FIELDS = [f for f in ARTICLE_FIELDS if f not in (
@@ -32,6 +33,7 @@ class RunReport:
         self.layers = {f: {} for f in COVERED_FIELDS}
         self.started = time.monotonic()
         self.report = None
+        self.path = None  # where the report went (crawler.commands.crawl updates its status)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -64,10 +66,15 @@ class RunReport:
     def build(self, spider, reason):
         st = self.stats.get_stats()
         prefixed = lambda p: {k[len(p):]: v for k, v in st.items() if k.startswith(p)}  # noqa: E731
+        problems = run_problems({**st, "finish_reason": reason})
         return {
             "run_id": getattr(spider, "run_id", None),
             "spider": spider.name,
             "finish_reason": reason,
+            # "failed" when the run did not finish, a check failed or the state store broke
+            "status": "failed" if problems else "ok",
+            "problems": problems,
+            "checks": st.get("gbaf/monitor/checks", []),  # crawler.monitors
             "elapsed_seconds": round(time.monotonic() - self.started, 2),
             "pages": {
                 "requests": st.get("downloader/request_count", 0),
@@ -111,4 +118,5 @@ class RunReport:
         tmp = path.with_name(f".{path.name}.part")
         tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, path)
+        self.path = path
         logger.info("Run report written to %s", path)

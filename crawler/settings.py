@@ -92,3 +92,40 @@ EXTENSIONS = {
     "crawler.manifest.RunManifest": 510,
     "crawler.incremental.StateExtension": 520,
 }
+
+# --- monitoring and deployment (issue 5) ---
+# `scrapy crawl` exits non-zero when a run failed (crawler/commands/crawl.py), under Scrapyd too.
+COMMANDS_MODULE = "crawler.commands"
+# End-of-run checks (crawler/monitors.py). Spidermon runs them before the run report is written
+# (order 490 < 500), so the report carries their outcome in its `status` and `checks`.
+SPIDERMON_ENABLED = True
+EXTENSIONS = {**EXTENSIONS, "spidermon.contrib.scrapy.extensions.Spidermon": 490}
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["crawler.monitors.RunMonitorSuite"]
+# Records: at least this many when the run found new article links (a run over an unchanged
+# site finds none and legitimately exports nothing); a first or full run must find some.
+GBAF_MONITOR_MIN_RECORDS = 1
+# Shares judged against their maximum only when the count is above GBAF_MONITOR_ALLOWED_COUNT:
+# a few broken links or retries in a small incremental run are normal.
+GBAF_MONITOR_ALLOWED_COUNT = 5
+GBAF_MONITOR_MAX_INVALID_SHARE = 0.1  # records dropped by the schema, of records produced
+GBAF_MONITOR_MAX_ERROR_LINES = 0  # ERROR log lines before the checks
+GBAF_MONITOR_MAX_SERVER_ERROR_SHARE = 0.05  # 5xx responses, of responses (retried ones included)
+GBAF_MONITOR_MAX_FAILED_SHARE = 0.1  # requests failed for good (any reason), of requests
+GBAF_MONITOR_MAX_RETRY_SHARE = 0.2  # retries, of requests
+# Field coverage, judged from this many exported records on (fewer: skipped).
+GBAF_MONITOR_COVERAGE_MIN_RECORDS = 10
+# Share of records where the field must be filled: the required fields. Optional blocks (FAQ,
+# image, summary, ...) are often absent from a page, so they have no minimum.
+GBAF_MONITOR_MIN_FILLED = {field: 0.95 for field in (
+    "title", "url", "published_at", "body", "category", "language")}
+# The layer each field should come from while the site's markup is as we know it, and the share of
+# its filled values that must come from there: a drop means the markup changed.
+GBAF_MONITOR_PREFERRED_LAYERS = {
+    **{field: "jsonld" for field in (
+        "url", "title", "category", "tags", "authors", "published_at", "updated_at", "faq",
+        "image_url", "reading_time_minutes", "language")},
+    **{field: "dom" for field in (
+        "body", "summary", "key_takeaways", "references", "related", "source", "dateline")},
+}
+GBAF_MONITOR_MIN_PREFERRED_SHARE = 0.7
+GBAF_MONITOR_MIN_PREFERRED_SHARE_BY_FIELD = {}  # e.g. {"body": 0.9}

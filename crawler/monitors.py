@@ -1,0 +1,263 @@
+"""End-of-run checks (Spidermon monitors): did this run produce what it should have, cleanly?
+
+At spider close `RunMonitorSuite` (SPIDERMON_SPIDER_CLOSE_MONITORS) evaluates, from the run's
+stats and the run report's field coverage (crawler.report.RunReport):
+
+- records: new article links found, but no record came out of them; a first or full run that
+  found no article link at all; too many records dropped as invalid;
+- errors: ERROR log lines, the share of 5xx responses, of requests failed for good, of retries;
+- coverage, per field: the share of records where it is filled, and the share of its filled
+  values that came from the field's preferred layer (`jsonld`, `meta`, `dom`, `fallback`).
+
+Every threshold is a `GBAF_MONITOR_*` setting. A failed check is logged as an ERROR naming what
+failed, and the run is marked failed in the stats (`gbaf/monitor/status`): the run report's
+`status` and the exit code of `scrapy crawl` (crawler.commands.crawl) follow it.
+"""
+import logging
+from dataclasses import asdict, dataclass
+
+from spidermon import Monitor, MonitorSuite, monitors
+from spidermon import settings as spidermon_settings
+
+logger = logging.getLogger(__name__)
+
+# Where each field is expected to come from when the site is as we know it (crawler/article.py).
+DEFAULT_PREFERRED_LAYERS = {
+    "url": "jsonld", "title": "jsonld", "category": "jsonld", "tags": "jsonld",
+    "authors": "jsonld", "published_at": "jsonld", "updated_at": "jsonld", "faq": "jsonld",
+    "image_url": "jsonld", "reading_time_minutes": "jsonld", "language": "jsonld",
+    "body": "dom", "summary": "dom", "key_takeaways": "dom", "references": "dom", "related": "dom",
+    "source": "dom", "dateline": "dom",
+}
+REQUIRED_FIELDS = ("title", "url", "published_at", "body", "category", "language")
+
+
+@dataclass
+class Check:
+    name: str  # family/what, e.g. "coverage_preferred/title"
+    status: str  # "ok", "failed" or "skipped"
+    value: float | int | None = None
+    limit: float | int | None = None
+    detail: str = ""
+
+
+@dataclass
+class Limits:
+    min_records: int = 1
+    max_error_lines: int = 0
+    max_server_error_share: float = 0.05
+    max_failed_share: float = 0.1
+    max_retry_share: float = 0.2
+    max_invalid_share: float = 0.1
+    allowed_count: int = 5
+    coverage_min_records: int = 10
+    min_filled: dict = None
+    preferred_layers: dict = None
+    min_preferred_share: float = 0.7
+    min_preferred_share_by_field: dict = None
+
+    @classmethod
+    def from_settings(cls, s):
+        return cls(
+            min_records=s.getint("GBAF_MONITOR_MIN_RECORDS", 1),
+            max_error_lines=s.getint("GBAF_MONITOR_MAX_ERROR_LINES", 0),
+            max_server_error_share=s.getfloat("GBAF_MONITOR_MAX_SERVER_ERROR_SHARE", 0.05),
+            max_failed_share=s.getfloat("GBAF_MONITOR_MAX_FAILED_SHARE", 0.1),
+            max_retry_share=s.getfloat("GBAF_MONITOR_MAX_RETRY_SHARE", 0.2),
+            max_invalid_share=s.getfloat("GBAF_MONITOR_MAX_INVALID_SHARE", 0.1),
+            allowed_count=s.getint("GBAF_MONITOR_ALLOWED_COUNT", 5),
+            coverage_min_records=s.getint("GBAF_MONITOR_COVERAGE_MIN_RECORDS", 10),
+            min_filled={k: float(v) for k, v in s.getdict(
+                "GBAF_MONITOR_MIN_FILLED", dict.fromkeys(REQUIRED_FIELDS, 0.95)).items()},
+            preferred_layers=dict(s.getdict("GBAF_MONITOR_PREFERRED_LAYERS", DEFAULT_PREFERRED_LAYERS)),
+            min_preferred_share=s.getfloat("GBAF_MONITOR_MIN_PREFERRED_SHARE", 0.7),
+            min_preferred_share_by_field={k: float(v) for k, v in s.getdict(
+                "GBAF_MONITOR_MIN_PREFERRED_SHARE_BY_FIELD", {}).items()},
+        )
+
+
+def _sum(stats, prefix, exclude=()):
+    return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, (int, float))
+               and not any(k[len(prefix):].startswith(x) for x in exclude))
+
+
+def _pct(x):
+    return f"{100 * x:.0f}%"
+
+
+def _share_check(name, count, total, max_share, allowed, what):
+    share = count / total if total else 0.0
+    ok = count <= allowed or share <= max_share
+    return Check(name, "ok" if ok else "failed", round(share, 4), max_share,
+                 f"{count} of {total} {what} ({_pct(share)}, at most {_pct(max_share)} "
+                 f"or {allowed})")
+
+
+def evaluate(stats, coverage, records, limits, incremental=False):
+    """The run's checks, from its stats, the report's coverage ({field: {filled, layers}} as shares
+    of `records` exported records) and the limits."""
+    checks = []
+    # --- records: new articles must give records ---------------------------------------------------
+    produced = (stats.get("item_scraped_count", 0) + stats.get("gbaf/records/dropped/unchanged", 0)
+                + _sum(stats, "gbaf/records/dropped/duplicate_"))
+    if incremental:
+        new, what = stats.get("gbaf/incremental/fetch/unknown", 0), "unknown article links"
+    else:
+        new = stats.get("gbaf/requests/article", 0) + stats.get("gbaf/requests/related", 0)
+        what = "article links"
+    if not new and not incremental:
+        checks.append(Check("records/new", "failed", 0, limits.min_records,
+                            "no article link found: a full or first run must find articles"))
+    elif not new:
+        checks.append(Check("records/new", "ok", 0, 0, "no new article link found"))
+    else:
+        need = min(limits.min_records, new)
+        checks.append(Check("records/new", "ok" if produced >= need else "failed", produced, need,
+                            f"{produced} records from {new} {what} (at least {need})"))
+    invalid = stats.get("gbaf/records/dropped/invalid", 0)
+    check = _share_check("records/invalid", invalid, invalid + produced, limits.max_invalid_share,
+                         limits.allowed_count, "records invalid")
+    rules = {k[len("validate/invalid/"):]: v for k, v in stats.items() if k.startswith("validate/invalid/")}
+    if rules:
+        check.detail += ": " + ", ".join(f"{k} {v}" for k, v in sorted(rules.items()))
+    checks.append(check)
+
+    # --- errors ------------------------------------------------------------------------------------
+    lines = stats.get("log_count/ERROR", 0)
+    checks.append(Check("errors/log", "ok" if lines <= limits.max_error_lines else "failed", lines,
+                        limits.max_error_lines, f"{lines} ERROR log lines"))
+    responses = stats.get("downloader/response_count", 0)
+    requests = stats.get("downloader/request_count", 0)
+    checks.append(_share_check("errors/server", _sum(stats, "downloader/response_status_count/5"),
+                               responses, limits.max_server_error_share, limits.allowed_count,
+                               "responses were server errors (5xx)"))
+    failed = _sum(stats, "gbaf/failures/", exclude=("by_kind/",))
+    checks.append(_share_check("errors/failed", failed, requests, limits.max_failed_share,
+                               limits.allowed_count, "requests failed for good"))
+    checks.append(_share_check("errors/retries", stats.get("retry/count", 0), requests,
+                               limits.max_retry_share, limits.allowed_count, "requests were retries"))
+
+    # --- coverage per field ------------------------------------------------------------------------
+    if coverage is None or records < limits.coverage_min_records:
+        checks.append(Check("coverage", "skipped", records, limits.coverage_min_records,
+                            f"{records} records: too few to judge field coverage"))
+        return checks
+    for field, minimum in sorted(limits.min_filled.items()):
+        filled = (coverage.get(field) or {}).get("filled", 0.0)
+        checks.append(Check(f"coverage_filled/{field}", "ok" if filled >= minimum else "failed",
+                            filled, minimum, f"{field}: filled in {_pct(filled)} of {records} records "
+                                             f"(at least {_pct(minimum)})"))
+    for field, layer in sorted(limits.preferred_layers.items()):
+        cov = coverage.get(field) or {}
+        filled = cov.get("filled", 0.0)
+        minimum = limits.min_preferred_share_by_field.get(field, limits.min_preferred_share)
+        if round(filled * records) < limits.coverage_min_records:
+            checks.append(Check(f"coverage_preferred/{field}", "skipped", None, minimum,
+                                f"{field}: filled in {round(filled * records)} records only"))
+            continue
+        share = (cov.get("layers") or {}).get(layer, 0.0) / filled
+        others = ", ".join(f"{k} {_pct(v / filled)}" for k, v in sorted(cov["layers"].items())
+                           if k != layer)
+        checks.append(Check(f"coverage_preferred/{field}", "ok" if share >= minimum else "failed",
+                            round(share, 4), minimum,
+                            f"{field}: {_pct(share)} from {layer} (at least {_pct(minimum)})"
+                            + (f", else {others}" if others else "")))
+    return checks
+
+
+def run_problems(stats):
+    """Why a finished crawl counts as failed ([] when it does not): what schedulers are told."""
+    problems = []
+    reason = stats.get("finish_reason")
+    if reason != "finished":
+        problems.append(f"spider closed with reason {reason!r}")
+    if stats.get("gbaf/monitor/status") == "failed":
+        problems.append("run checks failed: " + ", ".join(stats.get("gbaf/monitor/failed") or []))
+    if stats.get("gbaf/state/error"):
+        problems.append(f"state store: {stats['gbaf/state/error']}")
+    undelivered = _sum(stats, "feedexport/failed_count/")
+    if undelivered:
+        problems.append(f"{undelivered} output(s) not delivered")
+    return problems
+
+
+def _report_of(crawler):
+    from crawler.report import RunReport
+
+    extensions = getattr(getattr(crawler, "extensions", None), "middlewares", ())
+    return next((e for e in extensions if isinstance(e, RunReport)), None)
+
+
+# --- Spidermon -------------------------------------------------------------------------------------
+class _ChecksMonitor(Monitor):
+    """Fails with the details of every failed check of its families."""
+
+    families = ()
+
+    def assert_checks(self, *families):
+        suite = self.parent
+        while suite is not None and not hasattr(suite, "checks"):
+            suite = suite.parent
+        found = [c for c in suite.checks if c.name.split("/")[0] in families]
+        failed = [c for c in found if c.status == "failed"]
+        if found and all(c.status == "skipped" for c in found):
+            self.skipTest("; ".join(c.detail for c in found))
+        self.assertFalse(failed, "; ".join(c.detail for c in failed))
+
+
+@monitors.name("Records")
+class RecordsMonitor(_ChecksMonitor):
+    @monitors.name("new articles gave records")
+    def test_new_articles_give_records(self):
+        self.assert_checks("records")
+
+
+@monitors.name("Errors")
+class ErrorsMonitor(_ChecksMonitor):
+    @monitors.name("error lines, server errors, failed requests and retries within limits")
+    def test_errors(self):
+        self.assert_checks("errors")
+
+
+@monitors.name("Field coverage")
+class CoverageMonitor(_ChecksMonitor):
+    @monitors.name("required fields filled")
+    def test_filled(self):
+        self.assert_checks("coverage_filled", "coverage")
+
+    @monitors.name("fields from their preferred layer")
+    def test_preferred_layers(self):
+        self.assert_checks("coverage_preferred")
+
+
+class RunMonitorSuite(MonitorSuite):
+    """The end-of-run checks; the outcome goes to the stats, the log and the run report."""
+
+    monitors = [RecordsMonitor, ErrorsMonitor, CoverageMonitor]
+
+    def init_data(self, data):
+        crawler = data["crawler"]
+        report = _report_of(crawler)
+        spider = data.get("spider")
+        self.stats = crawler.stats
+        self.checks = evaluate(
+            dict(data["stats"]), report.coverage() if report else None,
+            report.records if report else 0, Limits.from_settings(crawler.settings),
+            incremental=bool(getattr(spider, "incremental", False)))
+        super().init_data(data)
+
+    def on_monitors_finished(self, result):
+        failed = [c for c in self.checks if c.status == "failed"]
+        broken = [r.item.name for r in result.monitor_results
+                  if r.status == spidermon_settings.MONITOR.STATUS.ERROR]  # a monitor that crashed
+        status = "failed" if failed or broken or not result.all_monitors_passed else "ok"
+        self.stats.set_value("gbaf/monitor/status", status)
+        self.stats.set_value("gbaf/monitor/failed", [c.name for c in failed] + broken)
+        self.stats.set_value("gbaf/monitor/checks", [
+            {k: v for k, v in asdict(c).items() if v not in (None, "")} for c in self.checks])
+        if status == "failed":
+            logger.error("Run checks failed (%d of %d): %s", len(failed) + len(broken),
+                         len(self.checks), "; ".join([c.detail for c in failed] + broken))
+        else:
+            logger.info("Run checks passed (%d checks, %d skipped)", len(self.checks),
+                        sum(c.status == "skipped" for c in self.checks))
