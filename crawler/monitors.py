@@ -3,8 +3,9 @@
 At spider close `RunMonitorSuite` (SPIDERMON_SPIDER_CLOSE_MONITORS) evaluates, from the run's
 stats and the run report's field coverage (crawler.report.RunReport):
 
-- records: new article links found, but no record came out of them; a first or full run that
-  found no article link at all; too many records dropped as invalid;
+- records: article pages fetched (new, modified or recent ones), but no record came out of them;
+  a first or full run that found no article link at all; too many fetched pages that were not
+  articles; too many records dropped as invalid;
 - errors: ERROR log lines, the share of 5xx responses, of requests failed for good, of retries;
 - coverage, per field: the share of records where it is filled, and the share of its filled
   values that came from the field's preferred layer (`jsonld`, `meta`, `dom`, `fallback`).
@@ -49,6 +50,7 @@ class Limits:
     max_failed_share: float = 0.1
     max_retry_share: float = 0.2
     max_invalid_share: float = 0.1
+    max_not_article_share: float = 0.5
     allowed_count: int = 5
     coverage_min_records: int = 10
     min_filled: dict = None
@@ -65,6 +67,7 @@ class Limits:
             max_failed_share=s.getfloat("GBAF_MONITOR_MAX_FAILED_SHARE", 0.1),
             max_retry_share=s.getfloat("GBAF_MONITOR_MAX_RETRY_SHARE", 0.2),
             max_invalid_share=s.getfloat("GBAF_MONITOR_MAX_INVALID_SHARE", 0.1),
+            max_not_article_share=s.getfloat("GBAF_MONITOR_MAX_NOT_ARTICLE_SHARE", 0.5),
             allowed_count=s.getint("GBAF_MONITOR_ALLOWED_COUNT", 5),
             coverage_min_records=s.getint("GBAF_MONITOR_COVERAGE_MIN_RECORDS", 10),
             min_filled={k: float(v) for k, v in s.getdict(
@@ -97,23 +100,35 @@ def evaluate(stats, coverage, records, limits, incremental=False):
     """The run's checks, from its stats, the report's coverage ({field: {filled, layers}} as shares
     of `records` exported records) and the limits."""
     checks = []
-    # --- records: new articles must give records ---------------------------------------------------
+    # --- records: article pages must give records ------------------------------------------------
+    # Pages the spider parsed as articles (incremental runs fetch only unknown, modified or recent
+    # ones) and what came of them: a record exported, or one dropped as unchanged, duplicate or
+    # older than `since` (all show the parser worked). A few non-article pages are normal.
+    fetched = (stats.get("gbaf/pages/article", 0) + stats.get("gbaf/pages/not_html", 0)
+               + _sum(stats, "gbaf/pages/not_article/") + stats.get("gbaf/records/skipped/before_since", 0))
     produced = (stats.get("item_scraped_count", 0) + stats.get("gbaf/records/dropped/unchanged", 0)
-                + _sum(stats, "gbaf/records/dropped/duplicate_"))
-    if incremental:
-        new, what = stats.get("gbaf/incremental/fetch/unknown", 0), "unknown article links"
-    else:
-        new = stats.get("gbaf/requests/article", 0) + stats.get("gbaf/requests/related", 0)
-        what = "article links"
-    if not new and not incremental:
+                + _sum(stats, "gbaf/records/dropped/duplicate_")
+                + stats.get("gbaf/records/skipped/before_since", 0))
+    links = stats.get("gbaf/requests/article", 0) + stats.get("gbaf/requests/related", 0)
+    if not links and not incremental:
         checks.append(Check("records/new", "failed", 0, limits.min_records,
-                            "no article link found: a full or first run must find articles"))
-    elif not new:
-        checks.append(Check("records/new", "ok", 0, 0, "no new article link found"))
+                            "no article link found: a first or full run must find articles"))
+    elif fetched <= limits.allowed_count:
+        checks.append(Check("records/new", "ok", produced, 0,
+                            f"{produced} records from {fetched} article pages fetched"))
     else:
-        need = min(limits.min_records, new)
-        checks.append(Check("records/new", "ok" if produced >= need else "failed", produced, need,
-                            f"{produced} records from {new} {what} (at least {need})"))
+        checks.append(Check("records/new", "ok" if produced >= limits.min_records else "failed",
+                            produced, limits.min_records,
+                            f"{produced} records from {fetched} article pages fetched "
+                            f"(at least {limits.min_records})"))
+    not_article = _sum(stats, "gbaf/pages/not_article/") + stats.get("gbaf/pages/not_html", 0)
+    check = _share_check("records/not_article", not_article, fetched, limits.max_not_article_share,
+                         limits.allowed_count, "article pages fetched were not articles")
+    reasons = {k[len("gbaf/pages/not_article/"):]: v for k, v in stats.items()
+               if k.startswith("gbaf/pages/not_article/")}
+    if reasons:
+        check.detail += ": " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items()))
+    checks.append(check)
     invalid = stats.get("gbaf/records/dropped/invalid", 0)
     check = _share_check("records/invalid", invalid, invalid + produced, limits.max_invalid_share,
                          limits.allowed_count, "records invalid")

@@ -101,12 +101,14 @@ COMMANDS_MODULE = "crawler.commands"
 SPIDERMON_ENABLED = True
 EXTENSIONS = {**EXTENSIONS, "spidermon.contrib.scrapy.extensions.Spidermon": 490}
 SPIDERMON_SPIDER_CLOSE_MONITORS = ["crawler.monitors.RunMonitorSuite"]
-# Records: at least this many when the run found new article links (a run over an unchanged
-# site finds none and legitimately exports nothing); a first or full run must find some.
-GBAF_MONITOR_MIN_RECORDS = 1
-# Shares judged against their maximum only when the count is above GBAF_MONITOR_ALLOWED_COUNT:
-# a few broken links or retries in a small incremental run are normal.
+# Counts up to this pass whatever their share: a few broken links, retries or odd pages in a small
+# incremental run are normal.
 GBAF_MONITOR_ALLOWED_COUNT = 5
+# Records: at least this many when more than GBAF_MONITOR_ALLOWED_COUNT article pages were fetched
+# (a run over an unchanged site fetches none and legitimately exports nothing). A first or full
+# run that finds no article link at all fails.
+GBAF_MONITOR_MIN_RECORDS = 1
+GBAF_MONITOR_MAX_NOT_ARTICLE_SHARE = 0.5  # fetched article pages that did not parse as articles
 GBAF_MONITOR_MAX_INVALID_SHARE = 0.1  # records dropped by the schema, of records produced
 GBAF_MONITOR_MAX_ERROR_LINES = 0  # ERROR log lines before the checks
 GBAF_MONITOR_MAX_SERVER_ERROR_SHARE = 0.05  # 5xx responses, of responses (retried ones included)
