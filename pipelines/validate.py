@@ -16,7 +16,11 @@ SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "article.sche
 
 
 def load_validator(path=SCHEMA_PATH):
-    schema = json.loads(Path(path).read_text(encoding="utf-8"))
+    try:
+        raw = Path(path).read_bytes()
+    except NotADirectoryError:  # inside a zipped egg (Scrapyd): read through the import system
+        raw = __loader__.get_data(str(path))
+    schema = json.loads(raw.decode("utf-8"))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 
