@@ -932,7 +932,7 @@ class ArticlePage:
                 if width and width.isdigit() and int(width) < 200:
                     continue
                 src = img.get("src") or img.get("data-src") or (img.get("srcset") or "").split(" ")[0]
-                if not src or src.startswith("data:") or re.search(r"logo|avatar|icon|sprite", src, re.I):
+                if not src or src.startswith("data:") or re.search(r"(?:^|[/_.-])(?:logo|avatar|icon|sprite|favicon)s?(?:[/_.-]|$)", src, re.I):
                     continue
                 self._lead_cache = img
                 break

@@ -64,6 +64,8 @@ class GbafSpider(scrapy.Spider):
         spider.margin = s.getint("GBAF_LISTING_MARGIN", 1)
         spider.state = RunState.of(crawler) if s.getbool("GBAF_STATE_ENABLED", True) else None
         spider.incremental = bool(spider.state is not None and not spider.state.empty and not spider.full)
+        # Sitemaps and feeds do not say an article's category: a category crawl takes only their dates.
+        spider.discover_from_cheap = spider.only_categories is None
         return spider
 
     def _wanted_article(self, url, kind="article"):
@@ -150,8 +152,11 @@ class GbafSpider(scrapy.Spider):
             canonical = self.site.canonical(fetch)
             if source == "feed" or "news" in response.url:
                 self.cheap["urls"].add(canonical)
+            lastmod = to_utc_iso(lastmod) if lastmod else None
             if self.state is not None:
-                self.state.note_lastmod(canonical, to_utc_iso(lastmod) if lastmod else None)
+                self.state.note_lastmod(canonical, lastmod)
+            if not self.discover_from_cheap or (self.since and lastmod and lastmod < self.since):
+                continue
             request = self._wanted_article(fetch)
             if request:
                 yield request
@@ -165,7 +170,7 @@ class GbafSpider(scrapy.Spider):
         # All cheap sources read: walk listings only if they leave a gap in what is known.
         known_overlap = any(self.state.lookup(u) for u in self.cheap["urls"]) if self.state else False
         complete = self.cheap["complete_sitemap"] and not self.cheap.get("sitemap_failed")
-        if complete or known_overlap:
+        if self.discover_from_cheap and (complete or known_overlap):
             self.logger.info("cheap sources cover what is new (%d listed, complete sitemap: %s): "
                              "no listing crawl", len(self.cheap["urls"]), self.cheap["complete_sitemap"])
             self.crawler.stats.set_value("gbaf/incremental/listings", "skipped")
@@ -195,6 +200,7 @@ class GbafSpider(scrapy.Spider):
             request = self._wanted_article(url)
             if request:
                 wanted += 1
+                request.meta["listed"] = True  # listed in a selected category
                 yield request
         page = response.meta.get("page", 1)
         if not facts["articles"]:
@@ -233,6 +239,10 @@ class GbafSpider(scrapy.Spider):
         if self.since and record["published_at"] and record["published_at"] < self.since:
             stats.inc_value("gbaf/records/skipped/before_since")
             return
+        if self.only_categories and not response.meta.get("listed") and \
+                _slug(record["category"]) not in self.only_categories:
+            stats.inc_value("gbaf/records/skipped/other_category")
+            return  # reached through a related link, but outside the categories asked for
         stats.inc_value("gbaf/pages/article")
         if self.state is not None:
             self._note_aliases(response, record["url"], record["id"])
@@ -269,6 +279,10 @@ class GbafSpider(scrapy.Spider):
             if request.meta.get("child_of_index"):
                 self.cheap["sitemap_failed"] = True
             yield from self._cheap_done(ok=False)
+
+
+def _slug(name):
+    return "-".join((name or "").lower().replace("&", " ").split())
 
 
 def _feed_entries(body):
