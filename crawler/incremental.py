@@ -28,6 +28,7 @@ class RunState:
         s = crawler.settings
         self.crawler, self.store = crawler, store
         self.known = store.snapshot()
+        self.non_articles = store.non_articles()
         self.by_hash = {k.content_hash: k for k in self.known.values()}
         self.revisit = timedelta(hours=s.getfloat("GBAF_REVISIT_HOURS", 48))
         self.now = datetime.now(timezone.utc)
@@ -63,13 +64,19 @@ class RunState:
         return self.known.get(canonical_url)
 
     def note_lastmod(self, canonical_url, lastmod):
-        if lastmod:
+        """Keep the newest modification time any cheap source shows (the news sitemap may give only
+        the publication date of a page the full sitemap shows as modified since)."""
+        if lastmod and lastmod > self.lastmods.get(canonical_url, ""):
             self.lastmods[canonical_url] = lastmod
 
     def needs_fetch(self, canonical_url):
         """(fetch?, reason): unknown, shown modified since, or published within the revisit window."""
         known = self.known.get(canonical_url)
         if known is None:
+            if canonical_url in self.non_articles:
+                lastmod, stored = self.lastmods.get(canonical_url), self.non_articles[canonical_url]
+                if not (lastmod and stored and lastmod > stored):
+                    return False, "not_article"
             return True, "unknown"
         lastmod = self.lastmods.get(canonical_url)
         stored = known.lastmod or known.updated_at or known.published_at
@@ -80,6 +87,11 @@ class RunState:
         return False, "known"
 
     # --- what the pipelines ask -------------------------------------------------------------------
+    def note_not_article(self, canonical_url, reason):
+        if canonical_url not in self.non_articles:
+            self.stage("not_article", canonical_url, {"url": canonical_url, "reason": reason,
+                                                      "lastmod": self.lastmods.get(canonical_url)})
+
     def stage(self, kind, aid, payload):
         self.pending.append((kind, aid, payload))
         if len(self.pending) >= self.BATCH:

@@ -2,6 +2,7 @@
 
 The interface (`StateStore`) is small and knows nothing of SQLite, so a Redis store can stand in:
   snapshot()                    every known article, for the spider's incremental decisions (one batch)
+  non_articles()                URLs known not to be articles (videos, company pages), with lastmod
   begin_run(run_id, marker)     open a run; settles runs that died before (see below)
   stage(run_id, rows)           changes of this run, written in batches, not yet visible
   commit_run(run_id)            make the run's staged changes the store's state (one transaction)
@@ -69,6 +70,8 @@ class SqliteStateStore:
     CREATE INDEX IF NOT EXISTS articles_hash ON articles (content_hash);
     CREATE INDEX IF NOT EXISTS articles_published ON articles (published_at);
     CREATE TABLE IF NOT EXISTS aliases (alias TEXT PRIMARY KEY, id TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS non_articles (url TEXT PRIMARY KEY, reason TEXT, lastmod TEXT,
+        seen_at TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, marker TEXT, started_at TEXT,
         finished_at TEXT, status TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS staged (run_id TEXT NOT NULL, id TEXT NOT NULL, kind TEXT NOT NULL,
@@ -117,6 +120,9 @@ class SqliteStateStore:
                 known[alias] = by_id[aid]
         return known
 
+    def non_articles(self):
+        return {url: lastmod for url, lastmod in self.db.execute("SELECT url, lastmod FROM non_articles")}
+
     def count(self):
         return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
 
@@ -143,7 +149,7 @@ class SqliteStateStore:
                         (run_id, marker, _now()))
 
     def stage(self, run_id, rows):
-        """rows: [(kind, id, payload dict)]; kinds 'article' (a full row) and 'alias'."""
+        """rows: [(kind, id, payload dict)]; kinds 'article' (a full row), 'alias', 'not_article'."""
         if not rows:
             return
         with self._tx():
@@ -174,6 +180,9 @@ class SqliteStateStore:
                          p.get("exported_run"), p.get("record")))
                 elif kind == "alias":
                     self.db.execute("INSERT OR REPLACE INTO aliases VALUES (?, ?)", (p["alias"], p["id"]))
+                elif kind == "not_article":
+                    self.db.execute("INSERT OR REPLACE INTO non_articles VALUES (?, ?, ?, ?)",
+                                    (p["url"], p.get("reason"), p.get("lastmod"), p.get("seen_at") or _now()))
             self.db.execute("DELETE FROM staged WHERE run_id=?", (run_id,))
             self.db.execute("UPDATE runs SET status='committed', finished_at=? WHERE run_id=?",
                             (_now(), run_id))

@@ -21,12 +21,13 @@ logger = logging.getLogger(__name__)
 
 NUM_PERM = 64
 SHINGLE = 3
+SCHEME = "affine32"  # stored signatures are only comparable under the same hashing scheme
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def minhash(text, num_perm=NUM_PERM):
     words = _WORD.findall((text or "").lower())
-    m = MinHash(num_perm=num_perm, seed=1)
+    m = MinHash(num_perm=num_perm, seed=1, scheme=SCHEME)
     shingles = {" ".join(words[i:i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))}
     m.update_batch([s.encode("utf-8") for s in shingles])
     return m
@@ -37,7 +38,8 @@ def signature_bytes(m):
 
 
 def from_bytes(raw, num_perm=NUM_PERM):
-    return MinHash(num_perm=num_perm, seed=1, hashvalues=np.frombuffer(raw, dtype=np.uint64))
+    return MinHash(num_perm=num_perm, seed=1, scheme=SCHEME,
+                   hashvalues=np.frombuffer(raw, dtype=np.uint64))
 
 
 class DedupePipeline:
@@ -65,7 +67,10 @@ class DedupePipeline:
             seen.add(known.id)
             self.hashes.setdefault(known.content_hash, known.url)
             if self.lsh is not None and known.signature:
-                self.lsh.insert(known.url, from_bytes(known.signature))
+                try:
+                    self.lsh.insert(known.url, from_bytes(known.signature))
+                except ValueError:  # a signature of another shape: that article is not near-checked
+                    self.stats.inc_value("gbaf/state/unreadable_signature")
 
     def _drop(self, reason, url, original):
         self.stats.inc_value(f"gbaf/records/dropped/duplicate_{reason}")

@@ -233,6 +233,8 @@ class GbafSpider(scrapy.Spider):
         reason = page.not_article_reason()
         if reason:
             stats.inc_value(f"gbaf/pages/not_article/{reason.split(':')[0]}")
+            if self.state is not None:
+                self.state.note_not_article(self.site.canonical(response.url), reason)
             self.logger.debug("not an article (%s): %s", reason, response.url)
             return
         record = page.record()
