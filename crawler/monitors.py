@@ -6,7 +6,8 @@ stats and the run report's field coverage (crawler.report.RunReport):
 - records: article pages fetched (new, modified or recent ones), but no record came out of them;
   a first or full run that found no article link at all; too many fetched pages that were not
   articles; too many records dropped as invalid;
-- errors: ERROR log lines, the share of 5xx responses, of requests failed for good, of retries;
+- errors: ERROR log lines (other than requests given up after retries), the share of 5xx
+  responses, of requests failed for good, of retries;
 - coverage, per field: the share of records where it is filled, and the share of its filled
   values that came from the field's preferred layer (`jsonld`, `meta`, `dom`, `fallback`).
 
@@ -138,9 +139,13 @@ def evaluate(stats, coverage, records, limits, incremental=False):
     checks.append(check)
 
     # --- errors ------------------------------------------------------------------------------------
-    lines = stats.get("log_count/ERROR", 0)
+    # Scrapy logs an ERROR for each request it gives up on after its retries: those are judged
+    # by their share (errors/failed), every other ERROR line here.
+    gave_up = stats.get("retry/max_reached", 0)
+    lines = max(0, stats.get("log_count/ERROR", 0) - gave_up)
     checks.append(Check("errors/log", "ok" if lines <= limits.max_error_lines else "failed", lines,
-                        limits.max_error_lines, f"{lines} ERROR log lines"))
+                        limits.max_error_lines, f"{lines} ERROR log lines"
+                        + (f" (besides {gave_up} requests given up after retries)" if gave_up else "")))
     responses = stats.get("downloader/response_count", 0)
     requests = stats.get("downloader/request_count", 0)
     checks.append(_share_check("errors/server", _sum(stats, "downloader/response_status_count/5"),

@@ -49,7 +49,9 @@ timeout --signal=INT --kill-after=300 "${GBAF_MAX_RUNTIME:-6h}" \
     </dev/null >>"$log" 2>&1 || status=$?
 if [ "$status" -ne 0 ]; then
     echo "gbaf-crawl: run failed (exit status $status); log: $log" >&2
-    grep -m 20 -E '\] (ERROR|CRITICAL): ' "$log" >&2 || true
+    # The first ERROR lines (the cause) and the last one (the outcome: "Run failed: ...").
+    grep -E '\] (ERROR|CRITICAL): ' "$log" |
+        awk 'NR <= 10 { print; next } { last = $0 } END { if (NR > 11) print "..."; if (NR > 10) print last }' >&2
 fi
 
 # Keep the newest GBAF_KEEP_LOGS run logs.

@@ -100,9 +100,12 @@ def test_a_high_share_of_server_errors_fails_but_a_few_do_not():
     assert {"errors/server", "errors/retries"} <= failed(evaluate(many, healthy_coverage(), 148, limits()))
 
 
-def test_error_log_lines_fail_the_run():
+def test_error_log_lines_fail_the_run_but_a_few_requests_given_up_do_not():
     stats = healthy_stats(**{"log_count/ERROR": 1})
     assert failed(evaluate(stats, healthy_coverage(), 148, limits())) == {"errors/log"}
+    timeouts = healthy_stats(**{"log_count/ERROR": 2, "retry/max_reached": 2, "retry/count": 6,
+                                "gbaf/failures/TimeoutError": 2})
+    assert not failed(evaluate(timeouts, healthy_coverage(), 148, limits()))
 
 
 def test_a_coverage_drop_names_the_fields():
