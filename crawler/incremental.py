@@ -37,6 +37,7 @@ class RunState:
         self.committed = False
         self.lastmods = {}  # url -> lastmod shown by a sitemap or the feed in this run
         self.signatures = {}  # url -> near-duplicate signature computed in this run
+        self.processed = set()  # article URLs fetched and parsed in this run
         self.known_articles = len({k.id for k in self.known.values()})
 
     @classmethod
@@ -46,14 +47,45 @@ class RunState:
             s = crawler.settings
             if not s.getbool("GBAF_STATE_ENABLED", True):
                 raise NotConfigured("GBAF_STATE_ENABLED is off")
+            error = getattr(crawler, "_gbaf_state_error", None)
+            if error is not None:
+                raise error
             url = s.get("GBAF_STATE_URL") or os.path.join(s.get("GBAF_DATA_DIR", "data"), "state.sqlite")
             try:
                 store = open_store(url)
             except StateError as exc:
-                logger.error("%s", exc)
+                logger.error("%s: the crawl does not start (it would export everything again)", exc)
+                crawler._gbaf_state_error = exc
                 raise
             state = crawler._gbaf_state = cls(crawler, store)
         return state
+
+    @classmethod
+    def start_run(cls, crawler, spider):
+        """Open the store and register the run before anything is fetched; None (logged once,
+        the run then closes with reason 'state_error') when the store cannot be used."""
+        state = cls.get(crawler)
+        if state is None:
+            return None
+        marker = expected_manifest_path(crawler.settings, spider)
+        try:
+            state.begin(spider.run_id, str(marker) if marker else None)
+        except StateError as exc:
+            logger.error("%s: the crawl does not start (it would export everything again)", exc)
+            crawler._gbaf_state, crawler._gbaf_state_error = None, exc
+            state.store.close()
+            return None
+        return state
+
+    @classmethod
+    def get(cls, crawler):
+        """The run's state, or None when it is switched off or could not be opened (already logged)."""
+        if not crawler.settings.getbool("GBAF_STATE_ENABLED", True):
+            return None
+        try:
+            return cls.of(crawler)
+        except StateError:
+            return None
 
     # --- what the spider asks ----------------------------------------------------------------------
     @property
@@ -107,6 +139,11 @@ class RunState:
         self.store.begin_run(run_id, marker)
 
     def commit(self):
+        # Sitemaps may be read after an article was processed: store the lastmod each processed
+        # page had in this run's cheap sources, so the next run does not take it for modified.
+        for url in self.processed:
+            if url in self.lastmods:
+                self.stage("lastmod", url, {"url": url, "lastmod": self.lastmods[url]})
         self.flush()
         self.store.commit_run(self.run_id)
         self.committed = True
@@ -143,14 +180,11 @@ class StateExtension:
         return ext
 
     def spider_opened(self, spider):
-        try:
-            self.state = RunState.of(self.crawler)
-        except StateError as exc:
-            self.crawler.stats.set_value("gbaf/state/error", str(exc))
+        self.state = RunState.get(self.crawler)  # begun by the spider (RunState.start_run)
+        if self.state is None:
+            self.crawler.stats.set_value("gbaf/state/error", str(self.crawler._gbaf_state_error))
             self.crawler.engine.close_spider(spider, "state_error")
             return
-        marker = expected_manifest_path(self.crawler.settings, spider)
-        self.state.begin(spider.run_id, str(marker) if marker else None)
         self.crawler.stats.set_value("gbaf/state/known_articles", self.state.known_articles)
         logger.info("state store: %d known articles; run %s", self.state.known_articles, spider.run_id)
 

@@ -14,6 +14,7 @@ were delivered. A run that died leaves staged rows: the next run commits them wh
 commit marker (its manifest, written last) exists, and drops them otherwise, so a record is
 never exported twice nor lost.
 """
+import fcntl
 import json
 import logging
 import os
@@ -81,6 +82,13 @@ class SqliteStateStore:
     def __init__(self, path):
         self.path = str(path)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        # One run at a time per store: a second run fails at once instead of interleaving states.
+        self._lock = open(f"{self.path}.lock", "a+")
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            raise StateError(f"state store {self.path} is locked by another run") from None
         fresh = not os.path.exists(self.path) or os.path.getsize(self.path) == 0
         try:
             self.db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
@@ -134,7 +142,15 @@ class SqliteStateStore:
 
     # --- a run ----------------------------------------------------------------------------------
     def begin_run(self, run_id, marker=None):
-        """Register this run; settle runs that died (commit those whose marker exists)."""
+        """Register this run; settle runs that died (commit those whose marker exists).
+        Raises StateError when the store cannot be written (locked by another process)."""
+        try:
+            self._begin_run(run_id, marker)
+        except sqlite3.OperationalError as exc:
+            raise StateError(f"state store {self.path} cannot be written ({exc}): is another "
+                             "process holding it?") from exc
+
+    def _begin_run(self, run_id, marker):
         for old_id, old_marker in self.db.execute(
                 "SELECT run_id, marker FROM runs WHERE status='running' AND run_id != ?",
                 (run_id,)).fetchall():
@@ -149,7 +165,7 @@ class SqliteStateStore:
                         (run_id, marker, _now()))
 
     def stage(self, run_id, rows):
-        """rows: [(kind, id, payload dict)]; kinds 'article' (a full row), 'alias', 'not_article'."""
+        """rows: [(kind, id, payload dict)]; kinds 'article' (a full row), 'alias', 'not_article', 'lastmod'."""
         if not rows:
             return
         with self._tx():
@@ -161,7 +177,8 @@ class SqliteStateStore:
     def commit_run(self, run_id):
         with self._tx():
             for aid, kind, payload in self.db.execute(
-                    "SELECT id, kind, payload FROM staged WHERE run_id=?", (run_id,)).fetchall():
+                    "SELECT id, kind, payload FROM staged WHERE run_id=? ORDER BY "
+                    "CASE kind WHEN 'article' THEN 0 ELSE 1 END", (run_id,)).fetchall():
                 p = json.loads(payload)
                 if kind == "article":
                     self.db.execute(
@@ -180,6 +197,8 @@ class SqliteStateStore:
                          p.get("exported_run"), p.get("record")))
                 elif kind == "alias":
                     self.db.execute("INSERT OR REPLACE INTO aliases VALUES (?, ?)", (p["alias"], p["id"]))
+                elif kind == "lastmod":
+                    self.db.execute("UPDATE articles SET lastmod=? WHERE url=?", (p["lastmod"], p["url"]))
                 elif kind == "not_article":
                     self.db.execute("INSERT OR REPLACE INTO non_articles VALUES (?, ?, ?, ?)",
                                     (p["url"], p.get("reason"), p.get("lastmod"), p.get("seen_at") or _now()))
@@ -195,6 +214,7 @@ class SqliteStateStore:
 
     def close(self):
         self.db.close()
+        self._lock.close()
 
     def _tx(self):
         db = self.db

@@ -57,9 +57,9 @@ class DedupePipeline:
         return cls(crawler, crawler.settings.getfloat("GBAF_NEAR_DUP_THRESHOLD", 0.8))
 
     def open_spider(self):
-        if not self.crawler.settings.getbool("GBAF_STATE_ENABLED", True):
+        self.state = RunState.get(self.crawler)
+        if self.state is None:
             return
-        self.state = RunState.of(self.crawler)
         seen = set()
         for known in self.state.known.values():
             if known.id in seen:

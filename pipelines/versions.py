@@ -28,15 +28,19 @@ class VersionPipeline:
         return cls(crawler)
 
     def open_spider(self):
-        self.state = RunState.of(self.crawler)
+        self.state = RunState.get(self.crawler)
 
     def close_spider(self):
-        self.state.flush()
+        if self.state is not None:
+            self.state.flush()
 
     def process_item(self, item):
+        if self.state is None:
+            raise DropItem("no state store: nothing can be versioned")
         a = ItemAdapter(item)
         url, digest = a["url"], a["content_hash"]
         known = self.state.lookup(url)
+        self.state.processed.add(url)
         row = {
             "url": url, "content_hash": digest, "published_at": a.get("published_at"),
             "updated_at": a.get("updated_at"), "lastmod": self.state.lastmods.get(url),

@@ -62,7 +62,8 @@ class GbafSpider(scrapy.Spider):
         s = crawler.settings
         spider.site = SiteUrls(s.get("GBAF_BASE_URL"))
         spider.margin = s.getint("GBAF_LISTING_MARGIN", 1)
-        spider.state = RunState.of(crawler) if s.getbool("GBAF_STATE_ENABLED", True) else None
+        spider.state = RunState.start_run(crawler, spider)
+        spider.state_failed = spider.state is None and s.getbool("GBAF_STATE_ENABLED", True)
         spider.incremental = bool(spider.state is not None and not spider.state.empty and not spider.full)
         # Sitemaps and feeds do not say an article's category: a category crawl takes only their dates.
         spider.discover_from_cheap = spider.only_categories is None
@@ -95,6 +96,8 @@ class GbafSpider(scrapy.Spider):
         return self._request(category_page_url(self.site, slug), "category", self.parse_listing, page=1)
 
     async def start(self):
+        if self.state_failed:
+            return  # crawler.incremental.StateExtension closes the run with reason "state_error"
         for path, kind in CHEAP_SOURCES:
             self.cheap_pending += 1
             yield self._request(self.site.base_url + path, "cheap", self.parse_cheap, source=kind)
