@@ -16,12 +16,18 @@ failed, and the run is marked failed in the stats (`gbaf/monitor/status`): the r
 `status` and the exit code of `scrapy crawl` (crawler.commands.crawl) follow it.
 """
 import logging
+import warnings
 from dataclasses import asdict, dataclass
 
+from scrapy.exceptions import ScrapyDeprecationWarning
 from spidermon import Monitor, MonitorSuite, monitors
 from spidermon import settings as spidermon_settings
 
 logger = logging.getLogger(__name__)
+# Spidermon 1.27 writes its results with Spider.log(), which Scrapy 2.19 deprecates: one warning a
+# run that says nothing about the run.
+warnings.filterwarnings("ignore", message=r"Spider\.log\(\) is deprecated",
+                        category=ScrapyDeprecationWarning, module="spidermon")
 
 # Where each field is expected to come from when the site is as we know it (crawler/article.py).
 DEFAULT_PREFERRED_LAYERS = {
