@@ -177,7 +177,7 @@ def evaluate(stats, coverage, records, limits, incremental=False):
         cov = coverage.get(field) or {}
         filled = cov.get("filled", 0.0)
         minimum = limits.min_preferred_share_by_field.get(field, limits.min_preferred_share)
-        if round(filled * records) < limits.coverage_min_records:
+        if not filled or round(filled * records) < limits.coverage_min_records:
             checks.append(Check(f"coverage_preferred/{field}", "skipped", None, minimum,
                                 f"{field}: filled in {round(filled * records)} records only"))
             continue
