@@ -24,9 +24,11 @@ from lxml import etree
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.article import ArticlePage
+from crawler.distributed import DistributedMixin
 from crawler.incremental import RunState
 from crawler.items import ArticleItem
 from crawler.listing import listing_dates, listing_facts
+from crawler.render import Renderer
 from crawler.text import to_utc_iso
 from crawler.urls import (KNOWN_CATEGORIES, NON_NEWS_SECTIONS, SiteUrls, category_of,
                           category_page_url, kind_of_url)
@@ -36,7 +38,7 @@ PRIORITY = {"home": 30, "cheap": 40, "category": 5, "listing": 0, "article": 20,
 CHEAP_SOURCES = (("/sitemap-news.xml", "sitemap"), ("/feed/", "feed"), ("/sitemap.xml", "sitemap"))
 
 
-class GbafSpider(scrapy.Spider):
+class GbafSpider(DistributedMixin, scrapy.Spider):
     name = "gbaf"
 
     def __init__(self, categories=None, max_pages=None, since=None, full=None, _job=None, **kwargs):
@@ -62,6 +64,8 @@ class GbafSpider(scrapy.Spider):
         s = crawler.settings
         spider.site = SiteUrls(s.get("GBAF_BASE_URL"))
         spider.margin = s.getint("GBAF_LISTING_MARGIN", 1)
+        spider.setup_distributed(crawler)
+        spider.renderer = Renderer.from_crawler(crawler)
         spider.state = RunState.start_run(crawler, spider)
         spider.state_failed = spider.state is None and s.getbool("GBAF_STATE_ENABLED", True)
         spider.incremental = bool(spider.state is not None and not spider.state.empty and not spider.full)
@@ -198,6 +202,9 @@ class GbafSpider(scrapy.Spider):
     def parse_listing(self, response):
         root = response.selector.root
         facts = listing_facts(root, response.url, self.site)
+        rendered = self.renderer.listing_request(response, facts, self.parse_listing)
+        if rendered is not None:
+            yield rendered
         wanted = 0
         for url in facts["articles"]:
             request = self._wanted_article(url)
@@ -230,6 +237,10 @@ class GbafSpider(scrapy.Spider):
             stats.inc_value("gbaf/pages/not_html")
             return
         page = ArticlePage(response.text, response.url, base_url=self.site.base_url)
+        rendered = self.renderer.article_request(response, page, self.parse_article)
+        if rendered is not None:
+            yield rendered  # the record comes from the rendered page
+            return
         for reason, detail in page.problems:
             stats.inc_value(f"gbaf/parse/problem/{reason}")
             self.logger.warning("%s on %s: %s", reason, response.url, detail)
