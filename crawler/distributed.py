@@ -11,3 +11,8 @@ class DistributedMixin:
     def setup_distributed(self, crawler):
         """Called from the spider's from_crawler."""
         self.distributed = bool(crawler.settings.get("GBAF_REDIS_URL"))
+
+    async def distributed_start(self):
+        """The worker's own start requests in distributed mode (none: the seed command fills the queue)."""
+        return
+        yield

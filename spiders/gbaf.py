@@ -102,6 +102,10 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
     async def start(self):
         if self.state_failed:
             return  # crawler.incremental.StateExtension closes the run with reason "state_error"
+        if self.distributed:  # seeds come from the shared queue (crawler.distributed)
+            async for request in self.distributed_start():
+                yield request
+            return
         for path, kind in CHEAP_SOURCES:
             self.cheap_pending += 1
             yield self._request(self.site.base_url + path, "cheap", self.parse_cheap, source=kind)
