@@ -34,6 +34,15 @@ from w3lib.url import file_uri_to_path
 logger = logging.getLogger(__name__)
 
 DEFAULT_DELIVER_REASONS = ("finished",)
+
+
+def deliver_reasons(settings):
+    """Close reasons whose outputs are delivered. With a JOBDIR a graceful stop ('shutdown') is a
+    pause: what was extracted so far is delivered, and the resumed crawl does the rest."""
+    reasons = settings.getlist("GBAF_FEED_DELIVER_REASONS", list(DEFAULT_DELIVER_REASONS))
+    if settings.get("JOBDIR") and "shutdown" not in reasons:
+        reasons = [*reasons, "shutdown"]
+    return tuple(reasons)
 PART_SUFFIX = ".part"
 # `.<name>.<pid>.<token>.part`: this storage's and also write_feed()'s and the manifest's.
 _PART_RE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.(?P<token>[^.]+)\.part$")
@@ -102,8 +111,7 @@ class AtomicFileFeedStorage:
         storage = cls(
             uri,
             feed_options=feed_options,
-            deliver_reasons=crawler.settings.getlist("GBAF_FEED_DELIVER_REASONS",
-                                                     list(DEFAULT_DELIVER_REASONS)),
+            deliver_reasons=deliver_reasons(crawler.settings),
             stats=crawler.stats,
             wait_for_close=True,
         )

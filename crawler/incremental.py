@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler.feedstorage import deliver_reasons
 from crawler.manifest import MANIFEST_WRITTEN, expected_manifest_path
 from crawler.state import StateError, open_store
 
@@ -189,7 +190,8 @@ class StateExtension:
         logger.info("state store: %d known articles; run %s", self.state.known_articles, spider.run_id)
 
     def manifest_written(self, path):
-        if self.state is not None and self.reason in (None, "finished") and not self.state.committed:
+        if self.state is not None and not self.state.committed and (
+                self.reason is None or self.reason in deliver_reasons(self.crawler.settings)):
             self.state.commit()
             logger.info("state store committed for run %s", self.state.run_id)
             self.write_latest_feeds()
@@ -215,7 +217,7 @@ class StateExtension:
         if reason == "finished" and not self.crawler.settings.getdict("FEEDS"):
             self.state.commit()  # no outputs to wait for
             self.write_latest_feeds()
-        elif reason != "finished":
+        elif reason not in deliver_reasons(self.crawler.settings):
             logger.warning("run %s closed with reason %r: its records will be exported again next "
                            "run", self.state.run_id, reason)
             self.state.abort()

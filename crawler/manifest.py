@@ -27,7 +27,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FileFeedStorage
 
-from crawler.feedstorage import DEFAULT_DELIVER_REASONS
+from crawler.feedstorage import DEFAULT_DELIVER_REASONS, deliver_reasons
 from crawler.items import SCHEMA_VERSION
 
 logger = logging.getLogger(__name__)
@@ -102,8 +102,7 @@ class RunManifest:
             raise NotConfigured("GBAF_MANIFEST_ENABLED is off")
         if not settings.getdict("FEEDS"):
             raise NotConfigured("no FEEDS, nothing to describe")
-        ext = cls(crawler.stats, settings.getlist("GBAF_FEED_DELIVER_REASONS",
-                                                  list(DEFAULT_DELIVER_REASONS)), crawler.signals)
+        ext = cls(crawler.stats, deliver_reasons(settings), crawler.signals)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.feed_slot_closed, signal=signals.feed_slot_closed)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)

@@ -28,10 +28,23 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Retries wait: Retry-After when the site sends it, else exponential backoff (crawler/middlewares.py).
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
+GBAF_RETRY_BACKOFF_BASE = 1.0
+GBAF_RETRY_BACKOFF_MAX = 30.0
+GBAF_RETRY_AFTER_MAX = 120.0
+REDIRECT_MAX_TIMES = 5
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
-DEPTH_LIMIT = 0
+# Bounds: the spider never leaves the site's host (allowed_domains), stops a listing that brings
+# nothing new, and these cap what a trap could make it do.
+DEPTH_LIMIT = 10000
+GBAF_MAX_LISTING_PAGES = 5000  # per category
+CLOSESPIDER_PAGECOUNT = 0  # e.g. 500000 to cap a whole run
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 HTTPCACHE_ENABLED = False
@@ -91,6 +104,7 @@ EXTENSIONS = {
     "crawler.report.RunReport": 500,
     "crawler.manifest.RunManifest": 510,
     "crawler.incremental.StateExtension": 520,
+    "crawler.jobdir.JobDirGuard": 0,
 }
 
 # --- monitoring and deployment (issue 5) ---

@@ -54,6 +54,26 @@ def dedupe_names(names):
     return out
 
 
+# --- encodings -----------------------------------------------------------------------------------
+_SINGLE_BYTE = {"iso-8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii", "windows-1252",
+                "cp1252", "iso8859-1", "iso-8859-15"}
+
+
+def html_text(response):
+    """(text, overridden) of an HTML response. Scrapy trusts the charset of the Content-Type
+    header, like browsers; a header that says Latin-1 over bytes that are valid UTF-8 with
+    multi-byte characters is wrong (a byte string in a single-byte charset is almost never valid
+    UTF-8 by chance), so such a page is read as UTF-8."""
+    declared = (response.encoding or "").lower()
+    body = response.body
+    if declared in _SINGLE_BYTE and max(body, default=0) >= 0x80:
+        try:
+            return body.decode("utf-8"), True
+        except UnicodeDecodeError:
+            pass
+    return response.text, False
+
+
 # --- dates -------------------------------------------------------------------------------------
 _ISO_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

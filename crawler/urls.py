@@ -68,8 +68,13 @@ class SiteUrls:
         query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                            if not _TRACKING.match(k)])
         path = parts.path or "/"
-        if kind_of_path(path) == "article" and not path.endswith("/"):
-            path += "/"  # the site's canonical form; saves a trailing-slash redirect
+        kind = kind_of_path(path)
+        if kind == "article":
+            query = ""  # an article is its path: a query is tracking, or a trap
+            if not path.endswith("/"):
+                path += "/"  # the site's canonical form; saves a trailing-slash redirect
+        elif kind == "category" and query:
+            return None  # listings paginate by path; ?date=... and the like are calendar traps
         return safe_url_string(urlunsplit((self.base_scheme, self.base_netloc, path, query, "")))
 
     def canonical(self, url):

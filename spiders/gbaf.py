@@ -18,6 +18,7 @@ walked only when the cheap sources leave a gap (missing, failing, or not reachin
 known), and a category's pagination stops after `GBAF_LISTING_MARGIN` pages holding nothing new.
 """
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 import scrapy
 from lxml import etree
@@ -29,7 +30,7 @@ from crawler.incremental import RunState
 from crawler.items import ArticleItem
 from crawler.listing import listing_dates, listing_facts
 from crawler.render import Renderer
-from crawler.text import to_utc_iso
+from crawler.text import html_text, to_utc_iso
 from crawler.urls import (KNOWN_CATEGORIES, NON_NEWS_SECTIONS, SiteUrls, category_of,
                           category_page_url, kind_of_url)
 
@@ -63,12 +64,16 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
         spider.site = SiteUrls(s.get("GBAF_BASE_URL"))
+        # Never leave the site: offsite links and redirects to other hosts are dropped by Scrapy.
+        spider.allowed_domains = [urlsplit(spider.site.base_url).hostname]
+        spider.max_listing_pages = s.getint("GBAF_MAX_LISTING_PAGES", 5000)
+        spider.listing_links = {}  # category -> article links seen on its listing pages
         spider.margin = s.getint("GBAF_LISTING_MARGIN", 1)
         spider.setup_distributed(crawler)
         spider.renderer = Renderer.from_crawler(crawler)
-        spider.state = RunState.start_run(crawler, spider)
-        spider.state_failed = spider.state is None and s.getbool("GBAF_STATE_ENABLED", True)
-        spider.incremental = bool(spider.state is not None and not spider.state.empty and not spider.full)
+        spider.run_state = RunState.start_run(crawler, spider)
+        spider.state_failed = spider.run_state is None and s.getbool("GBAF_STATE_ENABLED", True)
+        spider.incremental = bool(spider.run_state is not None and not spider.run_state.empty and not spider.full)
         # Sitemaps and feeds do not say an article's category: a category crawl takes only their dates.
         spider.discover_from_cheap = spider.only_categories is None
         return spider
@@ -76,7 +81,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
     def _wanted_article(self, url, kind="article"):
         """A request for an article page, or None when the state store says it is not needed."""
         if self.incremental:
-            fetch, reason = self.state.needs_fetch(self.site.canonical(url))
+            fetch, reason = self.run_state.needs_fetch(self.site.canonical(url))
             self.crawler.stats.inc_value(f"gbaf/incremental/{'fetch' if fetch else 'skip'}/{reason}")
             if not fetch:
                 return None
@@ -164,8 +169,8 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             if source == "feed" or "news" in response.url:
                 self.cheap["urls"].add(canonical)
             lastmod = to_utc_iso(lastmod) if lastmod else None
-            if self.state is not None:
-                self.state.note_lastmod(canonical, lastmod)
+            if self.run_state is not None:
+                self.run_state.note_lastmod(canonical, lastmod)
             if not self.discover_from_cheap or (self.since and lastmod and lastmod < self.since):
                 continue
             request = self._wanted_article(fetch)
@@ -179,7 +184,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         if self.cheap_pending > 0 or self.listings_started:
             return
         # All cheap sources read: walk listings only if they leave a gap in what is known.
-        known_overlap = any(self.state.lookup(u) for u in self.cheap["urls"]) if self.state else False
+        known_overlap = any(self.run_state.lookup(u) for u in self.cheap["urls"]) if self.run_state else False
         complete = self.cheap["complete_sitemap"] and not self.cheap.get("sitemap_failed")
         if self.discover_from_cheap and (complete or known_overlap):
             self.logger.info("cheap sources cover what is new (%d listed, complete sitemap: %s): "
@@ -220,6 +225,19 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         if not facts["articles"]:
             self.crawler.stats.inc_value("gbaf/listing/empty")
             return
+        # A page that lists nothing this category's earlier pages did not is the end, or a trap
+        # (pagination that never ends, a page repeated under another URL).
+        slug, _ = category_of(response.url)
+        seen = self.listing_links.setdefault(slug, set())
+        fresh = set(facts["articles"]) - seen
+        seen.update(fresh)
+        if not fresh:
+            self.crawler.stats.inc_value("gbaf/listing/stopped/nothing_new_on_page")
+            return
+        if page >= self.max_listing_pages:
+            self.crawler.stats.inc_value("gbaf/listing/stopped/max_pages_bound")
+            self.logger.warning("listing %s reached GBAF_MAX_LISTING_PAGES (%d)", slug, page)
+            return
         quiet = response.meta.get("quiet", 0) + (1 if self.incremental and not wanted else 0)
         if self.incremental and quiet >= self.margin:
             self.crawler.stats.inc_value("gbaf/listing/stopped/nothing_new")
@@ -240,7 +258,12 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         if not hasattr(response, "text"):
             stats.inc_value("gbaf/pages/not_html")
             return
-        page = ArticlePage(response.text, response.url, base_url=self.site.base_url)
+        text, overridden = html_text(response)
+        if overridden:
+            stats.inc_value("gbaf/encoding/header_overridden")
+            self.logger.info("charset header %r contradicts the bytes, read as UTF-8: %s",
+                             response.encoding, response.url)
+        page = ArticlePage(text, response.url, base_url=self.site.base_url)
         rendered = self.renderer.article_request(response, page, self.parse_article)
         if rendered is not None:
             yield rendered  # the record comes from the rendered page
@@ -251,8 +274,8 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         reason = page.not_article_reason()
         if reason:
             stats.inc_value(f"gbaf/pages/not_article/{reason.split(':')[0]}")
-            if self.state is not None:
-                self.state.note_not_article(self.site.canonical(response.url), reason)
+            if self.run_state is not None:
+                self.run_state.note_not_article(self.site.canonical(response.url), reason)
             self.logger.debug("not an article (%s): %s", reason, response.url)
             return
         record = page.record()
@@ -264,7 +287,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             stats.inc_value("gbaf/records/skipped/other_category")
             return  # reached through a related link, but outside the categories asked for
         stats.inc_value("gbaf/pages/article")
-        if self.state is not None:
+        if self.run_state is not None:
             self._note_aliases(response, record["url"], record["id"])
         yield ArticleItem(record)
         for url in page.related_fetch_urls():
@@ -279,13 +302,16 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         for seen in [response.url, *response.meta.get("redirect_urls", [])]:
             alias = self.site.canonical(seen)
             if alias != url and kind_of_url(alias) == "article":
-                self.state.stage("alias", alias, {"alias": alias, "id": aid})
+                self.run_state.stage("alias", alias, {"alias": alias, "id": aid})
 
     def on_error(self, failure):
         request = failure.request
         kind = request.meta.get("kind", "unknown")
         response = getattr(failure.value, "response", None)
-        reason = f"http_{response.status}" if response is not None else type(failure.value).__name__
+        reason = f"http_{response.status}" if response is not None else _failure_reason(failure.value)
+        if reason == "forbidden_by_robots":  # the site asked us not to: not a failure
+            self.crawler.stats.inc_value("gbaf/skipped/robots")
+            return
         self.crawler.stats.inc_value(f"gbaf/failures/{reason}")
         self.crawler.stats.inc_value(f"gbaf/failures/by_kind/{kind}")
         failed = self.crawler.stats.get_value("gbaf/failed_urls") or []
@@ -299,6 +325,22 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             if request.meta.get("child_of_index"):
                 self.cheap["sitemap_failed"] = True
             yield from self._cheap_done(ok=False)
+
+
+_REASONS = (("robots.txt", "forbidden_by_robots"), ("offsite", "offsite"),
+            ("max redirections", "redirect_loop"), ("maxsize", "too_large"),
+            ("exceeds", "too_large"), ("timed out", "timeout"), ("timeout", "timeout"),
+            ("connection was closed", "connection_lost"), ("connectionlost", "connection_lost"),
+            ("dataloss", "connection_lost"), ("dns", "dns"), ("refused", "connection_refused"))
+
+
+def _failure_reason(exc):
+    """A short, stable reason for a request that failed for good (report and stats keys)."""
+    text = f"{type(exc).__name__} {exc}".lower()
+    for needle, reason in _REASONS:
+        if needle in text:
+            return reason
+    return type(exc).__name__
 
 
 def _slug(name):

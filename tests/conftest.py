@@ -71,8 +71,8 @@ class CrawlResult:
         return {r["url"]: r for r in self.records}
 
 
-def run_crawl(base_url, data_dir, *spider_args, settings=None, timeout=600, env=None):
-    """`scrapy crawl gbaf` against base_url, outputs under data_dir; returns what a user would look at."""
+def crawl_command(base_url, data_dir, *spider_args, settings=None):
+    """The `scrapy crawl gbaf` command line a user would type for base_url and data_dir."""
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     s = {**FAST, "GBAF_BASE_URL": base_url, "GBAF_DATA_DIR": str(data_dir),
@@ -87,6 +87,13 @@ def run_crawl(base_url, data_dir, *spider_args, settings=None, timeout=600, env=
         cmd += ["-s", f"{key}={value}"]
     for arg in spider_args:
         cmd += ["-a", arg]
+    return cmd
+
+
+def run_crawl(base_url, data_dir, *spider_args, settings=None, timeout=600, env=None):
+    """`scrapy crawl gbaf` against base_url, outputs under data_dir; returns what a user would look at."""
+    data_dir = Path(data_dir)
+    cmd = crawl_command(base_url, data_dir, *spider_args, settings=settings)
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})})
     records = []
@@ -96,6 +103,16 @@ def run_crawl(base_url, data_dir, *spider_args, settings=None, timeout=600, env=
     reports = sorted((data_dir / "articles").glob("*/*.report.json"), key=lambda p: p.stat().st_mtime)
     report = json.loads(reports[-1].read_text()) if reports else {}
     return CrawlResult(proc.returncode, records, proc.stderr, data_dir, report)
+
+
+def delivered_records(data_dir):
+    """Every record of every delivered run (a JSON Lines file with its manifest), in run order."""
+    records = []
+    manifests = sorted(Path(data_dir, "articles").glob("*/*.manifest.json"), key=lambda p: p.stat().st_mtime)
+    for manifest in manifests:
+        jsonl = manifest.with_name(manifest.name.replace(".manifest.json", ".jsonl"))
+        records.extend(json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines())
+    return records
 
 
 def newest_run_records(data_dir):

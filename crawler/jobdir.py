@@ -1,0 +1,82 @@
+"""Safe resume with a job directory (`-s JOBDIR=...`).
+
+Scrapy keeps a paused crawl's queue and seen-requests in JOBDIR, but it writes the queue's index
+only when the crawl closes: after a SIGKILL the seen-requests file lists requests the queue no
+longer holds, and a resumed crawl would never fetch them (articles lost for good). This extension
+marks JOBDIR while a crawl runs; a crawl that finds the mark of a process that is gone starts its
+JOBDIR afresh. Nothing is lost by that: the state store holds exactly what was delivered before
+(a killed run delivered nothing), so the new crawl exports the rest, and only the rest.
+
+A graceful stop (Ctrl-C once, SIGTERM) is a pause: the run delivers what it extracted so far
+(see crawler.feedstorage.deliver_reasons) and the next start resumes the queue.
+"""
+import logging
+import os
+import shutil
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+logger = logging.getLogger(__name__)
+
+MARK = "gbaf.running"
+SCRAPY_FILES = ("requests.seen", "requests.queue", "spider.state")
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def prepare(jobdir):
+    """Clear a JOBDIR left by a killed crawl; mark it as ours. Returns True when it was cleared."""
+    jobdir = Path(jobdir)
+    jobdir.mkdir(parents=True, exist_ok=True)
+    mark = jobdir / MARK
+    cleared = False
+    if mark.exists():
+        try:
+            pid = int(mark.read_text().strip() or 0)
+        except ValueError:
+            pid = 0
+        if pid and pid != os.getpid() and _alive(pid):
+            raise RuntimeError(f"JOBDIR {jobdir} is in use by process {pid}")
+        for name in SCRAPY_FILES:
+            path = jobdir / name
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+        cleared = True
+    mark.write_text(str(os.getpid()))
+    return cleared
+
+
+class JobDirGuard:
+    def __init__(self, jobdir, stats):
+        self.jobdir, self.stats = Path(jobdir), stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        jobdir = crawler.settings.get("JOBDIR")
+        if not jobdir:
+            raise NotConfigured("no JOBDIR")
+        # Runs before the scheduler opens JOBDIR (extensions are built before the engine).
+        if prepare(jobdir):
+            logger.warning("JOBDIR %s was left by a crawl that was killed: its queue cannot be "
+                           "trusted, starting it afresh (the state store keeps what was delivered)",
+                           jobdir)
+            crawler.stats.set_value("gbaf/jobdir/restarted_after_kill", True)
+        ext = cls(jobdir, crawler.stats)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_closed(self, spider, reason):
+        # A closing crawl saves its queue (Scrapy does it on close): the mark goes.
+        (self.jobdir / MARK).unlink(missing_ok=True)
