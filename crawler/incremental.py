@@ -206,7 +206,9 @@ class StateExtension:
         if not feeds:
             return
         records = self.state.store.latest(limit)
+        data_dir = s.get("GBAF_DATA_DIR", "data")
         for fmt, path in feeds.items():
+            path = path % {"data_dir": data_dir} if "%(" in path else path
             write_feed(records, path, fmt, limit, s.getdict("GBAF_FEED_META") or None)
             logger.info("latest %s feed: %d entries in %s", fmt, len(records), path)
 

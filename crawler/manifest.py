@@ -76,6 +76,7 @@ def expected_manifest_path(settings, spider):
     if not uris:
         return None
     params = {"run_id": getattr(spider, "run_id", ""), "run_date": getattr(spider, "run_date", ""),
+              "data_dir": getattr(spider, "data_dir", settings.get("GBAF_DATA_DIR", "data")),
               "name": spider.name}
     try:
         path = Path(str(uris[0]).replace("file://", "") % params)

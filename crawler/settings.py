@@ -91,13 +91,14 @@ FEED_STORAGES = {
 GBAF_FEED_MAX_ENTRIES = int(os.environ.get("GBAF_FEED_MAX_ENTRIES", "100"))
 GBAF_FEED_DELIVER_REASONS = ["finished"]
 GBAF_MANIFEST_ENABLED = True
+# %(data_dir)s is the spider's GBAF_DATA_DIR at run time, so `-s GBAF_DATA_DIR=...` moves everything.
 FEEDS = {
-    f"{GBAF_DATA_DIR}/articles/%(run_date)s/%(run_id)s.jsonl": {"format": "jsonlines", "overwrite": True},
+    "%(data_dir)s/articles/%(run_date)s/%(run_id)s.jsonl": {"format": "jsonlines", "overwrite": True},
 }
 # The cross-run feeds: the newest articles from the state store, rebuilt after each committed run.
 GBAF_LATEST_FEEDS = {
-    "atom": f"{GBAF_DATA_DIR}/feeds/gbaf.atom.xml",
-    "rss": f"{GBAF_DATA_DIR}/feeds/gbaf.rss.xml",
+    "atom": "%(data_dir)s/feeds/gbaf.atom.xml",
+    "rss": "%(data_dir)s/feeds/gbaf.rss.xml",
 }
 
 EXTENSIONS = {

@@ -64,6 +64,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
         spider.site = SiteUrls(s.get("GBAF_BASE_URL"))
+        spider.data_dir = s.get("GBAF_DATA_DIR", "data")  # %(data_dir)s in FEEDS
         # Never leave the site: offsite links and redirects to other hosts are dropped by Scrapy.
         spider.allowed_domains = [urlsplit(spider.site.base_url).hostname]
         spider.max_listing_pages = s.getint("GBAF_MAX_LISTING_PAGES", 5000)
