@@ -507,7 +507,8 @@ class ArticlePage:
     def _trafilatura(self):
         try:
             import trafilatura
-        except ImportError:  # pragma: no cover - a dependency, but the crawl must not die of it
+        except ImportError as exc:  # a dependency, but the crawl must not die of it: say so
+            self.problems.append(("fallback_unavailable", str(exc)[:200]))
             return None
         try:
             extracted = trafilatura.extract(self.html, url=self.url, include_comments=False,

@@ -87,7 +87,19 @@ def test_generic_extractor_is_the_last_resort_for_the_body():
     page = ArticlePage(html, "https://news.example/rates/")
     record = page.record()
     assert record["body"] and record["extraction"]["body"] in ("dom", "fallback")
+    assert not [p for p in page.problems if p[0].startswith("fallback")]
     assert record["published_at"] == "2026-01-02T00:00:00+00:00"
+
+
+def test_trafilatura_gives_the_body_when_the_page_has_no_paragraph_structure():
+    sentence = "The central bank raised its benchmark rate by a quarter point on Thursday. "
+    html = ("<html><head><meta property='og:type' content='article'><title>Rates</title></head>"
+            "<body><div id='x'>" + "".join(f"<span>{sentence * 3}</span><br><br>" for _ in range(6))
+            + "</div></body></html>")
+    page = ArticlePage(html, "https://news.example/rates/")
+    fallback = page._trafilatura()
+    assert fallback and "central bank raised" in " ".join(fallback)
+    assert not page.problems
 
 
 @pytest.mark.parametrize("html", [
