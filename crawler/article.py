@@ -37,6 +37,11 @@ LABELS = (
     ("tags", re.compile(r"^tags?\s*:?$", re.I)),
 )
 # Blocks that come after the article text: the body ends at the first of them.
+# How every label, date line and byline above starts: a cheap test before the patterns.
+LABEL_STARTS = ("quick", "summary", "in brief", "at a glance", "tl", "key ", "frequently", "faq",
+                "references", "sources", "further", "table of", "contents", "in this", "on this",
+                "more ", "related", "you ", "read more", "previous", "next", "view all", "tag",
+                "posted", "published", "last", "updated", "modified", "by ", "by\n", "written")
 TERMINAL_BLOCKS = {"takeaways", "faq", "references", "toc", "related", "previous", "next", "view_all"}
 LABEL_TAGS = {"h2", "h3", "h4", "h5", "h6", "div", "span", "p", "strong", "b", "dt", "summary",
               "button", "header", "legend", "caption", "label", "em", "a", "li"}
@@ -92,33 +97,60 @@ TITLE_SEPARATORS = re.compile(r"\s+[|–—-]\s+|\s+::\s+")
 
 def _tag(el):
     t = el.tag
-    return t.lower() if isinstance(t, str) else ""
+    return t if isinstance(t, str) else ""  # lxml's HTML parser gives lower-case names
 
 
-def _text(el, skip_tags=("script", "style", "noscript", "template")):
-    """Visible text of an element: inline pieces joined without spaces, <br> as a space."""
-    parts = []
+# Block elements end a line: their tails get a space, so that the text of a container never glues
+# two blocks into one word ("Title" + "Excerpt"); inline elements are joined as written ("U.S.-<b>san</b>").
+_SPACED = frozenset({"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "tr", "dt",
+                     "dd", "section", "article", "ul", "ol", "br", "header", "footer", "aside",
+                     "nav", "figure", "figcaption", "summary", "details", "blockquote", "main",
+                     "table", "form", "address", "pre", "img"})
+_INVISIBLE = frozenset({"script", "style", "noscript", "template"})
 
-    def walk(node):
-        tag = _tag(node)
-        if tag in skip_tags:
-            if node.tail:
-                parts.append(node.tail)
-            return
-        if tag == "br":
-            parts.append(" ")
-        elif node.text and tag:
-            parts.append(node.text)
-        for child in node:
-            walk(child)
-            if _tag(child) in {"p", "div", "li", "h2", "h3", "h4", "h5", "h6", "td", "tr", "dt",
-                               "dd", "section", "article", "ul", "ol", "br"}:
-                parts.append(" ")
-        if node is not el and node.tail:
-            parts.append(node.tail)
 
-    walk(el)
-    return tx.clean("".join(parts))
+def _text(el):
+    """Visible text of an element, whitespace-collapsed (the tree was prepared by _prepare)."""
+    return tx.clean("".join(el.itertext()))
+
+
+def _text_longer_than(el, limit):
+    n = 0
+    for piece in el.itertext():
+        n += len(piece.strip())
+        if n > limit:
+            return True
+    return False
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _set(el, attr, value):
+    """el.text/el.tail = value; lxml refuses control characters that its parser let through."""
+    try:
+        setattr(el, attr, value)
+    except ValueError:
+        setattr(el, attr, _NOT_XML.sub("", value))
+
+
+def _prepare(invisible, spaced):
+    """Drop script/style elements (keeping their tails) and give block elements a spacing tail,
+    so that itertext() is the visible text: one C-level pass per use instead of a Python walk."""
+    for el in invisible:
+        parent = el.getparent()
+        if parent is None:
+            continue
+        tail = el.tail
+        if tail:
+            prev = el.getprevious()
+            if prev is not None:
+                _set(prev, "tail", (prev.tail or "") + tail)
+            else:
+                _set(parent, "text", (parent.text or "") + tail)
+        parent.remove(el)
+    for el in spaced:
+        _set(el, "tail", " " + el.tail if el.tail else " ")
 
 
 def _own_text(el):
@@ -158,17 +190,22 @@ class ArticlePage:
         self.mains, self.action_nodes, self.bylines = [], [], []
         self.body_el = None
         self._has_block = {}
+        invisible, spaced = [], []
         for el in root.iter():
             tag = _tag(el)
             if not tag:
                 continue
-            if tag == "script":
-                stype = (el.get("type") or "").lower()
-                if "ld+json" in stype:
-                    ld_scripts.append(el.text or "")
-                elif el.get("id") == "__NEXT_DATA__":
-                    next_raw = el.text
+            if tag in _INVISIBLE:
+                if tag == "script":
+                    stype = (el.get("type") or "").lower()
+                    if "ld+json" in stype:
+                        ld_scripts.append(el.text or "")
+                    elif el.get("id") == "__NEXT_DATA__":
+                        next_raw = el.text
+                invisible.append(el)
                 continue
+            if tag in _SPACED:
+                spaced.append(el)
             if tag == "meta":
                 key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
                 meta_pairs.append((key, el.get("content")))
@@ -183,7 +220,7 @@ class ArticlePage:
                 self.h1 = el
             elif tag == "article":
                 self.articles.append(el)
-            elif tag == "main" or el.get("role") == "main":
+            elif tag == "main" or (tag in ("div", "section") and el.get("role") == "main"):
                 self.mains.append(el)
             elif tag == "time":
                 self.times.append(el)
@@ -198,6 +235,7 @@ class ArticlePage:
                     if id(anc) in self._has_block:
                         break
                     self._has_block[id(anc)] = anc  # holding the proxy keeps its id valid
+        _prepare(invisible, spaced)
         self.labels = [(k, el, t) for k, el, t in self.labels if self._real_label(k, el)]
         self.jsonld = JsonLd(ld_scripts)
         if self.jsonld.errors:
@@ -215,9 +253,16 @@ class ArticlePage:
         self._body_cache = None
 
     def _maybe_label(self, el, tag):
-        own = _own_text(el)
-        if tag in HEADINGS:
-            own = _text(el) if len(el) else own
+        raw = el.text
+        if tag in HEADINGS and len(el):
+            own = _text(el)  # the tree is not prepared yet, but a heading holds no script
+        elif not raw or len(raw) > 400:
+            return
+        else:
+            start = raw.lstrip()[:16].lower()
+            if not start.startswith(LABEL_STARTS) and "read" not in raw:
+                return  # most text is not a label: skip the cleaning and the patterns
+            own = tx.clean(raw)
         if not own or len(own) > 160:
             return
         for kind, pattern in LABELS:
@@ -397,7 +442,7 @@ class ArticlePage:
         for el in self.action_nodes:
             top, node = None, el.getparent()
             while node is not None and node is not self.scope:
-                if len(_text(node)) > 400:
+                if _text_longer_than(node, 400):
                     break
                 top, node = node, node.getparent()
             if top is not None:

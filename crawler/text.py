@@ -12,7 +12,10 @@ def clean(value):
     """Unicode NFC, whitespace runs (nbsp too) collapsed, trimmed; None stays None."""
     if value is None:
         return None
-    return _WS.sub(" ", unicodedata.normalize("NFC", str(value))).strip()
+    value = str(value)
+    if not value.isascii():
+        value = unicodedata.normalize("NFC", value)
+    return " ".join(value.split())
 
 
 def strip_tags(value):
