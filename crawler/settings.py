@@ -75,6 +75,8 @@ GBAF_STATE_ENABLED = True
 GBAF_STATE_URL = os.environ.get("GBAF_STATE_URL")  # default: <GBAF_DATA_DIR>/state.sqlite
 GBAF_REVISIT_HOURS = 48
 GBAF_LISTING_MARGIN = 1
+# The cheap sources read first on incremental runs (path -> "sitemap" | "feed").
+GBAF_CHEAP_SOURCES = {"/sitemap-news.xml": "sitemap", "/feed/": "feed", "/sitemap.xml": "sitemap"}
 GBAF_NEAR_DUP_THRESHOLD = 0.8
 
 # --- outputs -----------------------------------------------------------------------------------

@@ -70,6 +70,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         spider.max_listing_pages = s.getint("GBAF_MAX_LISTING_PAGES", 5000)
         spider.listing_links = {}  # category -> article links seen on its listing pages
         spider.margin = s.getint("GBAF_LISTING_MARGIN", 1)
+        spider.cheap_sources = list(s.getdict("GBAF_CHEAP_SOURCES", {}).items()) or list(CHEAP_SOURCES)
         spider.setup_distributed(crawler)
         spider.renderer = Renderer.from_crawler(crawler)
         spider.run_state = RunState.start_run(crawler, spider)
@@ -112,7 +113,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             async for request in self.distributed_start():
                 yield request
             return
-        for path, kind in CHEAP_SOURCES:
+        for path, kind in self.cheap_sources:
             self.cheap_pending += 1
             yield self._request(self.site.base_url + path, "cheap", self.parse_cheap, source=kind)
         if not self.incremental:

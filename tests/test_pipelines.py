@@ -1,0 +1,105 @@
+"""Item pipelines on their own: normalize, validate (reasons counted), dedupe within a run."""
+import pytest
+from scrapy.exceptions import DropItem
+
+from crawler.text import content_hash, split_people
+from pipelines.dedupe import DedupePipeline
+from pipelines.normalize import NormalizePipeline
+from pipelines.validate import ValidatePipeline, load_validator
+from replica.site import Site
+
+
+class Stats:
+    def __init__(self):
+        self.values = {}
+
+    def inc_value(self, key, count=1):
+        self.values[key] = self.values.get(key, 0) + count
+
+
+class Crawler:
+    def __init__(self):
+        self.stats = Stats()
+        from scrapy.settings import Settings
+
+        self.settings = Settings({"GBAF_STATE_ENABLED": False})
+
+
+@pytest.fixture
+def record():
+    r = dict(Site(articles=20, seed=2).expected_records()[0])
+    r.update(crawled_at="2026-11-25T05:00:00+00:00", extraction={"title": "jsonld", "body": "dom"})
+    return r
+
+
+@pytest.mark.parametrize("text,people", [
+    ("By John Davison", ["John Davison"]),
+    ("By Jane Roe and John Doe", ["Jane Roe", "John Doe"]),
+    ("Jane Roe, John Doe", ["Jane Roe", "John Doe"]),
+    ("By Jane Roe & John Doe; Editing by Alex Smith", ["Jane Roe", "John Doe"]),
+    ("Reuters", []),
+    ("Global Banking & Finance Review", []),
+    ("By Jane Roe and jane roe", ["Jane Roe"]),
+])
+def test_bylines_split_into_people(text, people):
+    assert split_people(text) == people
+
+
+def test_normalize_canonicalises_and_recomputes(record):
+    pipe = NormalizePipeline(Stats())
+    messy = dict(record, url="http://globalbankingandfinance.com/" + record["url"].split(".com/", 1)[1].rstrip("/")
+                 + "?utm_source=x#top",
+                 title="  Cafe\u0301   society\n", tags=["Banking", "banking", " Markets "],
+                 authors=["By Jane Roe and John Doe", "John Doe"],
+                 published_at="2026-03-06T09:12:00-05:00", updated_at="March 7, 2026",
+                 body=record["body"].replace("\n\n", "\n\n\n  "))
+    out = pipe.process_item(messy)
+    assert out["url"] == record["url"]
+    assert out["title"] == "Café society"  # NFC, whitespace collapsed
+    assert out["tags"] == ["Banking", "Markets"]
+    assert out["authors"] == ["Jane Roe", "John Doe"]
+    assert out["published_at"] == "2026-03-06T14:12:00+00:00"
+    assert out["updated_at"] == "2026-03-07T00:00:00+00:00"
+    assert out["body"] == record["body"]
+    assert out["content_hash"] == content_hash("Café society", record["body"])
+
+
+@pytest.mark.parametrize("change,reason", [
+    ({"title": ""}, "validate/invalid/title/minLength"),
+    ({"published_at": None}, "validate/invalid/published_at/type"),
+    ({"published_at": "March 6, 2026"}, "validate/invalid/published_at/pattern"),
+    ({"url": "https://example.com/x/"}, "validate/invalid/url/pattern"),
+    ({"tags": ["A", "A"]}, "validate/invalid/tags/uniqueItems"),
+    ({"word_count": "12"}, "validate/invalid/word_count/type"),
+    ({"extraction": {"title": "guess"}}, "validate/invalid/extraction/enum"),
+])
+def test_invalid_records_are_dropped_and_counted_per_reason(record, change, reason, caplog):
+    stats = Stats()
+    pipe = ValidatePipeline(stats, load_validator())
+    assert pipe.process_item(dict(record)) is not None
+    with pytest.raises(DropItem):
+        pipe.process_item(dict(record, **change))
+    counted = {k for k in stats.values if k.startswith("validate/invalid/")}
+    assert reason in counted
+    assert stats.values["gbaf/records/dropped/invalid"] == 1
+    assert dict(record, **change)["url"] in caplog.text  # the log names the record's URL
+
+
+def test_missing_field_is_counted_as_required(record):
+    stats = Stats()
+    pipe = ValidatePipeline(stats, load_validator())
+    broken = dict(record)
+    del broken["language"]
+    with pytest.raises(DropItem):
+        pipe.process_item(broken)
+    assert stats.values == {"validate/invalid/language/required": 1, "gbaf/records/dropped/invalid": 1}
+
+
+def test_dedupe_within_a_run(record):
+    crawler = Crawler()
+    pipe = DedupePipeline(crawler, 0.8)
+    pipe.open_spider()
+    pipe.process_item(dict(record))
+    with pytest.raises(DropItem):
+        pipe.process_item(dict(record))
+    assert crawler.stats.values == {"gbaf/records/dropped/duplicate_url": 1}
