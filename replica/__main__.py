@@ -2,6 +2,7 @@
 
     python -m replica --port 8000 --articles 300 --seed 1 [--step K] [--host 127.0.0.1] [--verbose]
     python -m replica --dump-expected FILE.jsonl --articles 300 --seed 1 [--step K]
+    python -m replica --js-share 0.1 [--load-more Business] ...   pages filled by script (see replica.site)
 """
 from __future__ import annotations
 
@@ -27,12 +28,18 @@ def main(argv=None) -> int:
     parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--step", type=int, default=0, help="show the site this many steps later")
+    parser.add_argument("--js-share", type=float, default=0.0,
+                        help="share of article pages whose 'More from' block is filled by script; above 0 one "
+                             "category also lists its later articles behind 'Load more' (default 0: none)")
+    parser.add_argument("--load-more", default=None, metavar="CATEGORY",
+                        help="the category listed behind 'Load more' when --js-share > 0 (default Business)")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     parser.add_argument("--dump-expected", metavar="FILE.jsonl",
                         help="write the expected records (one JSON object a line, sorted by url; - for stdout) and exit")
     args = parser.parse_args(argv)
 
-    site = Site(articles=args.articles, seed=args.seed, step=args.step)
+    site = Site(articles=args.articles, seed=args.seed, step=args.step, js_share=args.js_share,
+                load_more=args.load_more)
     if args.dump_expected:
         out = sys.stdout if args.dump_expected == "-" else open(args.dump_expected, "w", encoding="utf-8")
         try:

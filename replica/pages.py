@@ -195,6 +195,7 @@ def article_page(site: Site, key: int, served_path: str) -> str:
     parts.append('</article>')
 
     related = site.related(s)
+    scripted_related = site.related_by_script(s)
     cards = []
     for i, (rtitle, rpath, target) in enumerate(related):
         salt = key + i
@@ -206,12 +207,16 @@ def article_page(site: Site, key: int, served_path: str) -> str:
                      + img_tag(m, image, f"Image for {rtitle}", 640, 360, lazy=True, sizes="(max-width: 768px) 50vw, 25vw",
                                widths=(256, 384, 640))
                      + f'</div><p class="{m("Related_title", "p-3 text-sm font-semibold leading-snug group-hover:text-red-700")}">{esc(prose.mangle(rtitle))}</p></a>')
-    parts.append(
-        f'<section class="{m("Related_root", "mx-auto mt-16 max-w-screen-xl")}"><div class="mb-6">'
-        f'{_block_heading(m, variant, "More from " + s.cat)}'
-        f'<p class="text-sm text-slate-500">Explore more articles in the {esc(s.cat)} category</p></div>'
-        f'<div class="{m("Related_grid", "grid grid-cols-2 gap-4 md:grid-cols-3 lg:grid-cols-4")}">{"".join(cards)}</div>'
-        f'<div class="mt-6 text-center"><a href="{link(cat.path, key)}" class="{m("Related_all", "inline-block rounded-md border px-4 py-2 text-sm font-semibold")}">View All {esc(s.cat)} Posts</a></div></section>')
+    if scripted_related:  # the browser fills the block (Site(js_share > 0))
+        from . import scripted
+        parts.append(scripted.related_section(site, m, s, _block_heading(m, variant, "More from " + s.cat), key))
+    else:
+        parts.append(
+            f'<section class="{m("Related_root", "mx-auto mt-16 max-w-screen-xl")}"><div class="mb-6">'
+            f'{_block_heading(m, variant, "More from " + s.cat)}'
+            f'<p class="text-sm text-slate-500">Explore more articles in the {esc(s.cat)} category</p></div>'
+            f'<div class="{m("Related_grid", "grid grid-cols-2 gap-4 md:grid-cols-3 lg:grid-cols-4")}">{"".join(cards)}</div>'
+            f'<div class="mt-6 text-center"><a href="{link(cat.path, key)}" class="{m("Related_all", "inline-block rounded-md border px-4 py-2 text-sm font-semibold")}">View All {esc(s.cat)} Posts</a></div></section>')
     prev, nxt = site.neighbours(s)
     nav = []
     for label, target, rel in (("Previous", prev, "prev"), ("Next", nxt, "next")):
@@ -243,7 +248,10 @@ def article_page(site: Site, key: int, served_path: str) -> str:
         head += f'<script type="application/ld+json">{ld_json(_article_ld(site, s, a, lang, crumbs))}</script>'
     next_data = None
     if has_nextdata(key):
-        next_data = {"props": {"pageProps": _article_props(site, s, a, content_html, related, prev, nxt),
+        props = _article_props(site, s, a, content_html, related, prev, nxt)
+        if scripted_related:
+            del props["relatedPosts"]  # fetched by the browser, not in the page's data
+        next_data = {"props": {"pageProps": props,
                                "__N_SSG": True},
                      "page": "/[slug]", "query": {"slug": served_path.strip("/")}, "buildId": m.build,
                      "isFallback": False, "gsp": True, "scriptLoader": []}
@@ -375,20 +383,22 @@ def _pagination(m: Styles, base: str, page: int, pages: int) -> str:
 
 
 def _listing_document(site: Site, m: Styles, *, title: str, heading: str, intro: str, base: str, page: int,
-                      pages: int, cards: str, crumbs, posts_props) -> str:
+                      pages: int, cards: str, crumbs, posts_props, load_more: str = "") -> str:
     canon = SITE_ROOT + (base if page == 1 else f"{base}page/{page}/")
     head = f'<link rel="canonical" href="{canon}"/>'
     if page > 1:
         head += f'<link rel="prev" href="{SITE_ROOT}{base if page == 2 else f"{base}page/{page - 1}/"}"/>'
-    if page < pages:
+    if page < pages and not load_more:
         head += f'<link rel="next" href="{SITE_ROOT}{base}page/{page + 1}/"/>'
     head += social_meta(og_type="website", title=title, description=intro, url=canon, image=None)
     head += f'<script type="application/ld+json">{ld_json({"@context": "https://schema.org", "@graph": [{"@type": "CollectionPage", "@id": canon, "url": canon, "name": title, "isPartOf": {"@id": SITE_ROOT + "/#website"}}, breadcrumb_ld(crumbs)]})}</script>'
     body = (f'<div class="{m("Layout_container", "mx-auto max-w-screen-xl px-4 py-8 sm:px-6 lg:px-8")}">{breadcrumb(m, crumbs, page)}'
             f'<header class="mb-8"><h1 class="{m("Listing_title", "font-serif text-4xl font-bold")}">{esc(heading)}</h1>'
             f'<p class="mt-2 text-slate-600">{esc(intro)}</p></header>'
-            f'<div class="{m("Listing_grid", "grid gap-6 sm:grid-cols-2 lg:grid-cols-3")}">{cards}</div>'
-            f'{_pagination(m, base, page, pages)}</div>')
+            + (f'<div id="listing-{base.strip("/").split("/")[-1]}" class="{m("Listing_grid", "grid gap-6 sm:grid-cols-2 lg:grid-cols-3")}">{cards}</div>'
+               f'{load_more}</div>' if load_more else
+               f'<div class="{m("Listing_grid", "grid gap-6 sm:grid-cols-2 lg:grid-cols-3")}">{cards}</div>'
+               f'{_pagination(m, base, page, pages)}</div>'))
     next_data = {"props": {"pageProps": {"posts": posts_props, "pageInfo": {"page": page, "totalPages": pages},
                                          "menus": menus_props()}, "__N_SSG": True},
                  "page": "/category/[...slug]" if base.startswith("/category/") else "/tag/[...slug]",
@@ -401,6 +411,8 @@ def category_page(site: Site, name: str, page: int):
     pages = site.listing_pages(name)
     if not 1 <= page <= pages:
         return None
+    if site.listed_by_script(name):
+        return _load_more_category_page(site, name, page, pages)
     cat = CATEGORIES_BY_NAME[name]
     m = Styles(site.step)
     items = site.listing(name)[(page - 1) * PER_PAGE: page * PER_PAGE]
@@ -415,6 +427,23 @@ def category_page(site: Site, name: str, page: int):
                              intro=f"The latest {name.lower()} news, analysis and opinion from {SITE_NAME}.",
                              base=cat.path, page=page, pages=pages, cards=cards,
                              crumbs=[("Home", "/"), (name, cat.path)], posts_props=props)
+
+
+def _load_more_category_page(site: Site, name: str, page: int, pages: int):
+    """A listing with "Load more" where the pagination would be (Site(js_share > 0)): no /page/2/."""
+    from . import scripted
+    if page > 1:
+        return None
+    cat = CATEGORIES_BY_NAME[name]
+    m = Styles(site.step)
+    items = site.listing(name)[:PER_PAGE]
+    control = scripted.load_more_control(site, m, name, f"listing-{cat.slug}")
+    return _listing_document(site, m, title=f"{name} | {SITE_NAME}", heading=name,
+                             intro=f"The latest {name.lower()} news, analysis and opinion from {SITE_NAME}.",
+                             base=cat.path, page=1, pages=pages,
+                             cards="".join(_card(site, m, s, 1 + i) for i, s in enumerate(items)),
+                             crumbs=[("Home", "/"), (name, cat.path)], posts_props=[_post_card(site, s) for s in items],
+                             load_more=control or " ")
 
 
 def tag_page(site: Site, slug: str, page: int):

@@ -73,6 +73,10 @@ def route(site: Site, path: str, query: str):
         return 200, {"Content-Type": "image/gif", "Cache-Control": "public, max-age=60"}, PIXEL
     if path.startswith("/wp-content/uploads/") or path == "/favicon.ico":
         return 200, {"Content-Type": "image/gif", "Cache-Control": "public, max-age=86400"}, PIXEL
+    if path.startswith("/_next/data/") and site.js_share:  # what script-filled blocks fetch
+        from . import scripted
+        answer = scripted.data_route(site, path)
+        return answer if answer is not None else not_found(site)
     if path.startswith(("/api/", "/admin/", "/_next/")):
         return not_found(site)
     if not path.endswith("/") and not _FILE.search(path):

@@ -13,6 +13,17 @@ are broken. Pages themselves are rendered by `pages` and `feeds`.
 Article keys: 0..articles-1 are the site at step 0, key 0 the newest, each older than the
 one before. Step k (k >= 1) adds keys articles+5(k-1) .. articles+5k-1, newer than all
 before them, and updates 3 existing articles.
+
+Script-filled pages (opt-in, `Site(js_share=0.1)`, `python -m replica --js-share 0.1`): that
+share of article pages ship their "More from" block empty and fill it in the browser, after a
+short timer, from the page's Next.js data (`/_next/data/<buildId>/<slug>.json`); and one
+category (`load_more`, Business by default) shows its first page of cards and a "Load more"
+button that fetches the next cards (`/_next/data/<buildId>/category/<slug>/page/<n>.json`)
+instead of linking `/page/2/`. Some older articles of that category are listed nowhere else
+(no sitemap, feed, tag page, related block or post navigation): only "Load more" reaches
+them. `expected_records()` stays what a rendering crawl must produce; `script_filled_paths()`
+says which pages need rendering and `static_misses()` what a crawl that never renders misses.
+With js_share=0 (the default) none of this exists and every page is as before.
 """
 from __future__ import annotations
 
@@ -36,6 +47,8 @@ UPDATED_PER_STEP = 3
 PER_PAGE = 12
 RELATED_COUNT = 12
 SCHEMA_VERSION = 1
+# Script-filled pages (js_share > 0): the category whose listing pages behind "Load more".
+LOAD_MORE_CATEGORY = "Business"
 
 
 class Category(NamedTuple):
@@ -206,9 +219,13 @@ def tag_slug(name: str) -> str:
 
 
 class Site:
-    def __init__(self, articles: int = 300, seed: int = 1, step: int = 0):
+    def __init__(self, articles: int = 300, seed: int = 1, step: int = 0, js_share: float = 0.0,
+                 load_more: str | None = None):
         if articles < 1 or step < 0:
             raise ValueError("articles must be >= 1 and step >= 0")
+        if not 0.0 <= js_share <= 1.0:
+            raise ValueError("js_share must be between 0 and 1")
+        self.js_share = js_share
         self.n_base = articles
         self.seed = seed
         self.step = step
@@ -234,6 +251,11 @@ class Site:
                 self._add_broken(self._stubs[key])
         self._updates = self._schedule_updates()
         self._index()
+        self._script_related: set = set()  # keys whose "More from" block the browser fills
+        self._listing_only: set = set()  # keys reachable only through "Load more"
+        self.load_more = None  # the Category whose listing pages by script
+        if js_share > 0:
+            self._choose_script_filled(load_more or LOAD_MORE_CATEGORY)
 
     # -- construction -----------------------------------------------------------------------
 
@@ -392,6 +414,60 @@ class Site:
                 self._primary_pos[key] = p
         self._base_primary = {name: [k for k in keys if k < self.n_base] for name, keys in self._primary.items()}
 
+    def _choose_script_filled(self, load_more: str) -> None:
+        cat = CATEGORIES_BY_NAME.get(load_more)
+        if cat is None or cat not in NEWS_CATEGORIES:
+            raise ValueError(f"load_more must be a news category, not {load_more!r}")
+        self.load_more = cat
+        # Older articles of the category, listed after its first page, with no other way in.
+        for position, key in enumerate(self._listing[cat.name]):
+            s = self._stubs[key]
+            if position >= PER_PAGE and s.cat == cat.name and s.cat2 is None and s.alias is None and key % 2 == 0:
+                self._listing_only.add(key)
+        for slug in list(self._tags):
+            self._tags[slug] = [k for k in self._tags[slug] if k not in self._listing_only]
+            if not self._tags[slug]:
+                del self._tags[slug], self._tag_names[slug]
+        # Wire copy reachable at two URLs is left static, so every page that needs rendering has one URL.
+        for s in self._stubs:
+            if s.alias != "wire" and Random(f"gbaf:{self.seed}:{s.key}:script").random() < self.js_share:
+                self._script_related.add(s.key)
+
+    # -- script-filled pages (js_share > 0) -------------------------------------------------------
+
+    def related_by_script(self, s: Stub) -> bool:
+        """Whether the page's "More from" block is filled in the browser (empty in the HTML)."""
+        return s.key in self._script_related
+
+    def listed_by_script(self, name: str) -> bool:
+        """Whether the category's listing shows its later cards only through "Load more"."""
+        return self.load_more is not None and self.load_more.name == name
+
+    def script_filled_paths(self) -> list:
+        """Paths of the pages whose HTML lacks a block the browser fills: what a crawl must render."""
+        paths = [self._stubs[k].path for k in self._script_related]
+        if self.load_more is not None and self.listing_pages(self.load_more.name) > 1:
+            paths.append(self.load_more.path)
+        return sorted(paths)
+
+    def behind_load_more(self) -> list:
+        """Canonical URLs of the articles the "Load more" listing shows only after a click."""
+        if self.load_more is None:
+            return []
+        return sorted({canonical_url(s.path) for s in self.listing(self.load_more.name)[PER_PAGE:]})
+
+    def listing_only_urls(self) -> list:
+        """Canonical URLs of the articles no static link leads to: only "Load more" shows them."""
+        return sorted(canonical_url(self._stubs[k].path) for k in self._listing_only)
+
+    def static_misses(self) -> dict:
+        """What a full crawl that never renders misses: the articles only "Load more" shows
+        (`records`), and the articles whose record lacks its related links (`related`: their
+        "More from" block is filled by script; their record has related=[])."""
+        return {"records": self.listing_only_urls(),
+                "related": sorted(canonical_url(self._stubs[k].path) for k in self._script_related
+                                  if k not in self._listing_only)}
+
     # -- per-article facts --------------------------------------------------------------------
 
     @property
@@ -402,7 +478,8 @@ class Site:
         return self._stubs[key]
 
     def stubs_newest_first(self):
-        return (self._stubs[k] for k in self._order)
+        """Articles newest first, as sitemaps, feeds and the home page list them."""
+        return (self._stubs[k] for k in self._order if k not in self._listing_only)
 
     def videos(self) -> list:
         return self._videos
@@ -442,11 +519,15 @@ class Site:
         """
         keys = self._primary[s.cat]
         p = self._primary_pos[s.key]
-        picked = [k for k in keys[p + 1:p + 1 + RELATED_COUNT]]
+        hidden = self._listing_only
+        if hidden:
+            picked = [k for k in keys[p + 1:] if k not in hidden][:RELATED_COUNT]
+        else:
+            picked = [k for k in keys[p + 1:p + 1 + RELATED_COUNT]]
         for k in self._base_primary[s.cat]:
             if len(picked) >= RELATED_COUNT:
                 break
-            if k != s.key and k not in picked:
+            if k != s.key and k not in picked and k not in hidden:
                 picked.append(k)
         out = [(self._stubs[k].title, self._stubs[k].path, self._stubs[k]) for k in picked]
         if s.broken and len(out) > 4:
@@ -457,6 +538,12 @@ class Site:
         """(previous = next older, next = next newer) article of the primary category."""
         keys = self._primary[s.cat]
         p = self._primary_pos[s.key]
+        hidden = self._listing_only
+        if hidden:
+            older = next((k for k in keys[p + 1:] if k not in hidden), None)
+            newer = next((k for k in reversed(keys[:p]) if k not in hidden), None)
+            return (self._stubs[older] if older is not None else None,
+                    self._stubs[newer] if newer is not None else None)
         prev = self._stubs[keys[p + 1]] if p + 1 < len(keys) else None
         nxt = self._stubs[keys[p - 1]] if p > 0 else None
         return prev, nxt
@@ -649,7 +736,8 @@ class Site:
         paths += [v.path for v in self._videos]
         for c in NEWS_CATEGORIES + [TOP_STORIES, VIDEOS]:
             paths.append(c.path)
-            paths += [f"{c.path}page/{n}/" for n in range(2, self.listing_pages(c.name) + 1)]
+            if not self.listed_by_script(c.name):  # "Load more" instead of /page/2/
+                paths += [f"{c.path}page/{n}/" for n in range(2, self.listing_pages(c.name) + 1)]
         for slug in self._tags:
             paths.append(f"/tag/{slug}/")
             paths += [f"/tag/{slug}/page/{n}/" for n in range(2, self.tag_pages(slug) + 1)]
