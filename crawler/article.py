@@ -150,7 +150,11 @@ def _prepare(invisible, spaced):
                 _set(parent, "text", (parent.text or "") + tail)
         parent.remove(el)
     for el in spaced:
-        _set(el, "tail", " " + el.tail if el.tail else " ")
+        tail = el.tail
+        try:
+            el.tail = " " + tail if tail else " "
+        except ValueError:
+            _set(el, "tail", " " + tail)
 
 
 def _own_text(el):
@@ -165,6 +169,8 @@ class ArticlePage:
         self.site = SiteUrls(base_url) if base_url else SiteUrls()
         self.html = html if isinstance(html, str) else html.decode("utf-8", "replace")
         self.crawled_at = crawled_at
+        parts = urlsplit(url)
+        self._origin = f"{parts.scheme}://{parts.netloc}"
         self.problems = []  # (reason, detail): counted by the spider, logged with the URL
         self.root = root if root is not None else self._parse(self.html)
         self._precompute()
@@ -188,61 +194,46 @@ class ArticlePage:
         self.dated = {}  # 'posted'/'updated'/'reading' -> element
         self.articles, self.times, self.breadcrumb_lists = [], [], []
         self.mains, self.action_nodes, self.bylines = [], [], []
-        self.body_el = None
-        self._has_block = {}
-        invisible, spaced = [], []
-        for el in root.iter():
-            tag = _tag(el)
-            if not tag:
-                continue
-            if tag in _INVISIBLE:
-                if tag == "script":
-                    stype = (el.get("type") or "").lower()
-                    if "ld+json" in stype:
-                        ld_scripts.append(el.text or "")
-                    elif el.get("id") == "__NEXT_DATA__":
-                        next_raw = el.text
-                invisible.append(el)
-                continue
-            if tag in _SPACED:
-                spaced.append(el)
-            if tag == "meta":
-                key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
-                meta_pairs.append((key, el.get("content")))
-                continue
-            if tag == "link":
-                if "canonical" in (el.get("rel") or "").lower().split() and not self.canonical_link:
-                    self.canonical_link = el.get("href")
-                continue
-            if tag == "body":
-                self.body_el = el
-            elif tag == "h1" and self.h1 is None:
-                self.h1 = el
-            elif tag == "article":
-                self.articles.append(el)
-            elif tag == "main" or (tag in ("div", "section") and el.get("role") == "main"):
-                self.mains.append(el)
-            elif tag == "time":
-                self.times.append(el)
-            elif tag in ("ol", "ul"):
-                self._maybe_breadcrumb(el)
-            elif tag in ("button", "form", "input"):
-                self.action_nodes.append(el)
-            if tag in LABEL_TAGS:
-                self._maybe_label(el, tag)
-            if tag in BLOCKISH:
-                for anc in el.iterancestors():
-                    if id(anc) in self._has_block:
-                        break
-                    self._has_block[id(anc)] = anc  # holding the proxy keeps its id valid
+        self.body_el = root.find("body")
+        # Each kind of element is found by lxml's own (C) iteration filtered by tag: Python code
+        # runs only for the elements that matter, not for every node of a 100 KB page.
+        invisible = list(root.iter(*_INVISIBLE))
+        for el in invisible:
+            if el.tag == "script":
+                stype = (el.get("type") or "").lower()
+                if "ld+json" in stype:
+                    ld_scripts.append(el.text or "")
+                elif el.get("id") == "__NEXT_DATA__":
+                    next_raw = el.text
+        spaced = list(root.iter(*_SPACED))
+        for el in root.iter("meta"):
+            key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
+            meta_pairs.append((key, el.get("content")))
+        for el in root.iter("link"):
+            if "canonical" in (el.get("rel") or "").lower().split():
+                self.canonical_link = el.get("href")
+                break
+        self.h1 = next(root.iter("h1"), None)
+        self.articles = list(root.iter("article"))
+        self.mains = [el for el in root.iter("main", "div", "section")
+                      if el.tag == "main" or el.get("role") == "main"]
+        self.times = list(root.iter("time"))
+        for el in root.iter("ol", "ul"):
+            self._maybe_breadcrumb(el)
+        self.action_nodes = list(root.iter("button", "form", "input"))
+        candidates = [  # the cheap test inline: most text is not a label
+            el for el in root.iter(*LABEL_TAGS)
+            if ((t := el.text) is not None and len(t) < 400
+                and (t.lstrip()[:16].lower().startswith(LABEL_STARTS) or "read" in t))
+            or (el.tag in HEADINGS and len(el))]
+        for el in candidates:
+            self._maybe_label(el, el.tag)
         _prepare(invisible, spaced)
         self.labels = [(k, el, t) for k, el, t in self.labels if self._real_label(k, el)]
         self.jsonld = JsonLd(ld_scripts)
         if self.jsonld.errors:
             self.problems.append(("jsonld_invalid", f"{self.jsonld.errors} block(s)"))
         self.next = NextData(next_raw)
-        if self.next.error:
-            self.problems.append(("nextdata_invalid", ""))
         self.meta = Meta(meta_pairs)
         self.scope = self._find_scope()
         self._blocks = {}
@@ -256,12 +247,9 @@ class ArticlePage:
         raw = el.text
         if tag in HEADINGS and len(el):
             own = _text(el)  # the tree is not prepared yet, but a heading holds no script
-        elif not raw or len(raw) > 400:
+        elif not raw:
             return
         else:
-            start = raw.lstrip()[:16].lower()
-            if not start.startswith(LABEL_STARTS) and "read" not in raw:
-                return  # most text is not a label: skip the cleaning and the patterns
             own = tx.clean(raw)
         if not own or len(own) > 160:
             return
@@ -401,12 +389,13 @@ class ArticlePage:
                 leaves.append(leaf)
         return leaves
 
-    def _has_block_inside(self, el):
-        if id(el) in self._has_block:
-            return True
-        if el.getroottree().getroot() is self.root:
-            return False
-        return any(_tag(d) in BLOCKISH for d in el.iterdescendants())  # a fragment (Next.js body)
+    @staticmethod
+    def _has_block_inside(el):
+        # lxml's filtered iteration yields el itself first when it is a block; it stops at the first hit.
+        for d in el.iter(*BLOCKISH):
+            if d is not el:
+                return True
+        return False
 
     def _leaves(self, node, exclude=None):
         """Leaf text blocks under node, in order: (element, text, is_heading)."""
@@ -440,6 +429,8 @@ class ArticlePage:
             for n in nodes:
                 skip[id(n)] = (kind, n)
         for el in self.action_nodes:
+            if not self._contains(self.scope, el):
+                continue  # header and footer controls: never near the body
             top, node = None, el.getparent()
             while node is not None and node is not self.scope:
                 if _text_longer_than(node, 400):
@@ -568,11 +559,12 @@ class ArticlePage:
 
     # --- fields ------------------------------------------------------------------------------
     def field_url(self):
-        for value, layer in (
-            (url_of(self.jsonld.get("mainEntityOfPage")) or self.jsonld.get("url"), "jsonld"),
-            (self.canonical_link, "meta"),
-            (self.meta.first("og:url"), "meta"),
+        for get, layer in (
+            (lambda: url_of(self.jsonld.get("mainEntityOfPage")) or self.jsonld.get("url"), "jsonld"),
+            (lambda: self.canonical_link, "meta"),
+            (lambda: self.meta.first("og:url"), "meta"),
         ):
+            value = get()
             url = self._site_article_url(value)
             if url:
                 return url, layer
@@ -590,22 +582,22 @@ class ArticlePage:
         return None
 
     def field_title(self):
-        candidates = [
-            (text_of(self.jsonld.get("headline")) or text_of(self.jsonld.get("name")), "jsonld"),
-            (self.next.title(), "jsonld"),
-            (self._strip_site_name(self.meta.first("og:title", "twitter:title")), "meta"),
-            (self._dom_title(), "dom"),
-            (self._strip_site_name(self._head_title(), short_suffix=True), "meta"),
-        ]
-        candidates = [(tx.strip_tags(v), layer) for v, layer in candidates if v]
-        candidates = [(v, layer) for v, layer in candidates if v]
-        if not candidates:
+        sources = (
+            (lambda: text_of(self.jsonld.get("headline")) or text_of(self.jsonld.get("name")), "jsonld"),
+            (self.next.title, "jsonld"),
+            (lambda: self._strip_site_name(self.meta.first("og:title", "twitter:title")), "meta"),
+            (self._dom_title, "dom"),
+            (lambda: self._strip_site_name(self._head_title(), short_suffix=True), "meta"),
+        )
+        candidates = ((tx.strip_tags(v), layer) for v, layer in ((get(), layer) for get, layer in sources) if v)
+        candidates = ((v, layer) for v, layer in candidates if v)
+        title, layer = next(candidates, (None, None))
+        if title is None:
             return None, None
-        title, layer = candidates[0]
         # JSON-LD headlines are often cut at 110 characters: a longer source with the same start wins.
         if len(title) >= 100 or title.endswith(("…", "...")):
             stem = title.rstrip(".… ").casefold()
-            for other, other_layer in candidates[1:]:
+            for other, other_layer in candidates:
                 if len(other) > len(title) + 1 and other.casefold().startswith(stem):
                     return other, other_layer
         return title, layer
@@ -655,12 +647,13 @@ class ArticlePage:
     def field_category(self):
         section = self.jsonld.get("articleSection")
         section = texts_of(section)
-        for value, layer in (
-            (section[0] if section else None, "jsonld"),
-            (self.next.category(), "jsonld"),
-            (self.meta.first("article:section", "section", "parsely-section"), "meta"),
-            (self._dom_category(), "dom"),
+        for get, layer in (
+            (lambda: section[0] if section else None, "jsonld"),
+            (lambda: self.next.category(), "jsonld"),
+            (lambda: self.meta.first("article:section", "section", "parsely-section"), "meta"),
+            (lambda: self._dom_category(), "dom"),
         ):
+            value = get()
             value = tx.clean(value)
             if value:
                 return value, layer
@@ -687,12 +680,13 @@ class ArticlePage:
         keywords = self.jsonld.get("keywords")
         if isinstance(keywords, str):
             keywords = [k for k in re.split(r"\s*,\s*", keywords)]
-        for values, layer in (
-            (texts_of(keywords), "jsonld"),
-            (self.next.tags(), "jsonld"),
-            (self.meta.all("article:tag") or self._split_csv(self.meta.first("news_keywords")), "meta"),
-            (self._dom_tags(), "dom"),
+        for get, layer in (
+            (lambda: texts_of(keywords), "jsonld"),
+            (lambda: self.next.tags(), "jsonld"),
+            (lambda: self.meta.all("article:tag") or self._split_csv(self.meta.first("news_keywords")), "meta"),
+            (lambda: self._dom_tags(), "dom"),
         ):
+            values = get()
             values = tx.dedupe_names(values)
             if values:
                 return values, layer
@@ -717,13 +711,14 @@ class ArticlePage:
         return [re.sub(r"^#", "", n) for n in names if n and not re.match(r"^tags?\s*:?$", n, re.I)]
 
     def field_authors(self):
-        for values, layer in (
-            (self._ld_people(self.jsonld.get("author")), "jsonld"),
-            (self._people(self.next.authors()), "jsonld"),
-            (self._people(self.meta.all("author", "article:author", "parsely-author",
+        for get, layer in (
+            (lambda: self._ld_people(self.jsonld.get("author")), "jsonld"),
+            (lambda: self._people(self.next.authors()), "jsonld"),
+            (lambda: self._people(self.meta.all("author", "article:author", "parsely-author",
                                         "sailthru.author", "dc.creator", "byl")), "meta"),
-            (self._dom_authors(), "dom"),
+            (lambda: self._dom_authors(), "dom"),
         ):
+            values = get()
             if values:
                 return values, layer
         return [], None
@@ -794,25 +789,26 @@ class ArticlePage:
 
     def field_published(self):
         return self._date(
-            (self.jsonld.get("datePublished") or self.jsonld.get("dateCreated"), "jsonld"),
-            (self.next.published(), "jsonld"),
-            (self.meta.first("article:published_time", "datepublished", "og:published_time",
+            (lambda: self.jsonld.get("datePublished") or self.jsonld.get("dateCreated"), "jsonld"),
+            (lambda: self.next.published(), "jsonld"),
+            (lambda: self.meta.first("article:published_time", "datepublished", "og:published_time",
                              "parsely-pub-date", "sailthru.date", "dc.date", "pubdate",
                              "publish-date", "date"), "meta"),
-            (self._dom_date("posted"), "dom"),
+            (lambda: self._dom_date("posted"), "dom"),
         )
 
     def field_updated(self):
         return self._date(
-            (self.jsonld.get("dateModified"), "jsonld"),
-            (self.next.modified(), "jsonld"),
-            (self.meta.first("article:modified_time", "og:updated_time", "datemodified",
+            (lambda: self.jsonld.get("dateModified"), "jsonld"),
+            (lambda: self.next.modified(), "jsonld"),
+            (lambda: self.meta.first("article:modified_time", "og:updated_time", "datemodified",
                              "last-modified", "dc.date.modified"), "meta"),
-            (self._dom_date("updated"), "dom"),
+            (lambda: self._dom_date("updated"), "dom"),
         )
 
     def _date(self, *candidates):
-        for value, layer in candidates:
+        for get, layer in candidates:
+            value = get()
             if isinstance(value, str) and value.strip():
                 iso = tx.to_utc_iso(value)
                 if iso:
@@ -907,8 +903,7 @@ class ArticlePage:
         refs, seen = [], set()
         for node in found[2]:
             for a in node.iter("a"):
-                href = (a.get("href") or "").strip()
-                url = urljoin(self.url, href)
+                url = self._absolute(a.get("href"))
                 if not url.startswith(("http://", "https://")) or self.site.is_site(url) or url in seen:
                     continue
                 title = _text(a) or tx.clean(a.get("title")) or url
@@ -923,10 +918,9 @@ class ArticlePage:
         by_url, order = {}, []
         for node in found[2]:
             for a in node.iter("a"):
-                href = urljoin(self.url, (a.get("href") or "").strip())
-                if not self.site.is_site(href) or kind_of_url(href) != "article":
+                url = self.site.site_article(self._absolute(a.get("href")))
+                if url is None:
                     continue
-                url = self.site.canonical(href)
                 title = None
                 for img in a.iter("img"):
                     alt = tx.clean(img.get("alt"))
@@ -948,6 +942,15 @@ class ArticlePage:
             if title:
                 related.append({"title": title, "url": url})
         return (related, "dom") if related else ([], None)
+
+    def _absolute(self, href):
+        """An href made absolute against the page (urljoin only where a cheap rule will not do)."""
+        href = (href or "").strip()
+        if href.startswith(("http://", "https://")):
+            return href
+        if href.startswith("/") and not href.startswith("//"):
+            return self._origin + href
+        return urljoin(self.url, href)
 
     def related_fetch_urls(self):
         """Links the spider follows from an article: related, previous and next posts."""
@@ -994,21 +997,24 @@ class ArticlePage:
         return False
 
     def field_image(self):
-        lead = self._lead_image()
-        dom_src = None
-        if lead is not None:
-            dom_src = lead.get("src") or lead.get("data-src") or (lead.get("srcset") or "").split(" ")[0]
-        for value, layer in (
-            (url_of(self.jsonld.get("image")) or url_of(self.jsonld.get("thumbnailUrl")), "jsonld"),
-            (self.next.image(), "jsonld"),
-            (self.meta.first("og:image", "og:image:url", "og:image:secure_url", "twitter:image",
+        for get, layer in (
+            (lambda: url_of(self.jsonld.get("image")) or url_of(self.jsonld.get("thumbnailUrl")), "jsonld"),
+            (lambda: self.next.image(), "jsonld"),
+            (lambda: self.meta.first("og:image", "og:image:url", "og:image:secure_url", "twitter:image",
                              "twitter:image:src"), "meta"),
-            (dom_src, "dom"),
+            (self._lead_image_src, "dom"),
         ):
+            value = get()
             url = self._image_url(value)
             if url:
                 return url, layer
         return None, None
+
+    def _lead_image_src(self):
+        lead = self._lead_image()
+        if lead is None:
+            return None
+        return lead.get("src") or lead.get("data-src") or (lead.get("srcset") or "").split(" ")[0]
 
     def _image_url(self, value):
         if not isinstance(value, str) or not value.strip() or value.startswith("data:"):
@@ -1046,11 +1052,12 @@ class ArticlePage:
         return None, None
 
     def field_language(self):
-        for value, layer in (
-            (text_of(self.jsonld.get("inLanguage")), "jsonld"),
-            (self.meta.first("og:locale", "content-language", "dc.language", "language"), "meta"),
-            (self.html_lang, "dom"),
+        for get, layer in (
+            (lambda: text_of(self.jsonld.get("inLanguage")), "jsonld"),
+            (lambda: self.meta.first("og:locale", "content-language", "dc.language", "language"), "meta"),
+            (lambda: self.html_lang, "dom"),
         ):
+            value = get()
             if isinstance(value, str):
                 m = re.match(r"^\s*([A-Za-z]{2,3})(?:[-_]|\s*$)", value)
                 if m:
@@ -1132,6 +1139,8 @@ class ArticlePage:
         rec["crawled_at"] = self.crawled_at or datetime.now(timezone.utc).replace(
             microsecond=0).isoformat()
         rec["extraction"] = extraction
+        if self.next._parsed and self.next.error:  # only worth saying when it was needed
+            self.problems.append(("nextdata_invalid", ""))
         return {field: rec.get(field) for field in ARTICLE_FIELDS}
 
 

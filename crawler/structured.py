@@ -164,17 +164,35 @@ class NextData:
     """The post object of a Next.js pages-router page (`__NEXT_DATA__`), found by its shape, not its path."""
 
     def __init__(self, raw):
-        self.post = None
-        self.error = False
-        if not raw:
+        self._raw = raw
+        self._parsed = False
+        self._post = None
+        self._error = False
+
+    def _parse(self):
+        # Parsed on first use: a page whose JSON-LD answers every field never pays for it.
+        self._parsed = True
+        if not self._raw:
             return
         try:
-            data = _loads_lenient(raw)
+            data = _loads_lenient(self._raw)
         except (ValueError, RecursionError):
-            self.error = True
+            self._error = True
             return
         props = data.get("props", data) if isinstance(data, dict) else data
-        self.post = self._find_post(props, 0)
+        self._post = self._find_post(props, 0)
+
+    @property
+    def post(self):
+        if not self._parsed:
+            self._parse()
+        return self._post
+
+    @property
+    def error(self):
+        if not self._parsed:
+            self._parse()
+        return self._error
 
     def _find_post(self, node, depth):
         if depth > 7:

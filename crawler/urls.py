@@ -1,8 +1,9 @@
 """URL rules: canonical article URLs, the base-URL mapping for replicas, and what a link points to."""
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
-from w3lib.url import canonicalize_url, safe_url_string
+from w3lib.url import safe_url_string
 
 SITE_HOST = "www.globalbankingandfinance.com"
 SITE_ROOT = f"https://{SITE_HOST}"
@@ -52,9 +53,11 @@ class SiteUrls:
         self.base_url = f"{self.base_scheme}://{self.base_netloc}"
 
     def is_site(self, url):
-        host = (urlsplit(url).hostname or "").lower()
-        netloc = urlsplit(url).netloc.lower()
-        return host in SITE_HOSTS or netloc == self.base_netloc
+        return _is_site(url, self.base_netloc)
+
+    def site_article(self, url):
+        """The canonical URL when url is an article page on this site, else None (cached)."""
+        return _site_article(url, self.base_netloc)
 
     def to_fetch(self, url, base=None):
         """Absolute URL on the base host for a link (absolute or relative); None when off-site or not http."""
@@ -85,14 +88,32 @@ class SiteUrls:
 def canonical_url(url, site=None):
     """https, trailing slash, no query, no fragment; the site's hosts (and a replica's base URL)
     become www.globalbankingandfinance.com, any other host is kept (pages of other sites)."""
-    parts = urlsplit(canonicalize_url(url, keep_fragments=False))
+    return _canonical(url, site.base_netloc if site is not None else None)
+
+
+@lru_cache(maxsize=65536)
+def _is_site(url, base_netloc):
+    parts = urlsplit(url)
+    return (parts.hostname or "").lower() in SITE_HOSTS or parts.netloc.lower() == base_netloc
+
+
+@lru_cache(maxsize=65536)
+def _site_article(url, base_netloc):
+    if not _is_site(url, base_netloc) or kind_of_url(url) != "article":
+        return None
+    return _canonical(url, base_netloc)
+
+
+@lru_cache(maxsize=65536)  # the same links (navigation, related) recur on every page
+def _canonical(url, base_netloc):
+    parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower()
-    if host in SITE_HOSTS or not host or (site is not None and parts.netloc.lower() == site.base_netloc):
+    if host in SITE_HOSTS or not host or parts.netloc.lower() == base_netloc:
         host = SITE_HOST
-    path = unquote(parts.path) or "/"
+    path = re.sub(r"/{2,}", "/", unquote(parts.path) or "/")
     if not path.endswith("/"):
         path += "/"
-    path = re.sub(r"/{2,}", "/", path)
+    # safe_url_string re-encodes the path the one way (as w3lib's canonicalize_url would).
     return safe_url_string(urlunsplit(("https", host, path, "", "")))
 
 
