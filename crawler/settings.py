@@ -148,3 +148,28 @@ GBAF_MONITOR_PREFERRED_LAYERS = {
 }
 GBAF_MONITOR_MIN_PREFERRED_SHARE = 0.7
 GBAF_MONITOR_MIN_PREFERRED_SHARE_BY_FIELD = {}  # e.g. {"body": 0.9}
+
+# --- rendering (issue 6) ---
+# JavaScript-filled pages are rendered in Chromium (scrapy-playwright), only where the static HTML
+# shows a block filled by script (crawler/render.py). GBAF_RENDER: auto | always | never.
+# crawler.render.RenderAddon enables the Playwright download handler (http/https; only requests with
+# meta playwright=True use the browser) when rendering is on and GBAF_CHROMIUM_PATH exists, and sets
+# executable_path and the PLAYWRIGHT_MAX_* bounds from the GBAF_* values below; otherwise the crawl
+# reads static HTML and says once, at the end, what it could not render.
+GBAF_RENDER = os.environ.get("GBAF_RENDER", "auto")
+GBAF_CHROMIUM_PATH = os.environ.get("GBAF_CHROMIUM_PATH", "/usr/bin/chromium")  # Debian's chromium
+GBAF_RENDER_MAX_CONTEXTS = 2  # browser contexts at once (PLAYWRIGHT_MAX_CONTEXTS)
+GBAF_RENDER_MAX_PAGES = 4  # open pages per context (PLAYWRIGHT_MAX_PAGES_PER_CONTEXT)
+GBAF_RENDER_PAGES_PER_CONTEXT = 100  # then the context is closed and a fresh one used
+GBAF_RENDER_WAIT = 10.0  # seconds to wait for a script-filled block (or one "Load more" click)
+GBAF_RENDER_MAX_CLICKS = 50  # "Load more" clicks per listing
+ADDONS = {**globals().get("ADDONS", {}), "crawler.render.RenderAddon": 100}
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+# Headless, as root (no sandbox), and quiet on a closed network (no background connections).
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "headless": True,
+    "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+             "--disable-component-update", "--no-first-run", "--disable-sync"],
+}
+PLAYWRIGHT_ABORT_REQUEST = "crawler.render.abort_request"  # no images, fonts or media
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = DOWNLOAD_TIMEOUT * 1000

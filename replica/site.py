@@ -422,7 +422,7 @@ class Site:
         # Older articles of the category, listed after its first page, with no other way in.
         for position, key in enumerate(self._listing[cat.name]):
             s = self._stubs[key]
-            if position >= PER_PAGE and s.cat == cat.name and s.cat2 is None and s.alias is None and key % 2 == 0:
+            if position >= PER_PAGE and s.cat == cat.name and s.cat2 is None and s.alias is None and key % 3 != 0:
                 self._listing_only.add(key)
         for slug in list(self._tags):
             self._tags[slug] = [k for k in self._tags[slug] if k not in self._listing_only]
