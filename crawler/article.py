@@ -42,6 +42,7 @@ LABEL_STARTS = ("quick", "summary", "in brief", "at a glance", "tl", "key ", "fr
                 "references", "sources", "further", "table of", "contents", "in this", "on this",
                 "more ", "related", "you ", "read more", "previous", "next", "view all", "tag",
                 "posted", "published", "last", "updated", "modified", "by ", "by\n", "written")
+SUMMARY_WORDS = 20
 TERMINAL_BLOCKS = {"takeaways", "faq", "references", "toc", "related", "previous", "next", "view_all"}
 LABEL_TAGS = {"h2", "h3", "h4", "h5", "h6", "div", "span", "p", "strong", "b", "dt", "summary",
               "button", "header", "legend", "caption", "label", "em", "a", "li"}
@@ -220,6 +221,9 @@ class ArticlePage:
         self.times = list(root.iter("time"))
         for el in root.iter("ol", "ul"):
             self._maybe_breadcrumb(el)
+        if not self.breadcrumb_lists:
+            for el in root.iter("nav", "div"):
+                self._maybe_flat_breadcrumb(el)
         self.action_nodes = list(root.iter("button", "form", "input"))
         candidates = [  # the cheap test inline: most text is not a label
             el for el in root.iter(*LABEL_TAGS)
@@ -295,6 +299,17 @@ class ArticlePage:
         if first == "home" or "breadcrumb" in label:
             self.breadcrumb_lists.append([_text(li).strip(" >›»/|").strip() for li in items])
 
+    def _maybe_flat_breadcrumb(self, el):
+        """A breadcrumb written as links and separators, not as a list:
+        <nav aria-label="breadcrumb"><a>Home</a> &gt; <a>Headlines</a> &gt; <span>Title</span></nav>."""
+        label = f"{el.get('aria-label') or ''} {el.get('class') or ''}".lower()
+        if "breadcrumb" not in label or len(el) > 12 or el.find(".//li") is not None:
+            return
+        items = [tx.clean("".join(c.itertext())).strip(" >›»/|") for c in el if isinstance(c.tag, str)]
+        items = [i for i in items if i]
+        if 2 <= len(items) <= 6 and items[0].lower() == "home":
+            self.breadcrumb_lists.append(items)
+
     def _find_scope(self):
         """The element holding the article: the <article> with the h1, or the richest <article>, <main>, <body>."""
         def p_text(el):
@@ -344,12 +359,26 @@ class ArticlePage:
         for _attempt in range(3):
             nodes = [x] + self._following(x, level)
             if self._has_substance(kind, nodes, label_el):
-                return nodes
+                return self._short_summary(nodes) if kind == "summary" else nodes
             parent = x.getparent()
             if parent is None or _tag(parent) in ("body", "html", "article", "main"):
                 break
+            if any(_text(prev) for prev in x.itersiblings(preceding=True)):
+                break  # the heading stands among other content: its parent is not its block
             x = parent
         return nodes
+
+    @staticmethod
+    def _short_summary(nodes):
+        """A summary is a paragraph or two: where its heading stands among the body's paragraphs
+        (one flat container), the block ends once it holds SUMMARY_WORDS words."""
+        kept, words = [nodes[0]], 0
+        for node in nodes[1:]:
+            if words >= SUMMARY_WORDS:
+                break
+            kept.append(node)
+            words += len(_text(node).split())
+        return kept
 
     def _following(self, x, level):
         nodes = []
