@@ -31,10 +31,23 @@ class ReplicaHandler(BaseHTTPRequestHandler):
     def do_HEAD(self):
         self._respond(send_body=False)
 
+    def do_CONNECT(self):
+        # Only a crawler using the replica as its proxy sends CONNECT: the fault layer counts it.
+        faults = getattr(self.server, "faults", None)
+        if faults is None:
+            self.send_error(501, "Unsupported method (%r)" % self.command)
+            return
+        faults.connect(self)
+
     def _respond(self, send_body: bool):
         site: Site = self.server.site
+        faults = getattr(self.server, "faults", None)  # replica.faults.FaultLayer under --faults
+        self.drop_mid_body = False
         try:
-            status, headers, body = site.render(self.path)
+            if faults is not None:
+                status, headers, body = faults.render(self)
+            else:
+                status, headers, body = site.render(self.path)
         except Exception:  # a bug in the replica must not look like a site outage to the crawler
             log.exception("render failed for %s", self.path)
             status, headers, body = 500, {"Content-Type": "text/plain; charset=utf-8"}, b"Internal Server Error"
@@ -56,6 +69,11 @@ class ReplicaHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        if send_body and body and self.drop_mid_body:  # a fault: half the body, then the connection closes
+            self.wfile.write(body[:len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
         if send_body and body:
             self.wfile.write(body)
 
@@ -68,10 +86,11 @@ class ReplicaServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address, site: Site, verbose: bool = False):
+    def __init__(self, address, site: Site, verbose: bool = False, faults=None):
         super().__init__(address, ReplicaHandler)
         self.site = site
         self.verbose = verbose
+        self.faults = faults
 
     def handle_error(self, request, client_address):
         # A crawler dropping a connection is normal; only real failures deserve a traceback.
@@ -80,13 +99,16 @@ class ReplicaServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-def serve(site: Site, host: str = "127.0.0.1", port: int = 8000, verbose: bool = False) -> None:
-    server = ReplicaServer((host, port), site, verbose)
+def serve(site: Site, host: str = "127.0.0.1", port: int = 8000, verbose: bool = False, faults=None) -> None:
+    server = ReplicaServer((host, port), site, verbose, faults=faults)
     real_port = server.server_address[1]
-    print(f"replica serving {site.article_count} articles at http://{host}:{real_port}/", flush=True)
+    with_faults = f" with faults {faults.profile.name} (seed {faults.profile.seed})" if faults is not None else ""
+    print(f"replica serving {site.article_count} articles{with_faults} at http://{host}:{real_port}/", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+        if faults is not None:
+            faults.close()  # the counters, to --stats-file
