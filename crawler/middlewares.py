@@ -1,4 +1,4 @@
-"""Downloader middlewares: retries that wait before trying again.
+"""Downloader middlewares: retries that wait, robots.txt checked for every request, redirect loops reported.
 
 Scrapy's RetryMiddleware retries at once; a site that answers 429 or 503 asks for a pause. This one
 retries after `Retry-After` when the response gives it (seconds or an HTTP date, capped by
@@ -12,8 +12,14 @@ import random
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 
+from scrapy import Request
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware as ScrapyRedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
+from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
@@ -70,3 +76,35 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if retry is not None and wait > 0:
             await asyncio.sleep(wait)
         return retry
+
+
+class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, with every waiting request checked.
+
+    In Scrapy 2.19, the requests that wait for robots.txt to arrive await the same Deferred through
+    `maybe_deferred_to_future`; the first gets the parser, every other one gets None (the Future
+    adapter passes None down the Deferred's chain) and is fetched without a check: a crawl's first
+    requests could fetch disallowed pages. Once the wait is over the parser is in `_parsers`: use it.
+    """
+
+    async def robot_parser(self, request):
+        parser = await super().robot_parser(request)
+        if parser is None:
+            current = self._parsers.get(urlparse_cached(request).netloc)
+            if current is not None and not isinstance(current, Deferred):
+                return current
+        return parser
+
+
+class RedirectMiddleware(ScrapyRedirectMiddleware):
+    """Scrapy's redirects, with loops reported: a redirect back to a URL of the same chain would be
+    dropped silently by the duplicate filter; it fails the request instead (errback, run report)."""
+
+    async def process_response(self, request, response):
+        result = super().process_response(request, response)
+        if isinstance(result, Request) and result is not request:
+            chain = [*request.meta.get("redirect_urls", []), request.url]
+            if result.url in chain:
+                self.crawler.stats.inc_value("redirect/loop")
+                raise IgnoreRequest(f"redirect loop: {' -> '.join(chain + [result.url])}")
+        return result

@@ -330,8 +330,9 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
 
 
 _REASONS = (("robots.txt", "forbidden_by_robots"), ("offsite", "offsite"),
-            ("max redirections", "redirect_loop"), ("maxsize", "too_large"),
-            ("exceeds", "too_large"), ("timed out", "timeout"), ("timeout", "timeout"),
+            ("max redirections", "redirect_loop"), ("redirect loop", "redirect_loop"),
+            ("maxsize", "too_large"), ("max size", "too_large"), ("exceeds", "too_large"),
+            ("downloadcancelled", "too_large"), ("timed out", "timeout"), ("timeout", "timeout"),
             ("connection was closed", "connection_lost"), ("connectionlost", "connection_lost"),
             ("dataloss", "connection_lost"), ("dns", "dns"), ("refused", "connection_refused"))
 
