@@ -17,9 +17,10 @@ static HTML. The rendered page goes through the same callback and parser.
 The detection rules look at what a reader sees (headings, links, button labels), not at class
 names.
 
-Wiring: `RenderAddon` (in ADDONS) enables scrapy-playwright's download handler only when rendering
-is on and Chromium exists at `GBAF_CHROMIUM_PATH` (Debian's /usr/bin/chromium; Playwright cannot
-download browsers here); only requests with meta `playwright=True` go through the browser.
+Wiring: `RenderAddon` (in ADDONS) enables scrapy-playwright's download handler, for the scheme of
+`GBAF_BASE_URL`, only when rendering is on and Chromium exists at `GBAF_CHROMIUM_PATH` (Debian's
+/usr/bin/chromium; Playwright cannot download browsers here); only requests with meta
+`playwright=True` go through the browser, the others through Scrapy's own HTTP handler.
 Images, fonts and media are aborted (`abort_request`). `RenderContextMiddleware` bounds the
 browser: at most `GBAF_RENDER_MAX_CONTEXTS` contexts of `GBAF_RENDER_MAX_PAGES` pages each, every
 page closed after use, and a context closed and replaced after `GBAF_RENDER_PAGES_PER_CONTEXT`
@@ -38,6 +39,7 @@ import os
 import re
 from collections import defaultdict
 from importlib.util import find_spec
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -159,8 +161,10 @@ class RenderAddon:
     def update_settings(self, settings):
         if unavailable_reason(settings):
             return  # static HTML only: no browser, no Playwright driver process
+        # Only the scheme the crawl fetches from: each handler instance starts its own Playwright
+        # driver (a Node.js process of ~100 MiB), and a second one would never be used.
         handlers = settings.getdict("DOWNLOAD_HANDLERS")
-        handlers.update({"http": HANDLER, "https": HANDLER})
+        handlers[_site_scheme(settings)] = HANDLER
         settings.set("DOWNLOAD_HANDLERS", handlers, "addon")
         launch = settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
         launch["executable_path"] = settings.get("GBAF_CHROMIUM_PATH")
@@ -172,15 +176,16 @@ class RenderAddon:
         settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", RenderContextMiddleware, 950)
 
 
+def _site_scheme(settings):
+    return urlsplit(settings.get("GBAF_BASE_URL") or "https://").scheme or "https"
+
+
 def _handler_enabled(settings):
-    for scheme in ("http", "https"):
-        path = settings.getdict("DOWNLOAD_HANDLERS").get(scheme)
-        if not path:
-            return False
-        cls = load_object(path) if isinstance(path, str) else path
-        if not cls.__module__.startswith("scrapy_playwright"):
-            return False
-    return True
+    path = settings.getdict("DOWNLOAD_HANDLERS").get(_site_scheme(settings))
+    if not path:
+        return False
+    cls = load_object(path) if isinstance(path, str) else path
+    return cls.__module__.startswith("scrapy_playwright")
 
 
 # --- the spider's hook -----------------------------------------------------------------------------
