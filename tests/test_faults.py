@@ -20,7 +20,6 @@ import http.client
 import json
 import os
 import re
-import resource
 import signal
 import socket
 import subprocess
@@ -33,8 +32,7 @@ import pytest
 from lxml import html as lxml_html
 
 from replica import Site
-from replica.faults import (CONTENT_KINDS, KINDS, TOO_LARGE_BYTES, TRANSIENT_KINDS, TRUNCATED_FIELDS,
-                            UNSERVABLE_KINDS, FaultProfile)
+from replica.faults import KINDS, TOO_LARGE_BYTES, TRUNCATED_FIELDS, UNSERVABLE_KINDS, FaultProfile
 from replica.rules import SITE_HOST, normalise
 from tests.conftest import FAST, ROOT, Replica
 
@@ -81,8 +79,8 @@ def fetch(base, target, headers=None, timeout=10, method="GET"):
         conn.close()
 
 
-def stats(base):
-    return json.loads(fetch(base, "/__replica/stats")[2])
+def stats(base, timeout=60):
+    return json.loads(fetch(base, "/__replica/stats", timeout=timeout)[2])
 
 
 def path_of(key_or_url, site=None):
@@ -474,6 +472,13 @@ class CrawlRun:
     def failed_paths(self):
         return {urlsplit(f.get("url", "")).path for f in self.failures()}
 
+    def evidence(self, url):
+        """What the replica and the crawl log say about one article URL (for failure messages)."""
+        path = urlsplit(url).path
+        requests = {p: n for p, n in self.stats["paths"].items() if urlsplit(p).path == path}
+        lines = [line[:240] for line in self.log.splitlines() if path in line and "'url':" not in line][:4]
+        return {"requests": requests, "events": self.stats["events"].get(path), "log": lines}
+
 
 def crawl_with_bounds(base_url, data_dir, settings, env):
     """`scrapy crawl gbaf` like conftest.run_crawl, stopped if it runs too long, with its peak memory."""
@@ -533,7 +538,7 @@ class TestHostileCrawl:
                                                                             "all_proxy")}
             env.update(http_proxy=replica.url, https_proxy=replica.url, no_proxy="127.0.0.1,localhost")
             result = crawl_with_bounds(replica.url, data_dir, USER_SETTINGS, env)
-            result.stats = stats(replica.url)
+            result.stats = stats(replica.url, timeout=120)
         finally:
             replica.stop()
         return result
@@ -563,8 +568,8 @@ class TestHostileCrawl:
                  **{u: "disallowed" for u in oracle.disallowed_urls()},
                  **{oracle.url(k): "redirect_chain" for k in oracle.keys("redirect_chain")}}
         assert not missing and not extra, (
-            f"missing {len(missing)}: {[(u, kinds.get(u, '-')) for u in missing[:12]]}; "
-            f"extra {len(extra)}: {[(u, kinds.get(u, '-')) for u in extra[:12]]}")
+            f"missing {len(missing)}: {[(u, kinds.get(u, '-'), run.evidence(u)) for u in missing[:12]]}; "
+            f"extra {len(extra)}: {[(u, kinds.get(u, '-'), run.evidence(u)) for u in extra[:12]]}")
         validator = load_validator()
         invalid = [(r["url"], e.message[:120]) for r in run.records for e in validator.iter_errors(r)]
         assert not invalid, invalid[:5]
@@ -592,8 +597,8 @@ class TestHostileCrawl:
 
     def test_every_unservable_url_is_reported_as_failed(self, run, oracle):
         failed = run.failed_paths()
-        unlisted = [(url, info["kind"]) for url, info in oracle.unservable_urls().items()
-                    if not failed & set(info["paths"])]
+        unlisted = [(url, info["kind"], {p: run.stats["events"].get(p) for p in info["paths"]})
+                    for url, info in oracle.unservable_urls().items() if not failed & set(info["paths"])]
         assert not unlisted, (f"not in report['failures']['urls']: {unlisted}; "
                               f"the report lists {sorted(failed)[:10]}")
 
@@ -613,7 +618,7 @@ class TestHostileCrawl:
         assert not wrongly, wrongly
 
     def test_robots_disallowed_paths_are_never_fetched(self, run, oracle):
-        assert run.stats["disallowed"] == {}
+        assert run.stats["disallowed"] == {}, {p: run.evidence(p)["log"] for p in run.stats["disallowed"]}
         assert not {r["url"] for r in run.records} & set(oracle.disallowed_urls())
 
     def test_no_request_leaves_the_site(self, run, oracle):
