@@ -80,8 +80,10 @@ function gbafRelatedState() {
     } catch (e) { return false; }
   };
   for (const h of heads) {
-    const block = h.closest("section, aside, [role=region]") || (h.parentElement && h.parentElement.parentElement);
-    if (block && Array.from(block.querySelectorAll("a[href]")).some(isArticleLink)) return "filled";
+    let block = h.closest("section, aside, [role=region]");
+    if (!block || block.querySelector("h1")) block = h.parentElement && h.parentElement.parentElement;
+    if (block && !block.querySelector("h1") &&
+        Array.from(block.querySelectorAll("a[href]")).some(isArticleLink)) return "filled";
   }
   return "empty";
 }
@@ -234,9 +236,12 @@ class Renderer:
         return None
 
     @staticmethod
-    def listing_need(facts):
-        # "Load more" where pagination would be: a next-page link makes the button unnecessary.
-        return "load_more" if facts.get("load_more") and not facts.get("next") else None
+    def listing_need(facts, root):
+        """'load_more' when a "Load more" control stands where the pagination would be: no next-page
+        link, and the control is one a script answers (a button, not a link to another page)."""
+        if not facts.get("load_more") or facts.get("next"):
+            return None
+        return "load_more" if _load_more_button(root) else None
 
     # --- the hooks ---------------------------------------------------------------------------------
     def article_request(self, response, page, callback):
@@ -267,7 +272,7 @@ class Renderer:
             self.stats.inc_value("render/load_more/clicks", result.get("clicks", 0))
             self._rendered(rendered, incomplete=rendered == "load_more" and not result.get("done", False))
             return None
-        need = self.listing_need(facts)
+        need = self.listing_need(facts, response.selector.root)
         reason = need or ("always" if self.mode == "always" else None)
         if reason is None:
             return None
@@ -337,6 +342,14 @@ def _method_result(response, method):
     return None
 
 
+def _load_more_button(root):
+    for el in root.xpath("//button | //*[@role='button'] | //a[not(@href) or starts-with(@href, '#') "
+                         "or starts-with(@href, 'javascript:')]"):
+        if LOAD_MORE_TEXT.match(" ".join(el.itertext())):
+            return True
+    return False
+
+
 def _is_shell(page):
     """An article page whose HTML has no body text, and no body in its JSON data either."""
     words = word_count(" ".join(t for _e, t, _h in page.dom_paragraphs()))
@@ -361,7 +374,8 @@ def related_links(page):
     for anc in label_el.iterancestors():
         tag = anc.tag.lower() if isinstance(anc.tag, str) else ""
         if tag in ("section", "aside") or (anc.get("role") or "") == "region":
-            scope = [anc]
+            if next(anc.iter("h1"), None) is None:  # not a section holding the whole article
+                scope = [anc]
             break
         if tag in ("article", "main", "body"):
             break

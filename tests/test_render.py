@@ -72,6 +72,13 @@ def test_an_empty_more_from_block_needs_rendering():
     assert Renderer.article_need(page, page.url) == "related_empty"
 
 
+def test_a_section_holding_the_whole_article_is_not_the_related_block():
+    html = (f"<html><body><main><section><article><h1>Title</h1>{BODY}<p>See <a href='/other-story/'>other story</a>"
+            f" for more.</p></article><h2>More from Banking</h2><div aria-busy='true'></div></section></main></body></html>")
+    page = page_of(html)
+    assert Renderer.article_need(page, page.url) == "related_empty", related_links(page)
+
+
 def test_a_filled_block_or_no_block_needs_nothing():
     cards = "".join(f"<a href='/story-{i}/'><img alt='Image for Story {i}'/><p>Story {i}</p></a>" for i in range(3))
     page = page_of(article_html(cards, POST_NAV))
@@ -99,12 +106,15 @@ def test_load_more_where_pagination_would_be_needs_rendering():
     from lxml import html as lxml_html
     button = lxml_html.fromstring(f"<html><body><main>{cards}<button type='button'>Load more</button></main></body></html>")
     facts = listing_facts(button, BASE + "/category/banking/", site)
-    assert Renderer.listing_need(facts) == "load_more"
+    assert Renderer.listing_need(facts, button) == "load_more"
     paged = lxml_html.fromstring(f"<html><body><main>{cards}<button>Show more</button>"
                                  f"<a rel='next' href='/category/banking/page/2/'>Next</a></main></body></html>")
-    assert Renderer.listing_need(listing_facts(paged, BASE + "/category/banking/", site)) is None
+    assert Renderer.listing_need(listing_facts(paged, BASE + "/category/banking/", site), paged) is None
     plain = lxml_html.fromstring(f"<html><body><main>{cards}</main></body></html>")
-    assert Renderer.listing_need(listing_facts(plain, BASE + "/category/banking/", site)) is None
+    assert Renderer.listing_need(listing_facts(plain, BASE + "/category/banking/", site), plain) is None
+    # a "View more" link to another page is not a control a script answers
+    elsewhere = lxml_html.fromstring(f"<html><body><main>{cards}<a href='/latest-news/'>View more</a></main></body></html>")
+    assert Renderer.listing_need(listing_facts(elsewhere, BASE + "/category/banking/", site), elsewhere) is None
 
 
 def test_images_fonts_and_media_are_not_downloaded():
