@@ -1,18 +1,457 @@
 """Distributed crawling on Redis (scrapy-redis): one shared frontier and one memory of what was seen.
 
-`DistributedMixin` is a base of the gbaf spider. When `GBAF_REDIS_URL` is unset it changes
-nothing; issue 7 makes workers take their seeds from the shared queue instead of `start()`.
+`GBAF_REDIS_URL=redis://host:6379/0` turns a `scrapy crawl gbaf` (or a Scrapyd job) into one worker
+of a crawl shared by any number of machines; unset, nothing here changes anything. Set, the
+spider's `update_settings` (`DistributedMixin`) switches, before Scrapy freezes the settings:
+
+- the scheduler and duplicate filter to scrapy-redis's (`RedisScheduler` below, a subclass of
+  `scrapy_redis.scheduler.Scheduler`; `scrapy_redis.dupefilter.RFPDupeFilter`): one priority queue
+  (`gbaf:requests`) and one set of request fingerprints (`gbaf:dupefilter`) for every worker, kept
+  when a worker closes (`SCHEDULER_PERSIST`), so a worker that stops never flushes the others' work;
+- the state store (crawler.state) to the Redis one (crawler.state_redis), unless `GBAF_STATE_URL`
+  already names a Redis: dedupe and versions hold across workers and runs, and the dedupe pipeline
+  claims each article for one run (`ClaimPipeline`), so two workers never export the same article.
+
+Workers take no seeds of their own: `python -m crawler.seed` puts the start pages into the shared
+queue once per crawl generation (see there). A worker stops when the shared queue has been empty,
+and no live worker busy, for `GBAF_REDIS_IDLE_SECONDS`: a worker whose requests are done keeps
+waiting while another still holds requests that may bring more. Workers announce themselves in
+Redis twice a second (`gbaf:worker:<run id>`, expiring after `WORKER_TTL` seconds): a killed worker
+stops counting once its key has expired.
+
+A worker killed in the middle loses the requests it had taken from the queue and the records it
+had not delivered; its run is never committed to the state store, so the next crawl generation
+(seeded once this one is over) fetches those articles again, and only those.
+
+Redis unreachable at start is one clear ERROR and a run closed with reason `redis_unreachable`
+(`scrapy crawl` then exits 1): never a local crawl that pretends to be distributed. Redis lost
+during the run closes it with reason `redis_lost`; nothing of that run is delivered or committed.
 """
+import json
+import logging
+import os
+import re
+import socket
+import time
+import warnings
+from urllib.parse import urlsplit, urlunsplit
+
+from itemadapter import ItemAdapter
+from redis.exceptions import RedisError
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, DropItem, NotConfigured, ScrapyDeprecationWarning
+from scrapy.settings import SETTINGS_PRIORITIES
+from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.misc import load_object
+from scrapy_redis.connection import get_redis_from_settings
+from scrapy_redis.scheduler import Scheduler as ScrapyRedisScheduler
+
+from crawler.text import article_id
+
+logger = logging.getLogger(__name__)
+# scrapy-redis 0.9.1 still calls Spider.log() and passes spider= to the stats, which Scrapy 2.19
+# deprecates: warnings about the library, not about the run.
+warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
+
+SCHEDULER = "crawler.distributed.RedisScheduler"
+DUPEFILTER = "scrapy_redis.dupefilter.RFPDupeFilter"
+HEARTBEAT_SECONDS = 0.5  # how often a worker says whether it is busy (and re-checks when idle)
+WORKER_TTL = 10  # seconds: a worker that stops beating counts as gone after this
+CLAIM_ORDER = 350  # ITEM_PIPELINES: after pipelines.dedupe (300), before pipelines.versions (400)
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+def redacted(url):
+    """The Redis URL without its password, for logs."""
+    parts = urlsplit(url or "")
+    if parts.password:
+        netloc = f"{parts.username or ''}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def distributed_settings(settings):
+    """The Scrapy settings a worker needs on top of the project's (GBAF_REDIS_URL is set)."""
+    url = settings.get("GBAF_REDIS_URL")
+    values = {
+        "SCHEDULER": SCHEDULER,
+        "DUPEFILTER_CLASS": DUPEFILTER,
+        "SCHEDULER_PERSIST": True,  # a closing worker must not flush the others' queue
+        "SCHEDULER_FLUSH_ON_START": False,
+        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",  # honours request priorities
+        "REDIS_URL": url,
+    }
+    if not settings.get("REDIS_PARAMS"):
+        # scrapy-redis waits 30 s to connect: an unreachable Redis should be reported sooner.
+        values["REDIS_PARAMS"] = {"socket_connect_timeout": 10, "socket_timeout": 30,
+                                  "retry_on_timeout": True}
+    if not settings.get("GBAF_STATE_URL"):
+        values["GBAF_STATE_URL"] = url
+    return values
+
+
+def configuration_problem(settings):
+    """Why these settings cannot run a distributed worker (None when they can)."""
+    scheduler = load_object(settings.get("SCHEDULER"))
+    if not (isinstance(scheduler, type) and issubclass(scheduler, ScrapyRedisScheduler)):
+        return (f"GBAF_REDIS_URL is set but SCHEDULER is {settings.get('SCHEDULER')!r}, not "
+                f"scrapy-redis's: unset SCHEDULER (the spider sets {SCHEDULER})")
+    if not settings.getbool("SCHEDULER_PERSIST"):
+        return "GBAF_REDIS_URL is set but SCHEDULER_PERSIST is off: a closing worker would flush the shared queue"
+    state_url = settings.get("GBAF_STATE_URL")
+    if settings.getbool("GBAF_STATE_ENABLED", True) and urlsplit(state_url or "").scheme not in REDIS_SCHEMES:
+        return (f"GBAF_REDIS_URL is set but GBAF_STATE_URL is {state_url!r}: workers must share a Redis "
+                "state store (unset GBAF_STATE_URL to use GBAF_REDIS_URL)")
+    return None
+
+
+def redis_client(settings):
+    return get_redis_from_settings(settings)
+
+
+def worker_id(run_id):
+    """A run id unique to this worker: the spider's timestamp id is the same for workers started in
+    the same second, so it gets host and pid; an id given by Scrapyd (`_job`) is unique already."""
+    if re.fullmatch(r"\d{8}T\d{6}Z", run_id or ""):
+        return f"{run_id}-{socket.gethostname().split('.')[0]}-{os.getpid()}"
+    return run_id
 
 
 class DistributedMixin:
+    """Base of the gbaf spider: the switch to scrapy-redis (`update_settings`) and the worker's checks."""
+
     distributed = False
+    distributed_error = None
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        if settings.get("GBAF_REDIS_URL"):
+            # "spider" priority: over the project's settings, under `-s` on the command line (which
+            # setup_distributed then checks).
+            for name, value in distributed_settings(settings).items():
+                settings.set(name, value, priority="spider")
+            # At "spider" priority at least: `scrapy crawl` merges the project's pipelines back in
+            # over anything set at the project's priority.
+            pipelines = settings.getdict("ITEM_PIPELINES")
+            pipelines[f"{__name__}.ClaimPipeline"] = CLAIM_ORDER
+            settings.set("ITEM_PIPELINES", pipelines,
+                         max(settings.getpriority("ITEM_PIPELINES") or 0, SETTINGS_PRIORITIES["spider"]))
 
     def setup_distributed(self, crawler):
-        """Called from the spider's from_crawler."""
-        self.distributed = bool(crawler.settings.get("GBAF_REDIS_URL"))
+        """Called from the spider's from_crawler, before the state store is opened."""
+        settings = crawler.settings
+        url = settings.get("GBAF_REDIS_URL")
+        self.distributed = bool(url)
+        if not url:
+            return
+        self.run_id = worker_id(self.run_id)
+        # The seed command decided what to walk: a worker only routes callbacks, it never starts
+        # the listings on its own (the spider's cheap-sources-first counters are per process).
+        self.listings_started = True
+        self.generation = None
+        problem = configuration_problem(settings)
+        if problem:
+            self.distributed_error = "distributed_misconfigured"
+            logger.error("%s: this worker does not start", problem)
+        else:
+            try:
+                server = redis_client(settings)
+                server.ping()
+                generation = {_text(k): _text(v) for k, v in server.hgetall(generation_key(self.name)).items()}
+            except RedisError as exc:
+                self.distributed_error = "redis_unreachable"
+                logger.error("Redis at %s is unreachable (%s): this distributed worker does not start "
+                             "(no local crawl instead)", redacted(url), exc)
+            else:
+                self._check_generation(generation, url)
+        crawler.signals.connect(self._distributed_opened, signal=signals.spider_opened)
+
+    def _check_generation(self, generation, url):
+        if not generation:
+            logger.warning("no crawl generation seeded in %s yet: this worker waits %s s for work "
+                           "(run `python -m crawler.seed` first)", redacted(url),
+                           self.crawler.settings.get("GBAF_REDIS_IDLE_SECONDS"))
+            return
+        self.generation = generation.get("id")
+        seeded = json.loads(generation.get("categories") or "null")
+        if seeded != self.only_categories:
+            logger.warning("generation %s was seeded for categories %s, this worker was started with %s",
+                           generation.get("id"), seeded or "all", self.only_categories or "all")
+        logger.info("worker %s joins crawl generation %s (seeded %s)", self.run_id, generation.get("id"),
+                    generation.get("seeded_at"))
+
+    def _distributed_opened(self, spider):
+        self.crawler.stats.set_value("gbaf/distributed/worker", self.run_id)
+        if self.generation:
+            self.crawler.stats.set_value("gbaf/distributed/generation", self.generation)
+        if self.distributed_error:
+            self.crawler.stats.set_value("gbaf/distributed/error", self.distributed_error)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=self.distributed_error))
 
     async def distributed_start(self):
-        """The worker's own start requests in distributed mode (none: the seed command fills the queue)."""
+        """The worker's own start requests in distributed mode: none, the seed command fills the queue."""
         return
         yield
+
+
+def generation_key(spider_name):
+    return f"{spider_name}:generation"
+
+
+class Workers:
+    """The live workers of a spider: each sets `<name>:worker:<run id>` (a short TTL) on every heartbeat."""
+
+    def __init__(self, server, spider_name):
+        self.server = server
+        self.members = f"{spider_name}:workers"
+        self.prefix = f"{spider_name}:worker:"
+
+    def beat(self, run_id, busy):
+        info = json.dumps({"busy": busy, "host": socket.gethostname(), "pid": os.getpid()})
+        with self.server.pipeline() as pipe:
+            pipe.set(self.prefix + run_id, info, ex=WORKER_TTL)
+            pipe.sadd(self.members, run_id)
+            pipe.execute()
+
+    def leave(self, run_id):
+        with self.server.pipeline() as pipe:
+            pipe.delete(self.prefix + run_id)
+            pipe.srem(self.members, run_id)
+            pipe.execute()
+
+    def live(self):
+        """{run id: {"busy", "host", "pid"}} of every worker whose heartbeat has not expired."""
+        ids = sorted(self.server.smembers(self.members))
+        if not ids:
+            return {}
+        found = {}
+        values = self.server.mget([self.prefix + _text(i) for i in ids])
+        gone = []
+        for run_id, value in zip(ids, values):
+            if value is None:
+                gone.append(run_id)
+            else:
+                found[_text(run_id)] = json.loads(value)
+        if gone:
+            self.server.srem(self.members, *gone)
+        return found
+
+
+def _text(value):
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class ClaimPipeline:
+    """Item pipeline of distributed crawls, after the dedupe pipeline (the spider's update_settings
+    adds it): the first run of the crawl generation to claim an article exports it, under its URL or
+    its content under another URL; any other worker drops it as a duplicate
+    (`gbaf/records/dropped/duplicate_claimed`) and remembers its URL as an alias, as the dedupe
+    pipeline does. One atomic Redis call per record (RedisStateStore.claim)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.state = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.get("GBAF_REDIS_URL") or not crawler.settings.getbool("GBAF_STATE_ENABLED", True):
+            raise NotConfigured("not a distributed crawl with a state store")
+        return cls(crawler)
+
+    def open_spider(self):
+        from crawler.incremental import RunState
+
+        self.state = RunState.get(self.crawler)
+
+    def process_item(self, item):
+        if self.state is None or not getattr(self.state.store, "claim", None):
+            return item
+        a = ItemAdapter(item)
+        url = a["url"]
+        original = self.state.store.claim(self.state.run_id, url, a["content_hash"])
+        if original is None:
+            return item
+        self.stats.inc_value("gbaf/records/dropped/duplicate_claimed")
+        logger.info("duplicate (claimed by another worker): %s of %s", url, original)
+        if original != url and self.state.lookup(url) is None:
+            self.state.stage("alias", url, {"alias": url, "id": article_id(original)})
+        raise DropItem(f"duplicate of {original}, claimed by another worker")
+
+
+class RedisScheduler(ScrapyRedisScheduler):
+    """scrapy-redis's scheduler, plus what several workers sharing it need.
+
+    - Idle stop: the spider closes only when the shared queue has been empty, and no live worker
+      busy, for `GBAF_REDIS_IDLE_SECONDS`.
+    - Heartbeat: twice a second the worker says whether it is busy; an idle worker then also
+      re-checks the shared queue (Scrapy itself looks again only every 5 s).
+    - Redis unreachable at start: an inert scheduler, so that the spider (which reported it)
+      closes with reason `redis_unreachable` instead of the crawl dying in a traceback; Redis lost
+      later closes the spider with reason `redis_lost`.
+    """
+
+    crawler = None
+    lost = False
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        try:
+            scheduler = super().from_crawler(crawler)
+        except RedisError:  # reported by the spider (DistributedMixin.setup_distributed)
+            return UnavailableScheduler()
+        scheduler.crawler = crawler
+        scheduler.idle_seconds = crawler.settings.getfloat("GBAF_REDIS_IDLE_SECONDS", 30)
+        scheduler.idle_since = None
+        scheduler.loop = None
+        scheduler.seen_here = set()
+        crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
+        return scheduler
+
+    def open(self, spider):
+        from twisted.internet import task
+
+        self.run_id = spider.run_id
+        self.workers = Workers(self.server, spider.name)
+        try:
+            super().open(spider)
+            waiting = len(self.queue)
+            self.workers.beat(self.run_id, busy=bool(waiting))
+        except RedisError as exc:
+            self._lose(exc)
+            return
+        logger.info("shared queue %s: %d requests waiting; this worker stops after %.0f s with "
+                    "nothing to do", self.queue.key, waiting, self.idle_seconds)
+        self.loop = task.LoopingCall(self._heartbeat)
+        self.loop.start(HEARTBEAT_SECONDS, now=False)
+
+    def close(self, reason):
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        if self.lost:
+            return
+        try:
+            self.workers.leave(self.run_id)
+            super().close(reason)  # SCHEDULER_PERSIST: the shared queue and fingerprints stay
+        except RedisError as exc:
+            logger.warning("could not leave the worker list in Redis: %s", exc)
+
+    # --- the shared queue, guarded ------------------------------------------------------------
+    def enqueue_request(self, request):
+        if self.lost:
+            return False
+        if not request.dont_filter:
+            # Fingerprints this worker has sent to the shared filter are seen for good (the set only
+            # grows during a crawl generation): most links (related articles) repeat within a worker,
+            # and each would otherwise cost a round trip to Redis.
+            fingerprint = self.df.request_fingerprint(request)
+            if fingerprint in self.seen_here:
+                self.df.log(request, self.spider)
+                return False
+            self.seen_here.add(fingerprint)
+        try:
+            return super().enqueue_request(request)
+        except RedisError as exc:
+            self._lose(exc)
+            return False
+
+    def next_request(self):
+        if self.lost:
+            return None
+        try:
+            request = super().next_request()
+        except RedisError as exc:
+            self._lose(exc)
+            return None
+        if request is not None:
+            self.idle_since = None
+            if self.stats is not None:
+                self.stats.inc_value("gbaf/distributed/requests_taken")
+        return request
+
+    def has_pending_requests(self):
+        if self.lost:
+            return False
+        try:
+            return super().has_pending_requests()
+        except RedisError as exc:
+            self._lose(exc)
+            return False
+
+    def _lose(self, exc):
+        if self.lost:
+            return
+        self.lost = True
+        logger.error("Redis connection lost (%s): this worker stops; what it had taken is crawled "
+                     "again by the next run", exc)
+        if self.stats is not None:
+            self.stats.set_value("gbaf/distributed/error", "redis_lost")
+        engine = getattr(self.crawler, "engine", None) if self.crawler else None
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason="redis_lost"))
+
+    # --- several workers ----------------------------------------------------------------------
+    def _heartbeat(self):
+        engine = self.crawler.engine
+        if self.lost or engine.spider is None:
+            return
+        try:
+            idle = engine.spider_is_idle()
+            self.workers.beat(self.run_id, busy=not idle)
+        except RedisError as exc:
+            self._lose(exc)
+            return
+        if idle:
+            # Scrapy's engine looks at an idle spider's scheduler only every 5 s: wake it, so that
+            # requests another worker queued are taken now and the idle limit is checked.
+            slot = getattr(engine, "_slot", None)
+            nextcall = getattr(slot, "nextcall", None)
+            if nextcall is not None:
+                nextcall.schedule()
+
+    def spider_idle(self, spider):
+        if self.lost:
+            return  # let it close (with reason redis_lost)
+        now = time.monotonic()
+        try:
+            waiting = len(self.queue)
+            busy = sorted(r for r, info in self.workers.live().items()
+                          if info.get("busy") and r != self.run_id)
+        except RedisError as exc:
+            self._lose(exc)
+            return
+        if waiting or busy:
+            self.idle_since = None
+            raise DontCloseSpider
+        if self.idle_since is None:
+            self.idle_since = now
+            logger.info("shared queue empty and no worker busy: stopping in %.0f s unless work arrives",
+                        self.idle_seconds)
+        if now - self.idle_since < self.idle_seconds:
+            raise DontCloseSpider
+        logger.info("shared queue empty and no worker busy for %.0f s: this worker stops",
+                    now - self.idle_since)
+
+
+class UnavailableScheduler:
+    """Stands in for the Redis scheduler when Redis cannot be reached: holds nothing, so the run
+    closes (with the reason the spider gave) without touching the network."""
+
+    def open(self, spider):
+        return None
+
+    def close(self, reason):
+        return None
+
+    def has_pending_requests(self):
+        return False
+
+    def enqueue_request(self, request):
+        return False
+
+    def next_request(self):
+        return None
+
+    def __len__(self):
+        return 0

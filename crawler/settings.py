@@ -178,3 +178,13 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
 }
 PLAYWRIGHT_ABORT_REQUEST = "crawler.render.abort_request"  # no images, fonts or media
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = DOWNLOAD_TIMEOUT * 1000
+
+# --- distributed (issue 7) ---
+# Several workers (machines, Scrapyd jobs) share one frontier and one memory of what was seen, on
+# Redis with scrapy-redis (crawler/distributed.py, docs/distributed.md). GBAF_REDIS_URL (environment
+# or `-s`) switches it on: the spider's update_settings then sets SCHEDULER, DUPEFILTER_CLASS,
+# SCHEDULER_PERSIST and REDIS_URL, adds the claim pipeline, and points GBAF_STATE_URL at the same
+# Redis unless it names one already. Unset, nothing changes. Seed with `python -m crawler.seed`.
+GBAF_REDIS_URL = os.environ.get("GBAF_REDIS_URL") or None
+# A worker stops once the shared queue has been empty, and no worker busy, for this many seconds.
+GBAF_REDIS_IDLE_SECONDS = float(os.environ.get("GBAF_REDIS_IDLE_SECONDS", "30"))

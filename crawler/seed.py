@@ -1,0 +1,191 @@
+"""Seed a distributed crawl: put the start pages into the shared scrapy-redis queue, once.
+
+    python -m crawler.seed [-s NAME=VALUE ...] [-a NAME=VALUE ...] [--new]
+
+Run it once per crawl, before (or while) workers start (`scrapy crawl gbaf` or Scrapyd jobs with
+the same settings, GBAF_REDIS_URL among them; see docs/distributed.md). The seeds are the requests
+the spider makes itself on a first run: the cheap sources (news sitemap, feed, sitemap index),
+the home page and the category listings (`-a categories=...` narrows them as for the spider).
+
+They are built by the spider's own code (`_request`, `_listing_seeds`) and pushed exactly as
+scrapy-redis's scheduler would: through the shared duplicate filter (not `dont_filter`, unlike
+scrapy-redis's start URLs) into the shared priority queue, serialized with their callbacks named,
+so any worker routes them. Running the command twice adds nothing.
+
+Crawl generations: when the previous crawl is over (its queue empty, no worker alive) or with
+`--new`, the command starts a new generation: it forgets the previous crawl's request
+fingerprints (otherwise nothing could be fetched again) and opens a new scope for the state
+store's article claims. While a crawl is under way it joins it: the seeds are already seen, so
+nothing is added. Exit status: 0 when seeded or joined, 1 when Redis cannot be used, 2 on bad usage.
+"""
+import argparse
+import json
+import logging
+import os
+import secrets
+import sys
+import time
+
+from redis.exceptions import RedisError
+from scrapy.crawler import Crawler
+from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.misc import load_object
+from scrapy.utils.project import get_project_settings
+from scrapy_redis import defaults
+
+from crawler.distributed import Workers, configuration_problem, generation_key, redacted, redis_client
+from crawler.urls import SiteUrls
+
+logger = logging.getLogger("crawler.seed")
+
+LOCK_SECONDS = 60
+
+
+def _pairs(values, flag):
+    out = {}
+    for value in values or ():
+        name, sep, val = value.partition("=")
+        if not sep:
+            raise SystemExit(f"{flag} {value!r}: expected NAME=VALUE")
+        out[name] = val
+    return out
+
+
+def worker_settings(overrides):
+    """The settings a worker started with the same `-s` options would have (the spider's switch to
+    scrapy-redis applied)."""
+    from spiders.gbaf import GbafSpider
+
+    settings = get_project_settings()
+    settings.setdict(overrides, priority="cmdline")
+    return Crawler(GbafSpider, settings)
+
+
+def seed_requests(crawler, spider_args):
+    """(spider, requests): the first-run seeds of the gbaf spider, built by its own code."""
+    from spiders.gbaf import CHEAP_SOURCES, GbafSpider
+
+    spider = GbafSpider(**spider_args)  # not from_crawler: the seeder opens no state store, no run
+    spider._set_crawler(crawler)
+    crawler.stats = MemoryStatsCollector(crawler)
+    s = crawler.settings
+    spider.site = SiteUrls(s.get("GBAF_BASE_URL"))
+    cheap = list(s.getdict("GBAF_CHEAP_SOURCES", {}).items()) or list(CHEAP_SOURCES)
+    requests = [spider._request(spider.site.base_url + path, "cheap", spider.parse_cheap, source=kind)
+                for path, kind in cheap]
+    requests.extend(spider._listing_seeds())
+    return spider, requests
+
+
+def seed(crawler, spider_args, new=False):
+    """Seed (or join) the crawl generation; returns a summary dict."""
+    settings = crawler.settings
+    spider, requests = seed_requests(crawler, spider_args)
+    server = redis_client(settings)
+    server.ping()
+    lock = f"{spider.name}:seed-lock"
+    if not server.set(lock, os.getpid(), nx=True, ex=LOCK_SECONDS):
+        raise RuntimeError("another seed command is running")
+    try:
+        queue = load_object(settings.get("SCHEDULER_QUEUE_CLASS", defaults.SCHEDULER_QUEUE_CLASS))(
+            server=server, spider=spider,
+            key=settings.get("SCHEDULER_QUEUE_KEY", defaults.SCHEDULER_QUEUE_KEY) % {"spider": spider.name},
+            serializer=_serializer(settings))
+        dupefilter = load_object(settings.get("DUPEFILTER_CLASS")).from_spider(spider)
+        live = Workers(server, spider.name).live()
+        current = server.hgetall(generation_key(spider.name))
+        current = {_text(k): _text(v) for k, v in current.items()}
+        waiting = len(queue)
+        if new and live:
+            raise RuntimeError(f"{len(live)} worker(s) of generation {current.get('id')} are running "
+                               f"({', '.join(sorted(live))}): stop them before starting a new crawl")
+        fresh = new or not current or (not waiting and not live)
+        if fresh:
+            generation = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
+            server.unlink(dupefilter.key, queue.key)  # the previous crawl's fingerprints and leftovers
+            store = _state_store(settings)
+            if store is not None:
+                store.new_generation(generation)
+                store.close()
+            server.hset(generation_key(spider.name), mapping={
+                "id": generation, "seeded_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+                "base_url": spider.site.base_url, "args": json.dumps(spider_args, sort_keys=True),
+                "categories": json.dumps(spider.only_categories)})
+        else:
+            generation = current.get("id")
+        pushed = 0
+        for request in requests:
+            if request.dont_filter or not dupefilter.request_seen(request):
+                queue.push(request)
+                pushed += 1
+        server.hset(generation_key(spider.name), "seeds", len(requests))
+        return {"generation": generation, "new": fresh, "seeds": len(requests), "queued": pushed,
+                "already_seen": len(requests) - pushed, "queue": len(queue), "workers": len(live)}
+    finally:
+        server.delete(lock)
+
+
+def _serializer(settings):
+    import importlib
+
+    name = settings.get("SCHEDULER_SERIALIZER")
+    return importlib.import_module(name) if isinstance(name, str) else name
+
+
+def _state_store(settings):
+    """The Redis state store whose claims follow the generation (None when the state is elsewhere)."""
+    from crawler.state import open_store
+
+    if not settings.getbool("GBAF_STATE_ENABLED", True):
+        return None
+    url = settings.get("GBAF_STATE_URL")
+    return open_store(url) if url and url.split(":", 1)[0] in ("redis", "rediss", "unix") else None
+
+
+def _text(value):
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m crawler.seed", description=__doc__.split("\n\n")[0])
+    parser.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", default=[],
+                        help="a setting, as for scrapy crawl (GBAF_REDIS_URL, GBAF_BASE_URL, ...)")
+    parser.add_argument("-a", dest="spider_args", action="append", metavar="NAME=VALUE", default=[],
+                        help="a spider argument, as for scrapy crawl (categories=...)")
+    parser.add_argument("--new", action="store_true",
+                        help="start a new crawl generation even if the queue still holds requests")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+    for name in ("scrapy", "crawler.state_redis"):  # their run-time notes are not the seeder's
+        logging.getLogger(name).setLevel(logging.WARNING)
+    crawler = worker_settings(_pairs(args.set, "-s"))
+    settings = crawler.settings
+    url = settings.get("GBAF_REDIS_URL")
+    if not url:
+        logger.error("GBAF_REDIS_URL is not set: there is no shared queue to seed")
+        return 2
+    problem = configuration_problem(settings)
+    if problem:
+        logger.error("%s", problem)
+        return 2
+    try:
+        summary = seed(crawler, _pairs(args.spider_args, "-a"), new=args.new)
+    except RedisError as exc:
+        logger.error("Redis at %s is unreachable (%s): nothing seeded", redacted(url), exc)
+        return 1
+    except RuntimeError as exc:
+        logger.error("%s: nothing seeded", exc)
+        return 1
+    if summary["new"]:
+        logger.info("crawl generation %s: %d seed requests queued in %s", summary["generation"],
+                    summary["queued"], redacted(url))
+    else:
+        logger.info("crawl generation %s is under way (%d requests queued, %d workers alive): joined it, "
+                    "%d new seed requests queued, %d already seen", summary["generation"], summary["queue"],
+                    summary["workers"], summary["queued"], summary["already_seen"])
+    print(json.dumps(summary, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

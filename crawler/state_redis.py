@@ -1,0 +1,297 @@
+"""The state store on Redis: what crawler.state's SQLite store keeps, shared by every worker of a crawl.
+
+`open_store("redis://host:6379/0")` gives this store (`GBAF_STATE_URL`; a distributed crawl,
+crawler.distributed, uses `GBAF_REDIS_URL` by default). Same interface and the same two-phase
+commit as `SqliteStateStore`: a run's changes are staged under its run id in batches (one
+pipelined command per batch, no round trip per item) and become the store's state in one atomic
+step (a Lua script) once the run's manifest, its commit marker, is written.
+
+Unlike the SQLite store, several runs use it at once (one per worker). So:
+- a run says it is alive (`run:<id>:alive`, refreshed every 5 s by a thread, expiring after 30 s);
+  a run found `running` but no longer alive died: it is committed when its manifest exists and
+  aborted otherwise, by the next run that opens the store on the host that can see the manifest
+  (any host when the data directory is shared);
+- `claim(run_id, url, content_hash)` decides, atomically, which run of the current crawl
+  generation exports an article: the first to claim its URL, or its content under another URL.
+  Claims live as long as the generation (`python -m crawler.seed` opens a new one), because each
+  worker took its snapshot of the store when it started and cannot see the others' commits.
+
+Keys (prefix `gbaf:state:`): `articles` (id -> JSON of what `Known` holds), `records` (id -> the
+exported record), `urls` (url -> id), `aliases` (alias -> id), `non_articles` (url -> JSON),
+`latest` (sorted set "<published_at>|<id>"), `runs` and `running` (run ids), `run:<id>` (a hash:
+status, marker, host, pid, generation, times), `staged:<id>` ("<kind>|<id>" -> payload JSON),
+`generation`, `claims:<generation>:url` and `claims:<generation>:hash`, `meta` (format).
+"""
+import json
+import logging
+import os
+import socket
+import threading
+import time
+
+from redis import Redis
+from redis.exceptions import RedisError
+
+from crawler.state import STORE_FORMAT, Known, StateError
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "gbaf:state:"
+ALIVE_EVERY = 5  # seconds between a run's "still alive" beats
+ALIVE_TTL = 30  # a run silent for this long is dead
+CLAIM_TTL = 30 * 24 * 3600  # a crawl generation's claims outlive any crawl
+FINISHED_RUN_TTL = 90 * 24 * 3600  # how long the record of a finished run is kept
+
+# Make a run's staged rows the store's state, atomically (the SQL of SqliteStateStore.commit_run).
+# Article rows first, then aliases, lastmods and non-articles. KEYS: none (keys are built from the
+# prefix, a single Redis is assumed); ARGV: prefix, run id, now.
+COMMIT = """
+local P, run, now = ARGV[1], ARGV[2], ARGV[3]
+local null = cjson.null
+local function has(v) return v ~= nil and v ~= null end
+local function coalesce(a, b) if has(a) then return a end return b end
+local rows = redis.call('HGETALL', P .. 'staged:' .. run)
+local applied = 0
+for pass = 1, 2 do
+  for i = 1, #rows, 2 do
+    local field = rows[i]
+    local sep = string.find(field, '|', 1, true)
+    local kind, id = string.sub(field, 1, sep - 1), string.sub(field, sep + 1)
+    if (pass == 1) == (kind == 'article') then
+      local p = cjson.decode(rows[i + 1])
+      if kind == 'article' then
+        local old_raw = redis.call('HGET', P .. 'articles', id)
+        local old = {}
+        if old_raw then old = cjson.decode(old_raw) end
+        local seen = coalesce(p.seen_at, now)
+        local new = {id = id, url = p.url, content_hash = p.content_hash, version = p.version,
+                     published_at = coalesce(p.published_at, null), updated_at = coalesce(p.updated_at, null),
+                     signature = coalesce(p.signature, coalesce(old.signature, null)),
+                     lastmod = coalesce(p.lastmod, coalesce(old.lastmod, null)),
+                     first_seen = coalesce(old.first_seen, seen), last_seen = seen,
+                     exported_run = coalesce(p.exported_run, coalesce(old.exported_run, null))}
+        redis.call('HSET', P .. 'articles', id, cjson.encode(new))
+        redis.call('HSET', P .. 'urls', p.url, id)
+        if has(p.record) then redis.call('HSET', P .. 'records', id, p.record) end
+        if old_raw then
+          local before = old.published_at
+          if not has(before) then before = '' end
+          redis.call('ZREM', P .. 'latest', before .. '|' .. id)
+        end
+        if redis.call('HEXISTS', P .. 'records', id) == 1 then
+          local published = p.published_at
+          if not has(published) then published = '' end
+          redis.call('ZADD', P .. 'latest', 0, published .. '|' .. id)
+        end
+      elseif kind == 'alias' then
+        redis.call('HSET', P .. 'aliases', p.alias, p.id)
+      elseif kind == 'lastmod' then
+        local aid = redis.call('HGET', P .. 'urls', p.url)
+        if aid then
+          local article = cjson.decode(redis.call('HGET', P .. 'articles', aid))
+          article.lastmod = coalesce(p.lastmod, null)
+          redis.call('HSET', P .. 'articles', aid, cjson.encode(article))
+        end
+      elseif kind == 'not_article' then
+        redis.call('HSET', P .. 'non_articles', p.url, cjson.encode(
+          {reason = coalesce(p.reason, null), lastmod = coalesce(p.lastmod, null), seen_at = coalesce(p.seen_at, now)}))
+      end
+      applied = applied + 1
+    end
+  end
+end
+redis.call('DEL', P .. 'staged:' .. run)
+redis.call('HSET', P .. 'run:' .. run, 'status', 'committed', 'finished_at', now)
+redis.call('SREM', P .. 'running', run)
+return applied
+"""
+
+# Claim an article for a run: KEYS url claims, hash claims; ARGV run id, url, content hash, ttl.
+# Returns {} when the run may export it, else {reason, the URL claimed first}.
+CLAIM = """
+local owner = redis.call('HGET', KEYS[1], ARGV[2])
+if owner and owner ~= ARGV[1] then return {'url', ARGV[2]} end
+local first = redis.call('HGET', KEYS[2], ARGV[3])
+if first and first ~= ARGV[2] then return {'content', first} end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[1])
+redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return {}
+"""
+
+
+class RedisStateStore:
+    def __init__(self, url, prefix=PREFIX):
+        self.url = url
+        self.p = prefix
+        self.host = socket.gethostname()
+        self._beating = {}  # run id -> threading.Event that stops its heartbeat
+        self._beat_lock = threading.Lock()  # a last beat must not land after the run finished
+        self.generation = None
+        try:
+            self.r = Redis.from_url(url, decode_responses=True, socket_connect_timeout=10,
+                                    socket_timeout=60)
+            self.r.ping()
+            fmt = self.r.hget(self.p + "meta", "format")
+            if fmt is None:
+                self.r.hsetnx(self.p + "meta", "format", STORE_FORMAT)
+            elif int(fmt) != STORE_FORMAT:
+                raise StateError(f"state store {self._name} has format {fmt}, expected {STORE_FORMAT}")
+            self._commit = self.r.register_script(COMMIT)
+            self._claim = self.r.register_script(CLAIM)
+            self._settle_dead_runs(None)
+        except RedisError as exc:
+            raise StateError(f"state store {self._name} cannot be reached: {exc}") from exc
+        if not self.r.exists(self.p + "articles"):
+            logger.info("state store %s is new: this run exports every article it finds", self._name)
+
+    @property
+    def _name(self):
+        from crawler.distributed import redacted
+
+        return redacted(self.url)
+
+    # --- reading --------------------------------------------------------------------------------
+    def snapshot(self):
+        """{url or alias: Known} of every article (two commands)."""
+        known = {}
+        by_id = {}
+        for aid, raw in self.r.hgetall(self.p + "articles").items():
+            a = json.loads(raw)
+            k = Known(aid, a["url"], a["content_hash"], int(a["version"]), a.get("published_at"),
+                      a.get("updated_at"), a.get("lastmod"),
+                      bytes.fromhex(a["signature"]) if a.get("signature") else None)
+            known[k.url] = by_id[aid] = k
+        for alias, aid in self.r.hgetall(self.p + "aliases").items():
+            if aid in by_id:
+                by_id[aid].aliases.append(alias)
+                known[alias] = by_id[aid]
+        return known
+
+    def non_articles(self):
+        return {url: json.loads(raw).get("lastmod")
+                for url, raw in self.r.hgetall(self.p + "non_articles").items()}
+
+    def count(self):
+        return self.r.hlen(self.p + "articles")
+
+    def latest(self, n):
+        members = self.r.zrevrangebylex(self.p + "latest", "+", "-", start=0, num=n)
+        ids = [m.rsplit("|", 1)[1] for m in members]
+        if not ids:
+            return []
+        return [json.loads(r) for r in self.r.hmget(self.p + "records", ids) if r]
+
+    # --- a run ----------------------------------------------------------------------------------
+    def begin_run(self, run_id, marker=None):
+        """Register this run (alive from now on) and settle runs that died."""
+        try:
+            self._settle_dead_runs(run_id)
+            self.generation = self.r.get(self.p + "generation")
+            with self.r.pipeline() as pipe:
+                pipe.hset(self.p + f"run:{run_id}", mapping={
+                    "status": "running", "marker": marker or "", "host": self.host, "pid": os.getpid(),
+                    "generation": self.generation or "", "started_at": _now()})
+                pipe.zadd(self.p + "runs", {run_id: time.time()})
+                pipe.sadd(self.p + "running", run_id)
+                pipe.set(self.p + f"run:{run_id}:alive", 1, ex=ALIVE_TTL)
+                pipe.execute()
+        except RedisError as exc:
+            raise StateError(f"state store {self._name} cannot be written: {exc}") from exc
+        self._start_beating(run_id)
+
+    def stage(self, run_id, rows):
+        """rows: [(kind, id, payload dict)], as for SqliteStateStore.stage: one command per batch."""
+        if not rows:
+            return
+        self.r.hset(self.p + f"staged:{run_id}", mapping={
+            f"{kind}|{aid}": json.dumps(payload, ensure_ascii=False, default=_bytes_hex)
+            for kind, aid, payload in rows})
+
+    def commit_run(self, run_id):
+        applied = self._commit(args=[self.p, run_id, _now()])
+        self._finished(run_id)
+        logger.debug("run %s committed: %d changes", run_id, applied)
+
+    def abort_run(self, run_id):
+        with self.r.pipeline() as pipe:
+            pipe.delete(self.p + f"staged:{run_id}")
+            pipe.hset(self.p + f"run:{run_id}", mapping={"status": "aborted", "finished_at": _now()})
+            pipe.srem(self.p + "running", run_id)
+            pipe.execute()
+        self._finished(run_id)
+
+    def close(self):
+        for stop in self._beating.values():
+            stop.set()
+        self._beating.clear()
+        self.r.close()
+
+    # --- several runs at once ---------------------------------------------------------------------
+    def new_generation(self, generation):
+        """A new crawl generation (python -m crawler.seed): claims start afresh."""
+        previous = self.r.getset(self.p + "generation", generation)
+        if previous and previous != generation:
+            self.r.unlink(self.p + f"claims:{previous}:url", self.p + f"claims:{previous}:hash")
+        self.generation = generation
+
+    def claim(self, run_id, url, content_hash):
+        """None when run_id may export this article, else the URL another run of this crawl
+        generation claimed first (the same URL, or the same content under another URL)."""
+        scope = self.p + f"claims:{self.generation or 'none'}:"
+        taken = self._claim(keys=[scope + "url", scope + "hash"], args=[run_id, url, content_hash, CLAIM_TTL])
+        return taken[1] if taken else None
+
+    def _start_beating(self, run_id):
+        stop = self._beating.setdefault(run_id, threading.Event())
+        key = self.p + f"run:{run_id}:alive"
+
+        def beat():
+            while not stop.wait(ALIVE_EVERY):
+                with self._beat_lock:
+                    if stop.is_set():
+                        return
+                    try:
+                        self.r.set(key, 1, ex=ALIVE_TTL)
+                    except RedisError as exc:  # the crawl itself reports a lost Redis
+                        logger.debug("run %s heartbeat: %s", run_id, exc)
+
+        threading.Thread(target=beat, name=f"state-alive-{run_id}", daemon=True).start()
+
+    def _finished(self, run_id):
+        stop = self._beating.pop(run_id, None)
+        if stop is not None:
+            with self._beat_lock:
+                stop.set()
+        with self.r.pipeline() as pipe:
+            pipe.delete(self.p + f"run:{run_id}:alive")
+            pipe.expire(self.p + f"run:{run_id}", FINISHED_RUN_TTL)
+            pipe.execute()
+
+    def _settle_dead_runs(self, current):
+        for run_id in sorted(self.r.smembers(self.p + "running")):
+            if run_id == current or self.r.exists(self.p + f"run:{run_id}:alive"):
+                continue
+            run = self.r.hgetall(self.p + f"run:{run_id}")
+            marker = run.get("marker")
+            if marker and os.path.exists(marker):
+                logger.warning("run %s died after delivering its outputs: committing its state", run_id)
+                self.commit_run(run_id)
+            elif run.get("host") in (self.host, None) or not marker:
+                logger.warning("run %s died before delivering its outputs: its records will be "
+                               "exported again", run_id)
+                self.abort_run(run_id)
+            else:  # its manifest, if any, is on another machine: that machine's next run settles it
+                logger.info("run %s of host %s died: left for a run on that host to settle",
+                            run_id, run.get("host"))
+
+
+def _now():
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+
+
+def _bytes_hex(value):
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
