@@ -23,7 +23,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -34,7 +33,7 @@ from lxml import html as lxml_html
 from replica import Site
 from replica.faults import KINDS, TOO_LARGE_BYTES, TRUNCATED_FIELDS, UNSERVABLE_KINDS, FaultProfile
 from replica.rules import SITE_HOST, normalise
-from tests.conftest import FAST, ROOT, Replica
+from tests.conftest import ROOT, Replica, crawl_command
 
 ARTICLES, SEED, FAULT_SEED = 300, 1, 1
 TEST_TIMEOUT = 1.5  # --fault-timeout-seconds of the unit-test replica
@@ -483,17 +482,7 @@ class CrawlRun:
 def crawl_with_bounds(base_url, data_dir, settings, env):
     """`scrapy crawl gbaf` like conftest.run_crawl, stopped if it runs too long, with its peak memory."""
     data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    s = {**FAST, "GBAF_BASE_URL": base_url, "GBAF_DATA_DIR": str(data_dir),
-         "GBAF_STATE_URL": str(data_dir / "state.sqlite"),
-         "FEEDS": json.dumps({str(data_dir / "articles" / "%(run_date)s" / "%(run_id)s.jsonl"):
-                              {"format": "jsonlines", "overwrite": True}}),
-         "GBAF_LATEST_FEEDS": json.dumps({"atom": str(data_dir / "feeds" / "gbaf.atom.xml"),
-                                          "rss": str(data_dir / "feeds" / "gbaf.rss.xml")}),
-         **settings}
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "gbaf"]
-    for key, value in s.items():
-        cmd += ["-s", f"{key}={value}"]
+    cmd = crawl_command(base_url, data_dir, settings=settings)
     log_path = data_dir / "crawl.log"
     start = time.monotonic()
     with open(log_path, "w") as log:

@@ -6,7 +6,7 @@ from itertools import combinations
 
 import pytest
 
-from crawler.state import SqliteStateStore, StateError
+from crawler.state import SqliteStateStore
 from pipelines.dedupe import minhash
 from replica.site import Site
 from tests.conftest import newest_run_records, run_crawl
