@@ -285,7 +285,7 @@ def main(argv=None):
         return 2
     mib = lambda kib: f"{kib / 1024:.0f} MiB"  # noqa: E731
     print(f"machine: {os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.2f} at start; "
-          f"medians of {args.repeat} run(s)")
+          f"medians of {args.repeat} run(s); memory: peak PSS, 'browser' = Chromium + the Playwright driver")
 
     site = Site(articles=args.articles, seed=1, js_share=args.share)
     replica = Replica("--articles", args.articles, "--seed", 1, "--js-share", args.share)
@@ -304,7 +304,7 @@ def main(argv=None):
         rows = whole_crawls(args)
         print(f"\n2. Whole crawl of a {args.articles}-article replica (scrapy crawl gbaf, GBAF_RENDER=auto)")
         print(f"{'needs rendering':<17}{'rendered':>9}{'responses':>10}{'records':>9}{'wall':>8}{'peak total':>12}"
-              f"{'Scrapy':>9}{'Chromium':>10}")
+              f"{'Scrapy':>9}{'browser':>10}")
         for share, need, rendered, pages, records, expected, elapsed, total, root, browser in rows:
             label = f"{share:.0%} ({need} pages)"
             print(f"{label:<17}{rendered:>9}{pages:>10}{records:>5}/{expected:<3}{elapsed:>7.1f}s{mib(total):>12}"
