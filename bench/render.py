@@ -294,7 +294,7 @@ def main(argv=None):
     finally:
         replica.stop()
     print(f"\n1. Per page ({args.pages} article pages, {args.concurrency} at a time, after one warm-up page)")
-    print(f"{'mode':<15}{'pages':>6}{'wall/page':>11}{'peak total':>12}{'Scrapy':>9}{'Chromium':>10}{'run':>8}")
+    print(f"{'mode':<15}{'pages':>6}{'wall/page':>11}{'peak total':>12}{'Scrapy':>9}{'browser':>10}{'run':>8}")
     static = rows[0][2]
     for mode, n, per, total, root, browser, elapsed in rows:
         ratio = f" ({per / static:.0f}x static)" if mode != "static" and static else ""
