@@ -1,0 +1,347 @@
+"""Distributed crawling on Redis: workers share one frontier and one memory of what was seen.
+
+Every test runs a real redis-server (Debian's) on a free 127.0.0.1 port, started and stopped here,
+and real `scrapy crawl gbaf` workers as subprocesses against the replica: three workers export
+exactly the replica's records, each once, with about the requests of one worker; a later crawl
+generation exports only what is new or changed, with its version; a worker killed half way loses
+nothing for good; Redis unreachable is a clear failure.
+"""
+import json
+import os
+import pickle
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from replica.site import Site
+from tests.conftest import ROOT, Replica, crawl_command, delivered_records, run_crawl
+
+redis = pytest.importorskip("redis")
+REDIS_SERVER = shutil.which("redis-server")
+pytestmark = pytest.mark.skipif(not REDIS_SERVER, reason="redis-server is not installed (apt-get install redis-server)")
+
+ARTICLES = 300
+IDLE = "2"  # GBAF_REDIS_IDLE_SECONDS for the tests' workers
+IGNORED = {"crawled_at", "extraction"}
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """redis-server on a free port, in memory only; stop() shuts it down."""
+
+    def __init__(self, workdir):
+        for _ in range(3):
+            self.port = _free_port()
+            self.proc = subprocess.Popen(
+                [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--dir", str(workdir)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            client = redis.Redis(port=self.port)
+            for _ in range(100):
+                try:
+                    client.ping()
+                    return
+                except redis.ConnectionError:
+                    if self.proc.poll() is not None:
+                        break
+                    time.sleep(0.05)
+            self.stop()
+        raise RuntimeError("redis-server did not start")
+
+    def url(self, db):
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def client(self, db):
+        return redis.Redis(port=self.port, db=db, decode_responses=True)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+def seed(base_url, redis_url, *args):
+    proc = subprocess.run([sys.executable, "-m", "crawler.seed", "-s", f"GBAF_BASE_URL={base_url}",
+                           "-s", f"GBAF_REDIS_URL={redis_url}", *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+class Worker:
+    """One `scrapy crawl gbaf` worker with its own data directory (as on its own machine)."""
+
+    def __init__(self, base_url, data_dir, redis_url, settings=None):
+        self.data_dir = Path(data_dir)
+        cmd = crawl_command(base_url, self.data_dir, settings={
+            "GBAF_REDIS_URL": redis_url, "GBAF_STATE_URL": redis_url, "GBAF_REDIS_IDLE_SECONDS": IDLE,
+            **(settings or {})})
+        self.log_path = self.data_dir / "worker.log"
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=self._log)
+
+    def wait(self, timeout=180):
+        try:
+            return self.proc.wait(timeout)
+        finally:
+            self._log.close()
+
+    @property
+    def log(self):
+        return self.log_path.read_text()
+
+    @property
+    def records(self):
+        return delivered_records(self.data_dir)
+
+    @property
+    def report(self):
+        reports = sorted((self.data_dir / "articles").glob("*/*.report.json"))
+        return json.loads(reports[-1].read_text()) if reports else {}
+
+    def delivered(self):
+        """Outputs in place (a killed run leaves at most hidden .part files, which no glob takes)."""
+        return sorted(p.name for p in (self.data_dir / "articles").glob("*/*")
+                      if p.name.endswith((".jsonl", ".manifest.json")) and not p.name.startswith("."))
+
+
+def crawl_together(base_url, data_dir, redis_url, workers):
+    crew = [Worker(base_url, Path(data_dir) / f"worker{i + 1}", redis_url) for i in range(workers)]
+    for worker in crew:
+        worker.wait()
+    return crew
+
+
+def _union(crews):
+    return [r for crew in crews for w in crew for r in w.records]
+
+
+@pytest.fixture(scope="module")
+def generations(redis_server, tmp_path_factory):
+    """A one-worker crawl without Redis (the baseline); then two crawl generations over the
+    replica at step 0 (3 workers) and step 1 (3 workers), sharing one Redis."""
+    data = tmp_path_factory.mktemp("distributed")
+    url = redis_server.url(1)
+    out = {}
+    replica = Replica("--articles", ARTICLES, "--seed", 1, "--step", 0)
+    try:
+        out["single"] = run_crawl(replica.url, data / "single")
+        out["seed"] = seed(replica.url, url)
+        out["first"] = crawl_together(replica.url, data / "first", url, 3)
+    finally:
+        replica.stop()
+    replica = Replica("--articles", ARTICLES, "--seed", 1, "--step", 1)
+    try:
+        out["seed2"] = seed(replica.url, url)
+        out["second"] = crawl_together(replica.url, data / "second", url, 3)
+    finally:
+        replica.stop()
+    out["data"] = data
+    return out
+
+
+def test_three_workers_export_the_replica_exactly_once(generations):
+    crew = generations["first"]
+    for worker in crew:
+        assert worker.proc.returncode == 0, worker.log[-3000:]
+    expected = Site(articles=ARTICLES, seed=1).expected_by_url()
+    records = _union([crew])
+    urls = [r["url"] for r in records]
+    assert len(urls) == len(set(urls)), "an article was exported by two workers"
+    assert set(urls) == set(expected)
+    mismatches = [(r["url"], k) for r in records for k, v in expected[r["url"]].items()
+                  if k not in IGNORED and r[k] != v]
+    assert not mismatches, mismatches[:5]
+    # The work was shared, and every worker stopped on its own once the queue stayed empty.
+    assert all(w.records for w in crew), [len(w.records) for w in crew]
+    assert all("no worker busy for" in w.log for w in crew)
+
+
+def test_workers_make_no_more_requests_than_one_crawler(generations):
+    single = generations["single"].report["pages"]["requests"]
+    together = sum(w.report["pages"]["requests"] for w in generations["first"])
+    assert together <= 1.05 * single, (together, single)
+
+
+def test_a_later_generation_exports_only_new_and_changed_with_versions(generations):
+    assert generations["seed2"]["new"] and generations["seed2"]["generation"] != generations["seed"]["generation"]
+    crew = generations["second"]
+    for worker in crew:
+        assert worker.proc.returncode == 0, worker.log[-3000:]
+    site = Site(articles=ARTICLES, seed=1, step=1)
+    changes = site.changes_since(0)
+    got = {}
+    for record in _union([crew]):
+        assert record["url"] not in got, f"{record['url']} exported twice"
+        got[record["url"]] = record
+    assert set(got) == set(changes["new"]) | set(changes["updated"])
+    for url in changes["new"]:
+        assert got[url]["version"] == 1
+    for url in changes["updated"]:
+        assert got[url]["version"] == 2
+        assert got[url]["content_hash"] == site.expected_by_url()[url]["content_hash"]
+
+
+def test_merge_gives_one_dataset_of_a_generation(generations, redis_server, tmp_path):
+    first = generations["data"] / "first"
+    out = tmp_path / "merged" / "gbaf.jsonl"
+    proc = subprocess.run([sys.executable, "-m", "crawler.merge", str(out), str(first), str(generations["data"] / "second"),
+                           "--generation", generations["seed"]["generation"], "-s",
+                           f"GBAF_REDIS_URL={redis_server.url(1)}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(records) == ARTICLES == len({r["url"] for r in records})
+    manifest = json.loads(out.with_name("gbaf.manifest.json").read_text())
+    assert len(manifest["merged_from"]) == 3 and manifest["records"]["duplicates"] == 0
+
+
+def test_seeding_is_done_once_through_the_duplicate_filter(redis_server):
+    url, r = redis_server.url(2), redis_server.client(2)
+    base = "http://127.0.0.1:9"  # nothing is fetched by seeding
+    first = seed(base, url)
+    assert first["new"] and first["queued"] == first["seeds"] >= 10
+    again = seed(base, url)
+    assert again["generation"] == first["generation"] and not again["new"]
+    assert again["queued"] == 0 and r.zcard("gbaf:requests") == first["seeds"]
+    assert r.scard("gbaf:dupefilter") == first["seeds"]
+    raw = redis.Redis(port=redis_server.port, db=2).zrange("gbaf:requests", 0, -1)
+    requests = [pickle.loads(x) for x in raw]
+    assert not any(q["dont_filter"] for q in requests)
+    callbacks = {q["url"].replace(base, ""): q["callback"] for q in requests}
+    assert callbacks["/sitemap-news.xml"] == "parse_cheap" and callbacks["/"] == "parse_home"
+    assert callbacks["/category/banking/"] == "parse_listing"
+    # --new starts over: the previous crawl's fingerprints are forgotten.
+    fresh = seed(base, url, "--new")
+    assert fresh["new"] and fresh["generation"] != first["generation"] and fresh["queued"] == first["seeds"]
+
+
+def test_a_worker_killed_half_way_loses_no_article(redis_server, replica, tmp_path):
+    url, r = redis_server.url(3), redis_server.client(3)
+    generation = seed(replica.url, url)["generation"]
+    claims = f"gbaf:state:claims:{generation}:url"
+    crew = [Worker(replica.url, tmp_path / f"worker{i + 1}", url) for i in range(3)]
+    victim = crew[1]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        owners = list(r.hgetall(claims).values())
+        mine = [o for o in owners if o.endswith(f"-{victim.proc.pid}")]  # run ids end with the pid
+        if len(owners) >= ARTICLES // 3 and len(mine) >= 5:
+            break
+        assert victim.proc.poll() is None, "the worker to kill finished first:\n" + victim.log[-2000:]
+        time.sleep(0.02)
+    else:
+        pytest.fail("the crawl did not get half way")
+    os.kill(victim.proc.pid, signal.SIGKILL)
+    assert victim.wait() == -signal.SIGKILL
+    others = [w for w in crew if w is not victim]
+    for worker in others:
+        assert worker.wait() == 0, worker.log[-3000:]
+    assert victim.delivered() == [], "a killed worker delivers nothing"
+    expected = set(Site(articles=ARTICLES, seed=1).expected_by_url())
+    first = [rec["url"] for w in others for rec in w.records]
+    assert len(first) == len(set(first)) and set(first) < expected
+    missing = expected - set(first)
+    assert len(missing) >= 5  # at least what the killed worker had claimed
+
+    # The killed worker counts as alive until its heartbeat expires; then the next crawl is seeded.
+    deadline = time.monotonic() + 30
+    while r.exists(f"gbaf:worker:{mine[0]}") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    again = seed(replica.url, url)
+    assert again["new"], again
+    follow_up = Worker(replica.url, tmp_path / "follow-up", url)
+    assert follow_up.wait() == 0, follow_up.log[-3000:]
+    recovered = [rec["url"] for rec in follow_up.records]
+    assert set(recovered) == missing and len(recovered) == len(missing)  # the lost ones, only those
+
+
+def test_redis_unreachable_is_a_clear_failure_not_a_local_crawl(replica, tmp_path):
+    dead = f"redis://127.0.0.1:{_free_port()}/0"
+    result = run_crawl(replica.url, tmp_path, settings={"GBAF_REDIS_URL": dead, "GBAF_STATE_URL": dead})
+    assert result.returncode != 0
+    assert "is unreachable" in result.log and "no local crawl" in result.log
+    assert "'finish_reason': 'redis_unreachable'" in result.log
+    assert result.records == [] and result.report["pages"]["requests"] == 0
+    assert "Traceback" not in result.log.split("[Spidermon]")[0]
+    proc = subprocess.run([sys.executable, "-m", "crawler.seed", "-s", f"GBAF_REDIS_URL={dead}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "unreachable" in proc.stderr
+
+
+def test_a_worker_on_a_local_state_store_refuses_to_start(redis_server, replica, tmp_path):
+    # crawl_command points GBAF_STATE_URL at a local SQLite file: workers could not share it.
+    result = run_crawl(replica.url, tmp_path, settings={"GBAF_REDIS_URL": redis_server.url(4)})
+    assert result.returncode != 0
+    assert "workers must share a Redis state store" in result.log
+    assert result.records == []
+
+
+def test_redis_state_store_commits_runs_and_claims_articles(redis_server, tmp_path):
+    from crawler.state_redis import RedisStateStore
+
+    url = redis_server.url(5)
+    row = {"url": "https://www.globalbankingandfinance.com/a/", "content_hash": "h1", "version": 1,
+           "published_at": "2026-03-01T00:00:00+00:00", "record": json.dumps({"url": "a"}), "signature": b"\x01\x02"}
+    store = RedisStateStore(url)
+    store.new_generation("g1")
+    store.begin_run("run1", str(tmp_path / "run1.manifest.json"))
+    store.begin_run("run2", None)
+    store.stage("run1", [("article", "id-a", row), ("alias", "alias-a", {"alias": "https://x/a-alias/", "id": "id-a"})])
+    assert store.snapshot() == {}  # staged, not visible
+    # Claims: the first run to claim a URL, or a content under another URL, exports it.
+    assert store.claim("run1", row["url"], "h1") is None
+    assert store.claim("run2", row["url"], "h1") == row["url"]
+    assert store.claim("run2", "https://www.globalbankingandfinance.com/b/", "h1") == row["url"]
+    assert store.claim("run2", "https://www.globalbankingandfinance.com/c/", "h3") is None
+    store.commit_run("run1")
+    known = store.snapshot()
+    assert set(known) == {row["url"], "https://x/a-alias/"}
+    assert known[row["url"]].signature == b"\x01\x02" and known[row["url"]].version == 1
+    assert store.latest(5) == [{"url": "a"}]
+    # A new generation claims afresh.
+    store.new_generation("g2")
+    assert store.claim("run3", row["url"], "h1") is None
+    store.close()
+
+
+def test_redis_state_store_settles_runs_that_died(redis_server, tmp_path, monkeypatch):
+    import crawler.state_redis as state_redis
+
+    url, r = redis_server.url(6), redis_server.client(6)
+    row = {"url": "https://www.globalbankingandfinance.com/d/", "content_hash": "h", "version": 1}
+    store = state_redis.RedisStateStore(url)
+    store.begin_run("delivered", str(tmp_path / "delivered.manifest.json"))
+    store.stage("delivered", [("article", "id-d", row)])
+    store.begin_run("lost", str(tmp_path / "lost.manifest.json"))
+    store.stage("lost", [("article", "id-e", dict(row, url="https://www.globalbankingandfinance.com/e/"))])
+    (tmp_path / "delivered.manifest.json").write_text("{}")
+    store.close()  # both runs stop beating: as if their processes were killed
+    r.delete("gbaf:state:run:delivered:alive", "gbaf:state:run:lost:alive")
+    store = state_redis.RedisStateStore(url)  # the next run opens the store
+    assert list(store.snapshot()) == [row["url"]]
+    assert r.hget("gbaf:state:run:delivered", "status") == "committed"
+    assert r.hget("gbaf:state:run:lost", "status") == "aborted"
+    assert not r.smembers("gbaf:state:running")
+    store.close()
