@@ -242,6 +242,13 @@ class ArticlePage:
         self.scope = self._find_scope()
         self._blocks = {}
         self._label_ids = {id(el) for _k, el, _t in self.labels}
+        # Elements holding a label anywhere inside: a block never runs into one of them.
+        self._label_holders = {}
+        for _k, el, _t in self.labels:
+            for anc in el.iterancestors():
+                if id(anc) in self._label_holders:
+                    break
+                self._label_holders[id(anc)] = anc  # holding the proxy keeps its id valid
         for kind, el, label in self.labels:
             if kind not in self._blocks:
                 self._blocks[kind] = (el, label, self._block_nodes(el, kind))
@@ -388,7 +395,7 @@ class ArticlePage:
             stag = _tag(sib)
             if stag in HEADINGS and int(stag[1]) <= level:
                 break
-            if id(sib) in self._label_ids or any(id(c) in self._label_ids for c in sib.iterchildren()):
+            if id(sib) in self._label_ids or id(sib) in self._label_holders:
                 break
             nodes.append(sib)
         return nodes

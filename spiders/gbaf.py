@@ -58,6 +58,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         self.cheap_pending = 0
         self.cheap = {"ok": 0, "failed": 0, "urls": set(), "complete_sitemap": False}
         self.listings_started = False
+        self.skipped_other_category = set()  # fetch URLs skipped as another category's (see parse_listing)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -222,6 +223,11 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             if request:
                 wanted += 1
                 request.meta["listed"] = True  # listed in a selected category
+                if url in self.skipped_other_category:
+                    # Reached first through a related link and skipped as another category's: the
+                    # duplicate filter knows the URL, but this listing makes it ours after all.
+                    self.skipped_other_category.discard(url)
+                    request = request.replace(dont_filter=True)
                 yield request
         page = response.meta.get("page", 1)
         if not facts["articles"]:
@@ -287,6 +293,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         if self.only_categories and not response.meta.get("listed") and \
                 _slug(record["category"]) not in self.only_categories:
             stats.inc_value("gbaf/records/skipped/other_category")
+            self.skipped_other_category.add(response.request.url)
             return  # reached through a related link, but outside the categories asked for
         stats.inc_value("gbaf/pages/article")
         if self.run_state is not None:

@@ -119,3 +119,17 @@ def test_invalid_jsonld_is_reported_and_other_layers_still_work():
     page = ArticlePage(broken, spec["url"])
     assert ("jsonld_invalid", "1 block(s)") in page.problems
     assert page.record()["title"] == parse_article(html, spec["url"])["title"]
+
+
+def test_an_empty_related_block_stays_empty():
+    """A 'More from' block filled by script is empty in the static HTML: the post navigation after
+    it is not related articles."""
+    html, spec = load("gbaf-iran-proxies")
+    start = html.index('<div class="grid grid-cols-1 gap-6 md:grid-cols-4">')
+    end = html.index('<div class="mt-6 text-center">')
+    empty = html[:start] + '<div class="grid grid-cols-1 gap-6 md:grid-cols-4"></div>' + html[end:]
+    empty = empty.replace('<div class="mt-6 text-center"><a href="/category/headlines/">View All Headlines Posts</a></div>', "")
+    page = ArticlePage(empty, spec["url"])
+    assert page.block("related") is not None
+    assert page.record()["related"] == []
+    assert len(page.related_fetch_urls()) == 2  # previous and next posts are still followed
