@@ -9,8 +9,9 @@ spider's `update_settings` (`DistributedMixin`) switches, before Scrapy freezes 
   (`gbaf:requests`) and one set of request fingerprints (`gbaf:dupefilter`) for every worker, kept
   when a worker closes (`SCHEDULER_PERSIST`), so a worker that stops never flushes the others' work;
 - the state store (crawler.state) to the Redis one (crawler.state_redis), unless `GBAF_STATE_URL`
-  already names a Redis: dedupe and versions hold across workers and runs, and the dedupe pipeline
-  claims each article for one run (`ClaimPipeline`), so two workers never export the same article.
+  already names a Redis: dedupe and versions hold across workers and runs, and a pipeline after
+  the dedupe one claims each article for one run (`ClaimPipeline`), so two workers never export
+  the same article.
 
 Workers take no seeds of their own: `python -m crawler.seed` puts the start pages into the shared
 queue once per crawl generation (see there). A worker stops when the shared queue has been empty,
@@ -159,12 +160,16 @@ class DistributedMixin:
                 server = redis_client(settings)
                 server.ping()
                 generation = {_text(k): _text(v) for k, v in server.hgetall(generation_key(self.name)).items()}
+                server.close()
             except RedisError as exc:
                 self.distributed_error = "redis_unreachable"
                 logger.error("Redis at %s is unreachable (%s): this distributed worker does not start "
                              "(no local crawl instead)", redacted(url), exc)
             else:
                 self._check_generation(generation, url)
+        if not settings.getbool("GBAF_STATE_ENABLED", True):
+            logger.warning("GBAF_STATE_ENABLED is off: without the shared state store nothing stops two "
+                           "workers exporting one article reached under two URLs")
         crawler.signals.connect(self._distributed_opened, signal=signals.spider_opened)
 
     def _check_generation(self, generation, url):

@@ -345,3 +345,40 @@ def test_redis_state_store_settles_runs_that_died(redis_server, tmp_path, monkey
     assert r.hget("gbaf:state:run:lost", "status") == "aborted"
     assert not r.smembers("gbaf:state:running")
     store.close()
+
+
+def test_an_idle_worker_waits_while_another_holds_requests(redis_server):
+    """scrapy-redis alone closes an idle worker while another still holds requests that may bring
+    more: here the idle time counts only while the queue is empty and no live worker is busy."""
+    from scrapy import Request, Spider
+    from scrapy.exceptions import DontCloseSpider
+    from scrapy_redis.queue import PriorityQueue
+
+    from crawler.distributed import RedisScheduler, Workers
+
+    server = redis.Redis(port=redis_server.port, db=7)
+    spider = Spider(name="gbaf")
+    scheduler = RedisScheduler(server=server, persist=True)
+    scheduler.queue = PriorityQueue(server, spider, "gbaf:requests")
+    scheduler.workers, scheduler.run_id = Workers(server, "gbaf"), "me"
+    scheduler.idle_seconds, scheduler.idle_since = 0.3, None
+    other = Workers(server, "gbaf")
+    other.beat("other", busy=True)
+    for _ in range(4):  # well past the idle time: the other worker is busy
+        with pytest.raises(DontCloseSpider):
+            scheduler.spider_idle(spider)
+        time.sleep(0.15)
+    other.beat("other", busy=False)
+    with pytest.raises(DontCloseSpider):  # everyone idle: the idle time starts now
+        scheduler.spider_idle(spider)
+    scheduler.queue.push(Request("http://127.0.0.1:9/a/"))
+    time.sleep(0.4)
+    with pytest.raises(DontCloseSpider):  # work arrived meanwhile
+        scheduler.spider_idle(spider)
+    scheduler.queue.clear()
+    with pytest.raises(DontCloseSpider):
+        scheduler.spider_idle(spider)
+    time.sleep(0.4)
+    assert scheduler.spider_idle(spider) is None  # empty and idle for 0.3 s: the worker may stop
+    other.leave("other")
+    assert Workers(server, "gbaf").live() == {}
