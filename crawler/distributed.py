@@ -247,6 +247,23 @@ def _text(value):
     return value.decode() if isinstance(value, bytes) else value
 
 
+def redis_lost(crawler, exc):
+    """Redis went away during the run: say it once and close the run (reason `redis_lost`), which
+    then delivers and commits nothing; the next crawl generation fetches what it had."""
+    if getattr(crawler, "_gbaf_redis_lost", False):
+        return
+    crawler._gbaf_redis_lost = True
+    logger.error("Redis connection lost (%s): this worker stops; what it had taken is crawled again by "
+                 "the next crawl generation", exc)
+    crawler.stats.set_value("gbaf/distributed/error", "redis_lost")
+    try:
+        engine = crawler.engine
+    except RuntimeError:  # not started yet
+        return
+    if engine.spider is not None:
+        deferred_from_coro(engine.close_spider_async(reason="redis_lost"))
+
+
 class ClaimPipeline:
     """Item pipeline of distributed crawls, after the dedupe pipeline (the spider's update_settings
     adds it): the first run of the crawl generation to claim an article exports it, under its URL or
@@ -275,7 +292,11 @@ class ClaimPipeline:
             return item
         a = ItemAdapter(item)
         url = a["url"]
-        original = self.state.store.claim(self.state.run_id, url, a["content_hash"])
+        try:
+            original = self.state.store.claim(self.state.run_id, url, a["content_hash"])
+        except RedisError as exc:
+            redis_lost(self.crawler, exc)
+            raise DropItem(f"not claimed, Redis is unreachable: {url}") from None
         if original is None:
             return item
         self.stats.inc_value("gbaf/records/dropped/duplicate_claimed")
@@ -385,16 +406,9 @@ class RedisScheduler(ScrapyRedisScheduler):
             return False
 
     def _lose(self, exc):
-        if self.lost:
-            return
-        self.lost = True
-        logger.error("Redis connection lost (%s): this worker stops; what it had taken is crawled "
-                     "again by the next run", exc)
-        if self.stats is not None:
-            self.stats.set_value("gbaf/distributed/error", "redis_lost")
-        engine = getattr(self.crawler, "engine", None) if self.crawler else None
-        if engine is not None and engine.spider is not None:
-            deferred_from_coro(engine.close_spider_async(reason="redis_lost"))
+        if not self.lost:
+            self.lost = True
+            redis_lost(self.crawler, exc)
 
     # --- several workers ----------------------------------------------------------------------
     def _heartbeat(self):

@@ -129,6 +129,7 @@ class RedisStateStore:
         self._beating = {}  # run id -> threading.Event that stops its heartbeat
         self._beat_lock = threading.Lock()  # a last beat must not land after the run finished
         self.generation = None
+        self.broken = None  # why a run's changes could not all be staged: it must not commit
         try:
             self.r = Redis.from_url(url, decode_responses=True, socket_connect_timeout=10,
                                     socket_timeout=60)
@@ -205,28 +206,47 @@ class RedisStateStore:
         """rows: [(kind, id, payload dict)], as for SqliteStateStore.stage: one command per batch."""
         if not rows:
             return
-        self.r.hset(self.p + f"staged:{run_id}", mapping={
-            f"{kind}|{aid}": json.dumps(payload, ensure_ascii=False, default=_bytes_hex)
-            for kind, aid, payload in rows})
+        try:
+            self.r.hset(self.p + f"staged:{run_id}", mapping={
+                f"{kind}|{aid}": json.dumps(payload, ensure_ascii=False, default=_bytes_hex)
+                for kind, aid, payload in rows})
+        except RedisError as exc:
+            # Lost rows would make a commit lie about what was exported: this run must not commit.
+            if self.broken is None:
+                logger.error("state store %s: could not stage changes (%s): run %s will not be committed",
+                             self._name, exc, run_id)
+            self.broken = exc
 
     def commit_run(self, run_id):
-        applied = self._commit(args=[self.p, run_id, _now()])
-        self._finished(run_id)
+        if self.broken is not None:
+            raise StateError(f"state store {self._name}: run {run_id} lost changes ({self.broken}), not committed")
+        try:
+            applied = self._commit(args=[self.p, run_id, _now()])
+            self._finished(run_id)
+        except RedisError as exc:
+            raise StateError(f"state store {self._name}: run {run_id} could not be committed: {exc}") from exc
         logger.debug("run %s committed: %d changes", run_id, applied)
 
     def abort_run(self, run_id):
-        with self.r.pipeline() as pipe:
-            pipe.delete(self.p + f"staged:{run_id}")
-            pipe.hset(self.p + f"run:{run_id}", mapping={"status": "aborted", "finished_at": _now()})
-            pipe.srem(self.p + "running", run_id)
-            pipe.execute()
-        self._finished(run_id)
+        try:
+            with self.r.pipeline() as pipe:
+                pipe.delete(self.p + f"staged:{run_id}")
+                pipe.hset(self.p + f"run:{run_id}", mapping={"status": "aborted", "finished_at": _now()})
+                pipe.srem(self.p + "running", run_id)
+                pipe.execute()
+            self._finished(run_id)
+        except RedisError as exc:  # staged rows stay invisible; a later run settles this one as dead
+            logger.warning("state store %s: could not mark run %s aborted (%s): a later run will",
+                           self._name, run_id, exc)
 
     def close(self):
         for stop in self._beating.values():
             stop.set()
         self._beating.clear()
-        self.r.close()
+        try:
+            self.r.close()
+        except RedisError:
+            pass
 
     # --- several runs at once ---------------------------------------------------------------------
     def new_generation(self, generation):

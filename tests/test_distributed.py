@@ -290,6 +290,24 @@ def test_redis_unreachable_is_a_clear_failure_not_a_local_crawl(replica, tmp_pat
     assert proc.returncode == 1 and "unreachable" in proc.stderr
 
 
+def test_redis_lost_during_the_run_stops_the_worker_without_delivering(replica, tmp_path):
+    server = RedisServer(tmp_path)
+    try:
+        generation = seed(replica.url, server.url(0))["generation"]
+        worker = Worker(replica.url, tmp_path / "worker", server.url(0))
+        r = server.client(0)
+        deadline = time.monotonic() + 120
+        while r.hlen(f"gbaf:state:claims:{generation}:url") < 50 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        server.stop()
+    assert worker.wait(120) == 1
+    log = worker.log
+    assert "Redis connection lost" in log and "'finish_reason': 'redis_lost'" in log
+    assert worker.delivered() == []  # nothing delivered, nothing committed: the next generation has it
+    assert "Scraper close failure" not in log and "Error caught on signal handler" not in log
+
+
 def test_a_worker_on_a_local_state_store_refuses_to_start(redis_server, replica, tmp_path):
     # crawl_command points GBAF_STATE_URL at a local SQLite file: workers could not share it.
     result = run_crawl(replica.url, tmp_path, settings={"GBAF_REDIS_URL": redis_server.url(4)})
