@@ -110,6 +110,10 @@ _SPACED = frozenset({"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td",
 _INVISIBLE = frozenset({"script", "style", "noscript", "template"})
 
 
+def _is_heading(el):
+    return _tag(el) in HEADINGS or el.get("role") == "heading"
+
+
 def _text(el):
     """Visible text of an element, whitespace-collapsed (the tree was prepared by _prepare)."""
     return tx.clean("".join(el.itertext()))
@@ -346,7 +350,10 @@ class ArticlePage:
     @staticmethod
     def _level(el):
         tag = _tag(el)
-        return int(tag[1]) if tag in HEADINGS else 2
+        if tag in HEADINGS:
+            return int(tag[1])
+        level = el.get("aria-level") if el.get("role") == "heading" else None
+        return int(level) if level and level.isdigit() else 2
 
     def _block_nodes(self, label_el, kind):
         """The label's element (climbed out of wrappers holding nothing else) and the siblings that
@@ -393,7 +400,7 @@ class ArticlePage:
             if not isinstance(sib.tag, str):
                 continue
             stag = _tag(sib)
-            if stag in HEADINGS and int(stag[1]) <= level:
+            if _is_heading(sib) and self._level(sib) <= level:
                 break
             if id(sib) in self._label_ids or id(sib) in self._label_holders:
                 break
@@ -446,7 +453,7 @@ class ArticlePage:
             if not self._has_block_inside(el):
                 t = _text(el)
                 if t:
-                    out.append((el, t, tag in HEADINGS))
+                    out.append((el, t, _is_heading(el)))
                 return
             for child in el:
                 walk(child)
@@ -508,7 +515,7 @@ class ArticlePage:
                     t = _text(el)
                     if t and not (tag == "li" and self._is_link_item(el, t)) \
                             and not self._is_link_row(el, t):
-                        out.append((el, t, tag in HEADINGS))
+                        out.append((el, t, _is_heading(el)))
                 return
             for child in el:
                 walk(child)
