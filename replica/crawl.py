@@ -53,7 +53,7 @@ def main(argv=None):
         server.terminate()
         server.wait(10)
     for line in crawl.stderr.splitlines():
-        if "Run summary" in line or "Field coverage" in line or "ERROR" in line or "Run report" in line:
+        if any(key in line for key in ("Run summary", "Field coverage", "] ERROR:", "Run report")):
             print(line)
     return report(data, args, crawl.returncode, wall)
 
