@@ -183,13 +183,11 @@ class DistributedMixin:
         if seeded != self.only_categories:
             logger.warning("generation %s was seeded for categories %s, this worker was started with %s",
                            generation.get("id"), seeded or "all", self.only_categories or "all")
-        logger.info("worker %s joins crawl generation %s (seeded %s)", self.run_id, generation.get("id"),
-                    generation.get("seeded_at"))
+        logger.info("worker %s starts; the current crawl generation is %s (seeded %s)", self.run_id,
+                    generation.get("id"), generation.get("seeded_at"))
 
     def _distributed_opened(self, spider):
         self.crawler.stats.set_value("gbaf/distributed/worker", self.run_id)
-        if self.generation:
-            self.crawler.stats.set_value("gbaf/distributed/generation", self.generation)
         if self.distributed_error:
             self.crawler.stats.set_value("gbaf/distributed/error", self.distributed_error)
             deferred_from_coro(self.crawler.engine.close_spider_async(reason=self.distributed_error))
@@ -205,15 +203,17 @@ def generation_key(spider_name):
 
 
 class Workers:
-    """The live workers of a spider: each sets `<name>:worker:<run id>` (a short TTL) on every heartbeat."""
+    """The live workers of a spider: each sets `<name>:worker:<run id>` (a short TTL) on every heartbeat,
+    with its state: `waiting` (has taken no request yet), `busy`, `idle`, `closing` (delivering its
+    outputs and committing its run: until then the next generation must not start)."""
 
     def __init__(self, server, spider_name):
         self.server = server
         self.members = f"{spider_name}:workers"
         self.prefix = f"{spider_name}:worker:"
 
-    def beat(self, run_id, busy):
-        info = json.dumps({"busy": busy, "host": socket.gethostname(), "pid": os.getpid()})
+    def beat(self, run_id, state):
+        info = json.dumps({"state": state, "host": socket.gethostname(), "pid": os.getpid()})
         with self.server.pipeline() as pipe:
             pipe.set(self.prefix + run_id, info, ex=WORKER_TTL)
             pipe.sadd(self.members, run_id)
@@ -226,7 +226,7 @@ class Workers:
             pipe.execute()
 
     def live(self):
-        """{run id: {"busy", "host", "pid"}} of every worker whose heartbeat has not expired."""
+        """{run id: {"state", "host", "pid"}} of every worker whose heartbeat has not expired."""
         ids = sorted(self.server.smembers(self.members))
         if not ids:
             return {}
@@ -311,8 +311,13 @@ class RedisScheduler(ScrapyRedisScheduler):
 
     - Idle stop: the spider closes only when the shared queue has been empty, and no live worker
       busy, for `GBAF_REDIS_IDLE_SECONDS`.
-    - Heartbeat: twice a second the worker says whether it is busy; an idle worker then also
-      re-checks the shared queue (Scrapy itself looks again only every 5 s).
+    - Heartbeat: twice a second the worker says what it does (`Workers`); an idle worker then also
+      re-checks the shared queue (Scrapy itself looks again only every 5 s). A worker stays listed,
+      as `closing`, until its engine has stopped (outputs delivered, run committed).
+    - A worker started before its crawl generation was seeded checks, before its first request,
+      that its snapshot of the state store is not older than the generation (no run committed in
+      between); if it is, it puts the request back and stops (reason `stale_snapshot`) rather than
+      export again what another run has just committed.
     - Redis unreachable at start: an inert scheduler, so that the spider (which reported it)
       closes with reason `redis_unreachable` instead of the crawl dying in a traceback; Redis lost
       later closes the spider with reason `redis_lost`.
@@ -320,6 +325,8 @@ class RedisScheduler(ScrapyRedisScheduler):
 
     crawler = None
     lost = False
+    closing = False
+    taken = 0
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -333,17 +340,19 @@ class RedisScheduler(ScrapyRedisScheduler):
         scheduler.loop = None
         scheduler.seen_here = set()
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(scheduler.engine_stopped, signal=signals.engine_stopped)
         return scheduler
 
     def open(self, spider):
         from twisted.internet import task
 
         self.run_id = spider.run_id
+        self.started_in = getattr(spider, "generation", None)
         self.workers = Workers(self.server, spider.name)
         try:
             super().open(spider)
             waiting = len(self.queue)
-            self.workers.beat(self.run_id, busy=bool(waiting))
+            self.workers.beat(self.run_id, "waiting")
         except RedisError as exc:
             self._lose(exc)
             return
@@ -353,13 +362,22 @@ class RedisScheduler(ScrapyRedisScheduler):
         self.loop.start(HEARTBEAT_SECONDS, now=False)
 
     def close(self, reason):
+        self.closing = True  # still listed (as closing) until the engine has stopped
+        if self.lost:
+            return
+        try:
+            self.workers.beat(self.run_id, "closing")
+            super().close(reason)  # SCHEDULER_PERSIST: the shared queue and fingerprints stay
+        except RedisError as exc:
+            logger.warning("could not tell Redis this worker is closing: %s", exc)
+
+    def engine_stopped(self):
         if self.loop is not None and self.loop.running:
             self.loop.stop()
         if self.lost:
             return
         try:
             self.workers.leave(self.run_id)
-            super().close(reason)  # SCHEDULER_PERSIST: the shared queue and fingerprints stay
         except RedisError as exc:
             logger.warning("could not leave the worker list in Redis: %s", exc)
 
@@ -383,21 +401,25 @@ class RedisScheduler(ScrapyRedisScheduler):
             return False
 
     def next_request(self):
-        if self.lost:
+        if self.lost or self.closing:
             return None
         try:
             request = super().next_request()
+            if request is not None and not self.taken and not self._may_work():
+                self.queue.push(request)  # back for another worker
+                return None
         except RedisError as exc:
             self._lose(exc)
             return None
         if request is not None:
+            self.taken += 1
             self.idle_since = None
             if self.stats is not None:
                 self.stats.inc_value("gbaf/distributed/requests_taken")
         return request
 
     def has_pending_requests(self):
-        if self.lost:
+        if self.lost or self.closing:
             return False
         try:
             return super().has_pending_requests()
@@ -411,13 +433,41 @@ class RedisScheduler(ScrapyRedisScheduler):
             redis_lost(self.crawler, exc)
 
     # --- several workers ----------------------------------------------------------------------
+    def _may_work(self):
+        """Before the first request: may this worker's run take part in the current generation?"""
+        generation = {_text(k): _text(v) for k, v in self.server.hgetall(generation_key(self.spider.name)).items()}
+        current = generation.get("id")
+        if self.stats is not None and current:
+            self.stats.set_value("gbaf/distributed/generation", current)
+        if current == self.started_in or not generation.get("commits"):
+            return True  # seeded before this worker started (or no shared state store to go stale)
+        from crawler.incremental import RunState
+
+        state = RunState.get(self.crawler)
+        seen = getattr(getattr(state, "store", None), "snapshot_commits", None)
+        if seen is None or seen == int(generation["commits"]):
+            logger.info("worker %s takes part in crawl generation %s, seeded after it started", self.run_id, current)
+            return True
+        logger.error("worker %s started before crawl generation %s was seeded and runs have been committed "
+                     "since its snapshot of the state store: it stops, its request goes back to the queue "
+                     "(start workers after seeding, or again)", self.run_id, current)
+        self.closing = True
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="stale_snapshot"))
+        return False
+
     def _heartbeat(self):
-        engine = self.crawler.engine
-        if self.lost or engine.spider is None:
+        if self.lost:
             return
-        try:
+        engine = self.crawler.engine
+        if self.closing or engine.spider is None:
+            state, idle = "closing", False
+        else:
             idle = engine.spider_is_idle()
-            self.workers.beat(self.run_id, busy=not idle)
+            # Nothing taken, nothing in flight: a worker waiting for its first request never holds
+            # a crawl open (its start-up may look busy to the engine).
+            state = "waiting" if not self.taken else ("busy" if not idle else "idle")
+        try:
+            self.workers.beat(self.run_id, state)
         except RedisError as exc:
             self._lose(exc)
             return
@@ -430,13 +480,13 @@ class RedisScheduler(ScrapyRedisScheduler):
                 nextcall.schedule()
 
     def spider_idle(self, spider):
-        if self.lost:
-            return  # let it close (with reason redis_lost)
+        if self.lost or self.closing:
+            return  # let it close
         now = time.monotonic()
         try:
             waiting = len(self.queue)
             busy = sorted(r for r, info in self.workers.live().items()
-                          if info.get("busy") and r != self.run_id)
+                          if info.get("state") == "busy" and r != self.run_id)
         except RedisError as exc:
             self._lose(exc)
             return

@@ -12,11 +12,12 @@ scrapy-redis's scheduler would: through the shared duplicate filter (not `dont_f
 scrapy-redis's start URLs) into the shared priority queue, serialized with their callbacks named,
 so any worker routes them. Running the command twice adds nothing.
 
-Crawl generations: when the previous crawl is over (its queue empty, no worker alive) or with
-`--new`, the command starts a new generation: it forgets the previous crawl's request
-fingerprints (otherwise nothing could be fetched again) and opens a new scope for the state
-store's article claims. While a crawl is under way it joins it: the seeds are already seen, so
-nothing is added. Exit status: 0 when seeded or joined, 1 when Redis cannot be used, 2 on bad usage.
+Crawl generations: when the previous crawl is over (its queue empty, no worker alive but those
+still waiting for their first request) or with `--new`, the command starts a new generation: it
+forgets the previous crawl's request fingerprints (otherwise nothing could be fetched again) and
+opens a new scope for the state store's article claims. While a crawl is under way it joins it:
+the seeds are already seen, so nothing is added. Workers may be started before the seeding: they
+wait for work up to GBAF_REDIS_IDLE_SECONDS. Exit status: 0 when seeded or joined, 1 when Redis cannot be used, 2 on bad usage.
 """
 import argparse
 import json
@@ -93,24 +94,32 @@ def seed(crawler, spider_args, new=False):
             serializer=_serializer(settings))
         dupefilter = load_object(settings.get("DUPEFILTER_CLASS")).from_spider(spider)
         live = Workers(server, spider.name).live()
+        # Workers still waiting for their first request do not hold a crawl open; any other does
+        # (busy, idle with requests done, or closing: delivering and committing its run).
+        working = sorted(r for r, info in live.items() if info.get("state") != "waiting")
         current = server.hgetall(generation_key(spider.name))
         current = {_text(k): _text(v) for k, v in current.items()}
         waiting = len(queue)
-        if new and live:
-            raise RuntimeError(f"{len(live)} worker(s) of generation {current.get('id')} are running "
-                               f"({', '.join(sorted(live))}): stop them before starting a new crawl")
-        fresh = new or not current or (not waiting and not live)
+        if new and working:
+            raise RuntimeError(f"{len(working)} worker(s) of generation {current.get('id')} are running "
+                               f"({', '.join(working)}): stop them before starting a new crawl")
+        fresh = new or not current or (not waiting and not working)
         if fresh:
             generation = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
             server.unlink(dupefilter.key, queue.key)  # the previous crawl's fingerprints and leftovers
+            record = {"id": generation, "seeded_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+                      "base_url": spider.site.base_url, "args": json.dumps(spider_args, sort_keys=True),
+                      "categories": json.dumps(spider.only_categories)}
             store = _state_store(settings)
             if store is not None:
                 store.new_generation(generation)
+                # Workers started before this seeding check their snapshot against it.
+                record["commits"] = store.commit_count()
                 store.close()
-            server.hset(generation_key(spider.name), mapping={
-                "id": generation, "seeded_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-                "base_url": spider.site.base_url, "args": json.dumps(spider_args, sort_keys=True),
-                "categories": json.dumps(spider.only_categories)})
+            with server.pipeline() as pipe:
+                pipe.delete(generation_key(spider.name))
+                pipe.hset(generation_key(spider.name), mapping=record)
+                pipe.execute()
         else:
             generation = current.get("id")
         pushed = 0
@@ -120,7 +129,8 @@ def seed(crawler, spider_args, new=False):
                 pushed += 1
         server.hset(generation_key(spider.name), "seeds", len(requests))
         return {"generation": generation, "new": fresh, "seeds": len(requests), "queued": pushed,
-                "already_seen": len(requests) - pushed, "queue": len(queue), "workers": len(live)}
+                "already_seen": len(requests) - pushed, "queue": len(queue), "workers": len(live),
+                "working": len(working)}
     finally:
         server.delete(lock)
 
@@ -180,9 +190,9 @@ def main(argv=None):
         logger.info("crawl generation %s: %d seed requests queued in %s", summary["generation"],
                     summary["queued"], redacted(url))
     else:
-        logger.info("crawl generation %s is under way (%d requests queued, %d workers alive): joined it, "
+        logger.info("crawl generation %s is under way (%d requests queued, %d workers at work): joined it, "
                     "%d new seed requests queued, %d already seen", summary["generation"], summary["queue"],
-                    summary["workers"], summary["queued"], summary["already_seen"])
+                    summary["working"], summary["queued"], summary["already_seen"])
     print(json.dumps(summary, sort_keys=True))
     return 0
 

@@ -20,7 +20,8 @@ Keys (prefix `gbaf:state:`): `articles` (id -> JSON of what `Known` holds), `rec
 exported record), `urls` (url -> id), `aliases` (alias -> id), `non_articles` (url -> JSON),
 `latest` (sorted set "<published_at>|<id>"), `runs` and `running` (run ids), `run:<id>` (a hash:
 status, marker, host, pid, generation, times), `staged:<id>` ("<kind>|<id>" -> payload JSON),
-`generation`, `claims:<generation>:url` and `claims:<generation>:hash`, `meta` (format).
+`commits` (runs committed, a counter), `generation`, `claims:<generation>:url` and
+`claims:<generation>:hash`, `meta` (format).
 """
 import json
 import logging
@@ -101,22 +102,27 @@ for pass = 1, 2 do
   end
 end
 redis.call('DEL', P .. 'staged:' .. run)
-redis.call('HSET', P .. 'run:' .. run, 'status', 'committed', 'finished_at', now)
+-- The generation the run worked in: the current one (a new one starts only once no run is closing).
+redis.call('HSET', P .. 'run:' .. run, 'status', 'committed', 'finished_at', now,
+           'generation', redis.call('GET', P .. 'generation') or '')
 redis.call('SREM', P .. 'running', run)
+redis.call('INCR', P .. 'commits')
 return applied
 """
 
-# Claim an article for a run: KEYS url claims, hash claims; ARGV run id, url, content hash, ttl.
-# Returns {} when the run may export it, else {reason, the URL claimed first}.
+# Claim an article for a run, in the current crawl generation's scope. ARGV: prefix, run id, url,
+# content hash, ttl. Returns {} when the run may export it, else {reason, the URL claimed first}.
 CLAIM = """
-local owner = redis.call('HGET', KEYS[1], ARGV[2])
-if owner and owner ~= ARGV[1] then return {'url', ARGV[2]} end
-local first = redis.call('HGET', KEYS[2], ARGV[3])
-if first and first ~= ARGV[2] then return {'content', first} end
-redis.call('HSET', KEYS[1], ARGV[2], ARGV[1])
-redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('EXPIRE', KEYS[2], ARGV[4])
+local P = ARGV[1]
+local scope = P .. 'claims:' .. (redis.call('GET', P .. 'generation') or 'none') .. ':'
+local owner = redis.call('HGET', scope .. 'url', ARGV[3])
+if owner and owner ~= ARGV[2] then return {'url', ARGV[3]} end
+local first = redis.call('HGET', scope .. 'hash', ARGV[4])
+if first and first ~= ARGV[3] then return {'content', first} end
+redis.call('HSET', scope .. 'url', ARGV[3], ARGV[2])
+redis.call('HSETNX', scope .. 'hash', ARGV[4], ARGV[3])
+redis.call('EXPIRE', scope .. 'url', ARGV[5])
+redis.call('EXPIRE', scope .. 'hash', ARGV[5])
 return {}
 """
 
@@ -128,7 +134,7 @@ class RedisStateStore:
         self.host = socket.gethostname()
         self._beating = {}  # run id -> threading.Event that stops its heartbeat
         self._beat_lock = threading.Lock()  # a last beat must not land after the run finished
-        self.generation = None
+        self.snapshot_commits = None  # how many runs the store had committed when the snapshot was read
         self.broken = None  # why a run's changes could not all be staged: it must not commit
         try:
             self.r = Redis.from_url(url, decode_responses=True, socket_connect_timeout=10,
@@ -156,6 +162,7 @@ class RedisStateStore:
     # --- reading --------------------------------------------------------------------------------
     def snapshot(self):
         """{url or alias: Known} of every article (two commands)."""
+        self.snapshot_commits = self.commit_count()
         known = {}
         by_id = {}
         for aid, raw in self.r.hgetall(self.p + "articles").items():
@@ -177,6 +184,10 @@ class RedisStateStore:
     def count(self):
         return self.r.hlen(self.p + "articles")
 
+    def commit_count(self):
+        """Runs committed so far (a counter): a snapshot read at one count knows every run before it."""
+        return int(self.r.get(self.p + "commits") or 0)
+
     def latest(self, n):
         members = self.r.zrevrangebylex(self.p + "latest", "+", "-", start=0, num=n)
         ids = [m.rsplit("|", 1)[1] for m in members]
@@ -189,11 +200,10 @@ class RedisStateStore:
         """Register this run (alive from now on) and settle runs that died."""
         try:
             self._settle_dead_runs(run_id)
-            self.generation = self.r.get(self.p + "generation")
             with self.r.pipeline() as pipe:
                 pipe.hset(self.p + f"run:{run_id}", mapping={
                     "status": "running", "marker": marker or "", "host": self.host, "pid": os.getpid(),
-                    "generation": self.generation or "", "started_at": _now()})
+                    "generation": self.r.get(self.p + "generation") or "", "started_at": _now()})
                 pipe.zadd(self.p + "runs", {run_id: time.time()})
                 pipe.sadd(self.p + "running", run_id)
                 pipe.set(self.p + f"run:{run_id}:alive", 1, ex=ALIVE_TTL)
@@ -254,13 +264,11 @@ class RedisStateStore:
         previous = self.r.getset(self.p + "generation", generation)
         if previous and previous != generation:
             self.r.unlink(self.p + f"claims:{previous}:url", self.p + f"claims:{previous}:hash")
-        self.generation = generation
 
     def claim(self, run_id, url, content_hash):
-        """None when run_id may export this article, else the URL another run of this crawl
+        """None when run_id may export this article, else the URL another run of the current crawl
         generation claimed first (the same URL, or the same content under another URL)."""
-        scope = self.p + f"claims:{self.generation or 'none'}:"
-        taken = self._claim(keys=[scope + "url", scope + "hash"], args=[run_id, url, content_hash, CLAIM_TTL])
+        taken = self._claim(args=[self.p, run_id, url, content_hash, CLAIM_TTL])
         return taken[1] if taken else None
 
     def _start_beating(self, run_id):

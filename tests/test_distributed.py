@@ -27,7 +27,7 @@ REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(not REDIS_SERVER, reason="redis-server is not installed (apt-get install redis-server)")
 
 ARTICLES = 300
-IDLE = "2"  # GBAF_REDIS_IDLE_SECONDS for the tests' workers
+IDLE = "5"  # GBAF_REDIS_IDLE_SECONDS for the tests' workers
 IGNORED = {"crawled_at", "extraction"}
 
 
@@ -126,11 +126,25 @@ class Worker:
                       if p.name.endswith((".jsonl", ".manifest.json")) and not p.name.startswith("."))
 
 
-def crawl_together(base_url, data_dir, redis_url, workers):
+def start_crew(base_url, data_dir, redis_url, workers, client):
+    """Start the workers, wait until each has joined (they wait for work up to the idle time), then
+    seed: every worker then takes a share, however slowly a busy machine starts each process."""
+    from crawler.distributed import Workers
+
     crew = [Worker(base_url, Path(data_dir) / f"worker{i + 1}", redis_url) for i in range(workers)]
+    deadline = time.monotonic() + 60
+    while len(Workers(client, "gbaf").live()) < workers:
+        assert time.monotonic() < deadline, "workers did not start:\n" + crew[0].log[-2000:]
+        assert all(w.proc.poll() is None for w in crew), [w.log[-2000:] for w in crew if w.proc.poll() is not None]
+        time.sleep(0.05)
+    return crew, seed(base_url, redis_url)
+
+
+def crawl_together(base_url, data_dir, redis_url, workers, client):
+    crew, seeded = start_crew(base_url, data_dir, redis_url, workers, client)
     for worker in crew:
         worker.wait()
-    return crew
+    return crew, seeded
 
 
 def _union(crews):
@@ -142,19 +156,17 @@ def generations(redis_server, tmp_path_factory):
     """A one-worker crawl without Redis (the baseline); then two crawl generations over the
     replica at step 0 (3 workers) and step 1 (3 workers), sharing one Redis."""
     data = tmp_path_factory.mktemp("distributed")
-    url = redis_server.url(1)
+    url, client = redis_server.url(1), redis_server.client(1)
     out = {}
     replica = Replica("--articles", ARTICLES, "--seed", 1, "--step", 0)
     try:
         out["single"] = run_crawl(replica.url, data / "single")
-        out["seed"] = seed(replica.url, url)
-        out["first"] = crawl_together(replica.url, data / "first", url, 3)
+        out["first"], out["seed"] = crawl_together(replica.url, data / "first", url, 3, client)
     finally:
         replica.stop()
     replica = Replica("--articles", ARTICLES, "--seed", 1, "--step", 1)
     try:
-        out["seed2"] = seed(replica.url, url)
-        out["second"] = crawl_together(replica.url, data / "second", url, 3)
+        out["second"], out["seed2"] = crawl_together(replica.url, data / "second", url, 3, client)
     finally:
         replica.stop()
     out["data"] = data
@@ -239,9 +251,8 @@ def test_seeding_is_done_once_through_the_duplicate_filter(redis_server):
 
 def test_a_worker_killed_half_way_loses_no_article(redis_server, replica, tmp_path):
     url, r = redis_server.url(3), redis_server.client(3)
-    generation = seed(replica.url, url)["generation"]
-    claims = f"gbaf:state:claims:{generation}:url"
-    crew = [Worker(replica.url, tmp_path / f"worker{i + 1}", url) for i in range(3)]
+    crew, seeded = start_crew(replica.url, tmp_path, url, 3, r)
+    claims = f"gbaf:state:claims:{seeded['generation']}:url"
     victim = crew[1]
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -275,6 +286,29 @@ def test_a_worker_killed_half_way_loses_no_article(redis_server, replica, tmp_pa
     assert follow_up.wait() == 0, follow_up.log[-3000:]
     recovered = [rec["url"] for rec in follow_up.records]
     assert set(recovered) == missing and len(recovered) == len(missing)  # the lost ones, only those
+
+
+def test_a_waiting_worker_whose_snapshot_went_stale_steps_aside(redis_server, replica, tmp_path):
+    """A worker started before the seeding, while another run was still committing: its snapshot of
+    the state store misses that run, so it must not crawl (it would export those articles again)."""
+    from crawler.state_redis import RedisStateStore
+
+    url, r = redis_server.url(8), redis_server.client(8)
+    early = Worker(replica.url, tmp_path / "early", url, settings={"GBAF_REDIS_IDLE_SECONDS": "60"})
+    deadline = time.monotonic() + 60
+    while not r.smembers("gbaf:workers"):
+        assert time.monotonic() < deadline and early.proc.poll() is None, early.log[-2000:]
+        time.sleep(0.05)
+    store = RedisStateStore(url)  # a run of the previous crawl commits after the worker's snapshot
+    store.begin_run("late-run", None)
+    store.commit_run("late-run")
+    store.close()
+    seeded = seed(replica.url, url)
+    assert seeded["new"] and seeded["working"] == 0  # a waiting worker does not hold a crawl open
+    assert early.wait(60) == 1
+    assert "'finish_reason': 'stale_snapshot'" in early.log
+    assert r.zcard("gbaf:requests") == seeded["seeds"]  # the request it took went back
+    assert early.delivered() == []
 
 
 def test_redis_unreachable_is_a_clear_failure_not_a_local_crawl(replica, tmp_path):
@@ -381,12 +415,12 @@ def test_an_idle_worker_waits_while_another_holds_requests(redis_server):
     scheduler.workers, scheduler.run_id = Workers(server, "gbaf"), "me"
     scheduler.idle_seconds, scheduler.idle_since = 0.3, None
     other = Workers(server, "gbaf")
-    other.beat("other", busy=True)
+    other.beat("other", "busy")
     for _ in range(4):  # well past the idle time: the other worker is busy
         with pytest.raises(DontCloseSpider):
             scheduler.spider_idle(spider)
         time.sleep(0.15)
-    other.beat("other", busy=False)
+    other.beat("other", "idle")
     with pytest.raises(DontCloseSpider):  # everyone idle: the idle time starts now
         scheduler.spider_idle(spider)
     scheduler.queue.push(Request("http://127.0.0.1:9/a/"))
