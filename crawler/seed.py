@@ -35,6 +35,7 @@ from scrapy.utils.project import get_project_settings
 from scrapy_redis import defaults
 
 from crawler.distributed import Workers, configuration_problem, generation_key, redacted, redis_client
+from crawler.state import StateError
 from crawler.urls import SiteUrls
 
 logger = logging.getLogger("crawler.seed")
@@ -52,9 +53,9 @@ def _pairs(values, flag):
     return out
 
 
-def worker_settings(overrides):
-    """The settings a worker started with the same `-s` options would have (the spider's switch to
-    scrapy-redis applied)."""
+def worker_crawler(overrides):
+    """A crawler (not started) with the settings a worker given the same `-s` options would have:
+    the spider's switch to scrapy-redis applied."""
     from spiders.gbaf import GbafSpider
 
     settings = get_project_settings()
@@ -168,7 +169,7 @@ def main(argv=None):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
     for name in ("scrapy", "crawler.state_redis"):  # their run-time notes are not the seeder's
         logging.getLogger(name).setLevel(logging.WARNING)
-    crawler = worker_settings(_pairs(args.set, "-s"))
+    crawler = worker_crawler(_pairs(args.set, "-s"))
     settings = crawler.settings
     url = settings.get("GBAF_REDIS_URL")
     if not url:
@@ -183,7 +184,7 @@ def main(argv=None):
     except RedisError as exc:
         logger.error("Redis at %s is unreachable (%s): nothing seeded", redacted(url), exc)
         return 1
-    except RuntimeError as exc:
+    except (RuntimeError, StateError) as exc:
         logger.error("%s: nothing seeded", exc)
         return 1
     if summary["new"]:

@@ -161,17 +161,23 @@ class RedisStateStore:
 
     # --- reading --------------------------------------------------------------------------------
     def snapshot(self):
-        """{url or alias: Known} of every article (two commands)."""
-        self.snapshot_commits = self.commit_count()
+        """{url or alias: Known} of every article: one transaction, so that the count of committed
+        runs it notes (`snapshot_commits`) is exactly what it holds."""
+        with self.r.pipeline() as pipe:  # MULTI/EXEC
+            pipe.get(self.p + "commits")
+            pipe.hgetall(self.p + "articles")
+            pipe.hgetall(self.p + "aliases")
+            commits, articles, aliases = pipe.execute()
+        self.snapshot_commits = int(commits or 0)
         known = {}
         by_id = {}
-        for aid, raw in self.r.hgetall(self.p + "articles").items():
+        for aid, raw in articles.items():
             a = json.loads(raw)
             k = Known(aid, a["url"], a["content_hash"], int(a["version"]), a.get("published_at"),
                       a.get("updated_at"), a.get("lastmod"),
                       bytes.fromhex(a["signature"]) if a.get("signature") else None)
             known[k.url] = by_id[aid] = k
-        for alias, aid in self.r.hgetall(self.p + "aliases").items():
+        for alias, aid in aliases.items():
             if aid in by_id:
                 by_id[aid].aliases.append(alias)
                 known[alias] = by_id[aid]
