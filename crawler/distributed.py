@@ -311,8 +311,8 @@ class RedisScheduler(ScrapyRedisScheduler):
 
     - Idle stop: the spider closes only when the shared queue has been empty, and no live worker
       busy, for `GBAF_REDIS_IDLE_SECONDS`.
-    - Heartbeat: twice a second the worker says what it does (`Workers`); an idle worker then also
-      re-checks the shared queue (Scrapy itself looks again only every 5 s). A worker stays listed,
+    - Heartbeat: twice a second the worker says what it does (`Workers`) and has its engine look at
+      the shared queue (Scrapy itself looks again only when a download ends, or every 5 s). A worker stays listed,
       as `closing`, until its engine has stopped (outputs delivered, run committed).
     - A worker started before its crawl generation was seeded checks, before its first request,
       that its snapshot of the state store is not older than the generation (no run committed in
@@ -460,7 +460,7 @@ class RedisScheduler(ScrapyRedisScheduler):
             return
         engine = self.crawler.engine
         if self.closing or engine.spider is None:
-            state, idle = "closing", False
+            state = "closing"
         else:
             idle = engine.spider_is_idle()
             # Nothing taken, nothing in flight: a worker waiting for its first request never holds
@@ -471,9 +471,10 @@ class RedisScheduler(ScrapyRedisScheduler):
         except RedisError as exc:
             self._lose(exc)
             return
-        if idle:
-            # Scrapy's engine looks at an idle spider's scheduler only every 5 s: wake it, so that
-            # requests another worker queued are taken now and the idle limit is checked.
+        if state != "closing":
+            # Scrapy's engine asks the scheduler for more only when a download ends, or on its own 5 s
+            # heartbeat: wake it, so that requests another worker queued are taken now (the shared
+            # queue fills while this worker has nothing in flight) and the idle limit is checked.
             slot = getattr(engine, "_slot", None)
             nextcall = getattr(slot, "nextcall", None)
             if nextcall is not None:
