@@ -101,12 +101,8 @@ def _tag(el):
     return t if isinstance(t, str) else ""  # lxml's HTML parser gives lower-case names
 
 
-# Block elements end a line: their tails get a space, so that the text of a container never glues
-# two blocks into one word ("Title" + "Excerpt"); inline elements are joined as written ("U.S.-<b>san</b>").
-_SPACED = frozenset({"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "tr", "dt",
-                     "dd", "section", "article", "ul", "ol", "br", "header", "footer", "aside",
-                     "nav", "figure", "figcaption", "summary", "details", "blockquote", "main",
-                     "table", "form", "address", "pre", "img"})
+# A line break is a space in the visible text ("line<br>next").
+_SPACED = frozenset({"br"})
 _INVISIBLE = frozenset({"script", "style", "noscript", "template"})
 
 
@@ -115,8 +111,16 @@ def _is_heading(el):
 
 
 def _text(el):
-    """Visible text of an element, whitespace-collapsed (the tree was prepared by _prepare)."""
+    """Visible text of an element, whitespace-collapsed (the tree was prepared by _prepare).
+    Pieces are joined as written: right for a paragraph ("U.S.-<b>san</b>"); for an element that
+    holds several blocks use _blocks_text."""
     return tx.clean("".join(el.itertext()))
+
+
+def _blocks_text(el):
+    """Visible text of an element holding several blocks ("<h3>Title</h3><p>Excerpt</p>"): one
+    space between pieces, so that two blocks never glue into one word."""
+    return tx.clean(" ".join(el.itertext()))
 
 
 def _text_longer_than(el, limit):
@@ -140,8 +144,8 @@ def _set(el, attr, value):
 
 
 def _prepare(invisible, spaced):
-    """Drop script/style elements (keeping their tails) and give block elements a spacing tail,
-    so that itertext() is the visible text: one C-level pass per use instead of a Python walk."""
+    """Drop script/style elements (keeping their tails) and give line breaks a spacing tail, so
+    that itertext() is the visible text: one C-level pass per use instead of a Python walk."""
     for el in invisible:
         parent = el.getparent()
         if parent is None:
@@ -901,7 +905,7 @@ class ArticlePage:
             return [], None
         items = []
         for node in found[2]:
-            items.extend(_text(li) for li in node.iter("li"))
+            items.extend(_blocks_text(li) for li in node.iter("li"))
         if not items:
             items = [t for _e, t, _h in self._block_leaves("takeaways")]
         items = [tx.clean(BULLET.sub("", i)) for i in items]
@@ -977,7 +981,7 @@ class ArticlePage:
                 if title and not entry["title"]:
                     entry["title"] = title
                 if not entry["_text"]:
-                    entry["_text"] = _text(a) or tx.clean(a.get("title"))
+                    entry["_text"] = _blocks_text(a) or tx.clean(a.get("title"))
         related = []
         for url in order:
             e = by_url[url]
