@@ -146,7 +146,7 @@ def run_row(base_url, replica_pid, redis_pid, redis_url, workers, work, idle):
     crawl = (max(ends) - min(starts)).total_seconds() - (idle if workers else 0)
     return {"workers": workers, "records": records, "crawl": crawl, "rate": records / crawl, "wall": wall,
             "workers_cpu": workers_cpu, "replica_cpu": cpu_seconds(replica_pid) - replica_cpu,
-            "redis_cpu": cpu_seconds(redis_pid) - redis_cpu, "requests": requests}
+            "redis_cpu": cpu_seconds(redis_pid) - redis_cpu, "requests": requests, "load": os.getloadavg()[0]}
 
 
 def main(argv=None):
@@ -184,15 +184,16 @@ def main(argv=None):
     base = next((r["rate"] for r in rows if r["workers"] == 1), rows[0]["rate"])
     print()
     print(f"{'workers':>9} {'records':>8} {'crawl s':>8} {'records/s':>10} {'vs 1':>5} {'wall s':>7} "
-          f"{'workers CPU s':>14} {'replica CPU s':>14} {'redis CPU s':>12} {'requests':>9}")
+          f"{'workers CPU s':>14} {'replica CPU s':>14} {'redis CPU s':>12} {'requests':>9} {'load':>5}")
     for r in rows:
         name = "no Redis" if not r["workers"] else str(r["workers"])
         print(f"{name:>9} {r['records']:>8} {r['crawl']:>8.1f} {r['rate']:>10.1f} {r['rate'] / base:>5.2f} "
               f"{r['wall']:>7.1f} {r['workers_cpu']:>14.1f} {r['replica_cpu']:>14.1f} {r['redis_cpu']:>12.2f} "
-              f"{r['requests']:>9}")
+              f"{r['requests']:>9} {r['load']:>5.1f}")
     print()
     print("crawl s: first worker's start of crawl to the last one's end, less the idle wait; wall s: with "
-          "process start-up. The replica's CPU is the site's cost, on the same CPUs as the workers.")
+          "process start-up. The replica's CPU is the site's cost, on the same CPUs as the workers. load: the "
+          "machine's 1-minute load average after the row (other work on the machine slows every row).")
     if args.repeat > 1:
         print("records/s of every run: " + "; ".join(
             f"{r['workers'] or 'no Redis'}: " + ", ".join(f"{x:.1f}" for x in r["rates"]) for r in rows))
