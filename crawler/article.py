@@ -103,6 +103,7 @@ def _tag(el):
 
 # A line break is a space in the visible text ("line<br>next").
 _SPACED = frozenset({"br"})
+_NEVER_HOLD_BLOCKS = frozenset({"p"})
 _INVISIBLE = frozenset({"script", "style", "noscript", "template"})
 
 
@@ -121,6 +122,19 @@ def _blocks_text(el):
     """Visible text of an element holding several blocks ("<h3>Title</h3><p>Excerpt</p>"): one
     space between pieces, so that two blocks never glue into one word."""
     return tx.clean(" ".join(el.itertext()))
+
+
+def _holds_only(parent, child):
+    """Whether parent shows nothing but child (a wrapper): no text of its own, no other child
+    with text. Checked without building the texts of large siblings."""
+    if (parent.text or "").strip():
+        return False
+    for c in parent:
+        if (c.tail or "").strip():
+            return False
+        if c is not child and isinstance(c.tag, str) and _text_longer_than(c, 0):
+            return False
+    return True
 
 
 def _text_longer_than(el, limit):
@@ -365,12 +379,11 @@ class ArticlePage:
         that holds nothing of substance (the heading sits in a header div of its own), the block is
         looked for one level up."""
         x = label_el
-        label_text = _text(label_el)
         while True:
             parent = x.getparent()
             if parent is None or _tag(parent) in ("body", "html", "article", "main"):
                 break
-            if _text(parent) != label_text:
+            if not _holds_only(parent, x):
                 break
             x = parent
         level = self._level(label_el)
@@ -381,7 +394,7 @@ class ArticlePage:
             parent = x.getparent()
             if parent is None or _tag(parent) in ("body", "html", "article", "main"):
                 break
-            if any(_text(prev) for prev in x.itersiblings(preceding=True)):
+            if any(_text_longer_than(prev, 0) for prev in x.itersiblings(preceding=True)):
                 break  # the heading stands among other content: its parent is not its block
             x = parent
         return nodes
@@ -418,8 +431,16 @@ class ArticlePage:
                     _tag(a) == "a" for a in label_el.iterancestors()):
                 return True
             return any(a.get("href") for n in nodes for a in n.iter("a") if a is not label_el)
-        text = sum(len(_text(n)) for n in nodes[1:]) + len(_text(nodes[0])) - len(_text(label_el))
-        return text >= 20
+        own = len(_text(nodes[0])) - len(_text(label_el)) if len(nodes[0]) else 0
+        left = 19 - own
+        for n in nodes[1:]:
+            if left < 0:
+                break
+            for piece in n.itertext():  # stop counting as soon as there is enough
+                left -= len(piece.strip())
+                if left < 0:
+                    break
+        return left < 0
 
     def block(self, kind):
         """(label element, label text, nodes) of a visible block, or None."""
@@ -438,6 +459,8 @@ class ArticlePage:
 
     @staticmethod
     def _has_block_inside(el):
+        if el.tag in _NEVER_HOLD_BLOCKS:
+            return False  # the HTML parser closes a <p> before any block element
         # lxml's filtered iteration yields el itself first when it is a block; it stops at the first hit.
         for d in el.iter(*BLOCKISH):
             if d is not el:
@@ -1161,7 +1184,9 @@ class ArticlePage:
         put("category", *self.field_category())
         put("tags", *self.field_tags())
         body_paragraphs, body_layer = next(self._body_candidates(), ([], None))
-        body = tx.join_paragraphs(t for t, _h in body_paragraphs)
+        # The visible page's paragraphs are clean already (_text); other layers are cleaned here.
+        body = ("\n\n".join(t for t, _h in body_paragraphs) if body_layer == "dom"
+                else tx.join_paragraphs(t for t, _h in body_paragraphs))
         put("authors", *self.field_authors())
         source, dateline, layer = self.field_source_and_dateline(body_paragraphs)
         put("source", source, layer)
