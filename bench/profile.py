@@ -1,0 +1,317 @@
+"""Where the time and memory go: `python -m bench.profile` (the findings are in bench/PROFILE.md).
+
+    python -m bench.profile [--articles 1000] [--pages 300] [--parts parser,pipelines,crawl,imports]
+
+  parser     cProfile of the spider's per-page work (ArticlePage, the rendering check,
+             not_article_reason, record, related_fetch_urls) over replica article pages: the
+             functions of crawler/ by own time, and the page's stages in ms per page (no profiler)
+  pipelines  each item pipeline (and the ItemAdapter/JSON work inside) in ms per record, on the
+             records of those pages, without a profiler; and the memory the dedupe state keeps
+  crawl      py-spy (sampling only the thread holding the GIL) over a whole `scrapy crawl gbaf` of
+             a replica served by bench.server; samples grouped by component, as ms of CPU per
+             response; cProfile (`scrapy crawl --profile`) when py-spy is not installed
+  imports    the RSS the crawler's imports take before it fetches anything
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import json
+import pstats
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from bench.measure import ROOT
+
+# (component, frame needle): a sample belongs to the first component whose needle is in its stack.
+CRAWL_COMPONENTS = [
+    ("start-up (imports, settings, spider, store)", "_find_and_load"),
+    ("spider close (feeds, manifest, state commit, monitors)", "spider_closed"),
+    ("parse: lxml tree (ArticlePage._parse)", "ArticlePage._parse"),
+    ("parse: precompute (ArticlePage._precompute)", "ArticlePage._precompute"),
+    ("parse: rendering check (Renderer.article_request)", "Renderer.article_request"),
+    ("parse: not_article_reason", "ArticlePage.not_article_reason"),
+    ("parse: record()", "ArticlePage.record"),
+    ("parse: related_fetch_urls", "ArticlePage.related_fetch_urls"),
+    ("parse: html_text (decode)", "html_text"),
+    ("listings: listing_facts", "listing_facts"),
+    ("spider: related/listing links to requests (to_fetch, _wanted_article)", "GbafSpider.parse_"),
+    ("pipeline: normalize", "NormalizePipeline.process_item"),
+    ("pipeline: validate (jsonschema, ItemAdapter.asdict)", "ValidatePipeline.process_item"),
+    ("pipeline: dedupe (MinHash, LSH)", "DedupePipeline.process_item"),
+    ("pipeline: versions (json.dumps, state staging)", "VersionPipeline.process_item"),
+    ("feed exporters (jsonl, parquet, rss, atom)", "FeedExporter.item_scraped"),
+    ("run report (coverage)", "RunReport.item_scraped"),
+    ("item dropped: log line with the whole item", "LogFormatter.dropped"),
+    ("logging", "logging/__init__"),
+    ("scheduler: enqueue, dupefilter fingerprint", "Scheduler.enqueue_request"),
+    ("spider middlewares on requests (referer, depth, offsite)", "spidermiddlewares"),
+    ("engine: schedule requests", "ExecutionEngine.crawl"),
+    ("downloader: HTTP, decompression, middlewares", "scrapy/core/downloader"),
+    ("manifest, state store, feed storage", "crawler/manifest.py"),
+    # Scrapy's own per-response machinery, once the work above is taken out of it:
+    ("Scrapy: spider output (CONCURRENT_ITEMS tasks per response)", "Scraper.handle_spider_output_async"),
+    ("Scrapy: per-item task machinery (_parallel_asyncio)", "_parallel_asyncio"),
+    ("Scrapy: calling the callback through the spider middlewares", "SpiderMiddlewareManager.scrape_response_async"),
+    ("asyncio event loop itself", "BaseEventLoop"),
+]
+
+
+# --- parser ------------------------------------------------------------------------------------------
+def profile_parser(docs, top=25):
+    from crawler.article import ArticlePage
+    from crawler.render import Renderer
+
+    def work():
+        for html, url in docs:
+            page = ArticlePage(html, url)
+            Renderer.article_need(page, url)
+            if page.not_article_reason() is None:
+                page.record()
+                page.related_fetch_urls()
+
+    work()  # warm caches, as a crawl's later pages find them
+    stages = stage_times(docs)
+    prof = cProfile.Profile()
+    prof.enable()
+    work()
+    prof.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(prof, stream=out)
+    stats.sort_stats("tottime").print_stats(r"crawler/|lxml|urllib|w3lib|re\.py|json", top)
+    stats.sort_stats("cumulative").print_stats(r"crawler/(article|render|structured|text|urls)\.py", top)
+    return stages, out.getvalue()
+
+
+def stage_times(docs):
+    """ms per page of each stage of the spider's work, without a profiler."""
+    from crawler.article import ArticlePage
+    from crawler.render import Renderer
+
+    totals = Counter()
+    for html, url in docs:
+        t0 = time.perf_counter()
+        page = ArticlePage(html, url)
+        t1 = time.perf_counter()
+        Renderer.article_need(page, url)
+        t2 = time.perf_counter()
+        reason = page.not_article_reason()
+        t3 = time.perf_counter()
+        if reason is None:
+            page.record()
+        t4 = time.perf_counter()
+        page.related_fetch_urls()
+        t5 = time.perf_counter()
+        totals.update({"ArticlePage() (parse + precompute)": t1 - t0, "rendering check": t2 - t1,
+                       "not_article_reason()": t3 - t2, "record()": t4 - t3, "related_fetch_urls()": t5 - t4})
+    parse = Counter()
+    for html, url in docs:
+        t0 = time.perf_counter()
+        ArticlePage._parse(html)
+        parse["of which the lxml tree"] += time.perf_counter() - t0
+    totals.update(parse)
+    return {k: v * 1000 / len(docs) for k, v in totals.items()}
+
+
+# --- pipelines ----------------------------------------------------------------------------------------
+def profile_pipelines(docs):
+    from itemadapter import ItemAdapter
+    from scrapy.exceptions import DropItem
+    from scrapy.utils.test import get_crawler
+
+    from crawler.article import ArticlePage
+    from crawler.items import ArticleItem
+    from pipelines.dedupe import DedupePipeline, minhash
+    from pipelines.normalize import NormalizePipeline
+    from pipelines.validate import ValidatePipeline, load_validator, problems
+
+    records = [ArticlePage(h, u).record() for h, u in docs]
+    crawler = get_crawler(settings_dict={"GBAF_STATE_ENABLED": False})
+    stats = crawler.stats
+    out = {}
+
+    def timed(name, fn):
+        gc.collect()
+        t0 = time.perf_counter()
+        for r in records:
+            try:
+                fn(r)
+            except DropItem:
+                pass
+        out[name] = (time.perf_counter() - t0) * 1000 / len(records)
+
+    normalize = NormalizePipeline(stats)
+    timed("normalize: process_item", lambda r: normalize.process_item(ArticleItem(r)))
+    validator = load_validator()
+    validate = ValidatePipeline(stats, validator)
+    timed("validate: process_item", lambda r: validate.process_item(ArticleItem(r)))
+    timed("  of which ItemAdapter(item).asdict()", lambda r: ItemAdapter(ArticleItem(r)).asdict())
+    timed("  of which jsonschema iter_errors", lambda r: problems(validator, r))
+    timed("  dict(item) instead of asdict()", lambda r: dict(ArticleItem(r)))
+    dedupe = DedupePipeline(crawler, 0.8)
+    timed("dedupe: process_item", lambda r: dedupe.process_item(ArticleItem(r)))
+    timed("  of which minhash()", lambda r: minhash(f"{r['title']} {r['body']}"))
+    timed("versions: json.dumps(ItemAdapter.asdict())",
+          lambda r: json.dumps(ItemAdapter(ArticleItem(r)).asdict(), ensure_ascii=False))
+    timed("versions: json.dumps(dict(item))", lambda r: json.dumps(dict(ArticleItem(r)), ensure_ascii=False))
+    memory = dedupe_memory(records)
+    return out, memory
+
+
+def dedupe_memory(records):
+    """Bytes the dedupe state keeps per record (tracemalloc over a fresh pipeline)."""
+    import tracemalloc
+
+    from scrapy.utils.test import get_crawler
+
+    from crawler.items import ArticleItem
+    from pipelines.dedupe import DedupePipeline
+
+    crawler = get_crawler(settings_dict={"GBAF_STATE_ENABLED": False})
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    dedupe = DedupePipeline(crawler, 0.8)
+    for r in records:
+        try:
+            dedupe.process_item(ArticleItem(r))
+        except Exception:  # noqa: BLE001 - a duplicate is dropped: fine here
+            pass
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return (after - before) / len(records)
+
+
+# --- a whole crawl ---------------------------------------------------------------------------------------
+def profile_crawl(articles, rate=250):
+    from bench import crawl as crawls
+    from bench.measure import Server
+
+    server = Server(articles)
+    data = Path(tempfile.mkdtemp(prefix="gbaf-profile-"))
+    try:
+        cmd = crawls.gbaf_command(server.url, data)
+        if shutil.which("py-spy"):
+            raw = data / "spy.txt"
+            # Not --gil: lxml and zlib release the GIL while they work, and that is the crawl's time too.
+            full = ["py-spy", "record", "-r", str(rate), "-f", "raw", "-o", str(raw), "--", *cmd]
+            proc = subprocess.run(full, cwd=ROOT, capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise RuntimeError(proc.stderr[-2000:])
+            report = crawls.latest_report(data)
+            return group_samples(raw.read_text().splitlines(), report, rate), "py-spy, main thread"
+        prof = data / "crawl.prof"
+        crawls.gbaf(server, data, profile=prof)
+        out = io.StringIO()
+        pstats.Stats(str(prof), stream=out).sort_stats("cumulative").print_stats(60)
+        return out.getvalue(), "cProfile"
+    finally:
+        server.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def group_samples(lines, report, rate):
+    """Samples of the main thread (Playwright's and asyncio's helper threads only wait), less those
+    waiting in epoll, grouped by CRAWL_COMPONENTS."""
+    counts, leaves, total, idle = Counter(), Counter(), 0, 0
+    for line in lines:
+        stack, _, n = line.rpartition(" ")
+        if not n.isdigit() or "_run_module_as_main" not in stack:
+            continue
+        n = int(n)
+        leaf = stack.rsplit(";", 1)[-1]
+        if "selectors.py" in leaf or "epoll" in leaf:
+            idle += n
+            continue
+        total += n
+        for name, needle in CRAWL_COMPONENTS:
+            if needle in stack:
+                counts[name] += n
+                break
+        else:
+            name = "no Python frame (garbage collector, C code)" if not stack.strip() else "other"
+            counts[name] += n
+            if stack.strip():
+                leaves[stack.split(";")[-1].strip()] += n
+    responses = report.get("pages", {}).get("responses", 0) or 1
+    seconds = total / rate
+    rows = [f"{seconds:.1f} s of the main thread busy ({idle / rate:.1f} s waiting in epoll) over {responses} "
+            f"responses, {report.get('records', {}).get('exported', 0)} records: "
+            f"{seconds * 1000 / responses:.2f} ms per response",
+            f"{'component':<72}{'share':>7}{'ms/response':>13}"]
+    for name, n in counts.most_common():
+        rows.append(f"{name:<72}{n / total:>7.1%}{n / rate * 1000 / responses:>13.2f}")
+    rows.append("\nlargest leaves of 'other':")
+    for leaf, n in leaves.most_common(15):
+        rows.append(f"  {n / total:6.1%}  {leaf}")
+    return "\n".join(rows)
+
+
+# --- imports ---------------------------------------------------------------------------------------------------
+IMPORTS = ["scrapy", "scrapy.crawler", "twisted.internet.asyncioreactor", "lxml.etree", "crawler.article",
+           "trafilatura", "jsonschema", "datasketch", "pyarrow", "feedgen.feed", "spidermon",
+           "scrapy_playwright.handler", "dateparser", "crawler.settings", "spiders.gbaf", "pipelines.dedupe",
+           "pipelines.validate", "crawler.exporters", "crawler.monitors", "crawler.render", "scrapy_redis"]
+
+
+def profile_imports():
+    """RSS after each import, in the order a crawl meets them (one fresh interpreter)."""
+    code = ("import json,sys,importlib\n"
+            "def rss():\n"
+            "    for l in open('/proc/self/status'):\n"
+            "        if l.startswith('VmRSS:'): return int(l.split()[1])\n"
+            "out=[('python', rss())]\n"
+            f"for m in {IMPORTS!r}:\n"
+            "    try: importlib.import_module(m)\n"
+            "    except Exception as e: out.append((m+' (failed: '+type(e).__name__+')', rss())); continue\n"
+            "    out.append((m, rss()))\n"
+            "print(json.dumps(out))\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    steps = json.loads(proc.stdout.strip().splitlines()[-1])
+    rows, prev = [], 0
+    for name, kib in steps:
+        rows.append(f"{name:<36}{kib / 1024:>8.0f} MiB  (+{(kib - prev) / 1024:.0f})")
+        prev = kib
+    return "\n".join(rows)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.splitlines()[0])
+    ap.add_argument("--articles", type=int, default=1000, help="replica size of the profiled crawl")
+    ap.add_argument("--pages", type=int, default=300, help="article pages of the parser and pipeline profiles")
+    ap.add_argument("--parts", default="parser,pipelines,crawl,imports")
+    args = ap.parse_args(argv)
+    parts = set(args.parts.split(","))
+    from bench.extraction import pages
+
+    docs = pages(max(args.articles, args.pages), args.pages) if parts & {"parser", "pipelines"} else []
+    if "parser" in parts:
+        stages, text = profile_parser(docs)
+        print(f"## parser: the spider's per-page work, {len(docs)} pages, ms per page (no profiler)")
+        for name, ms in stages.items():
+            print(f"  {name:<40}{ms:7.2f}")
+        print("\n## parser: cProfile (own time, then cumulative)\n" + text)
+    if "pipelines" in parts:
+        times, per_record = profile_pipelines(docs)
+        print(f"## pipelines: ms per record ({len(docs)} records, no profiler)")
+        for name, ms in times.items():
+            print(f"  {name:<48}{ms:7.3f}")
+        print(f"  dedupe state kept per record: {per_record / 1024:.1f} KiB\n")
+    if "crawl" in parts:
+        text, how = profile_crawl(args.articles)
+        print(f"## crawl: scrapy crawl gbaf of {args.articles} articles ({how})\n{text}\n")
+    if "imports" in parts:
+        print("## imports: RSS of a fresh interpreter after each import\n" + profile_imports())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
