@@ -91,20 +91,20 @@ def canonical_url(url, site=None):
     return _canonical(url, site.base_netloc if site is not None else None)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _is_site(url, base_netloc):
     parts = urlsplit(url)
     return (parts.hostname or "").lower() in SITE_HOSTS or parts.netloc.lower() == base_netloc
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _site_article(url, base_netloc):
     if not _is_site(url, base_netloc) or kind_of_url(url) != "article":
         return None
     return _canonical(url, base_netloc)
 
 
-@lru_cache(maxsize=65536)  # the same links (navigation, related) recur on every page
+@lru_cache(maxsize=8192)  # the same links (navigation, related) recur on every page
 def _canonical(url, base_netloc):
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower()

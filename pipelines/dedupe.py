@@ -37,9 +37,28 @@ def signature_bytes(m):
     return m.hashvalues.astype(np.uint64).tobytes()
 
 
+class Signature:
+    """Just the hash values of a MinHash: what LSH and the Jaccard estimate need. A datasketch
+    MinHash object also carries its own permutation arrays (2 KB each): kept for 20,000 articles
+    they would make the crawler's memory grow with the archive."""
+
+    __slots__ = ("hashvalues",)
+
+    def __init__(self, hashvalues):
+        self.hashvalues = hashvalues
+
+    def __len__(self):
+        return len(self.hashvalues)
+
+    def jaccard(self, other):
+        return float(np.count_nonzero(self.hashvalues == other.hashvalues)) / len(self.hashvalues)
+
+
 def from_bytes(raw, num_perm=NUM_PERM):
-    return MinHash(num_perm=num_perm, seed=1, scheme=SCHEME,
-                   hashvalues=np.frombuffer(raw, dtype=np.uint64))
+    values = np.frombuffer(raw, dtype=np.uint64)
+    if len(values) != num_perm:
+        raise ValueError(f"signature of {len(values)} values, expected {num_perm}")
+    return Signature(values)
 
 
 class DedupePipeline:
@@ -95,7 +114,8 @@ class DedupePipeline:
             self._drop("content", url, original)
         sig = None
         if self.lsh is not None and a.get("body"):
-            sig = minhash(f"{a.get('title') or ''} {a['body']}")
+            full = minhash(f"{a.get('title') or ''} {a['body']}")
+            sig = Signature(full.hashvalues)
             # LSH gives candidates, false positives included: only a verified estimate drops.
             near = sorted(u for u in self.lsh.query(sig)
                           if u != url and sig.jaccard(self.signatures[u]) >= self.threshold)
@@ -107,5 +127,5 @@ class DedupePipeline:
         self.urls.add(url)
         self.hashes[digest] = url
         if sig is not None and self.state is not None:
-            self.state.signatures[url] = signature_bytes(sig)
+            self.state.signatures[url] = sig.hashvalues.astype(np.uint64).tobytes()
         return item
