@@ -33,10 +33,6 @@ def minhash(text, num_perm=NUM_PERM):
     return m
 
 
-def signature_bytes(m):
-    return m.hashvalues.astype(np.uint64).tobytes()
-
-
 class Signature:
     """Just the hash values of a MinHash: what LSH and the Jaccard estimate need. A datasketch
     MinHash object also carries its own permutation arrays (2 KB each): kept for 20,000 articles
@@ -69,7 +65,7 @@ class DedupePipeline:
         self.urls = set()
         self.hashes = {}
         self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM) if threshold else None
-        self.signatures = {}  # url -> MinHash, to verify LSH candidates
+        self.signatures = {}  # url -> Signature, to verify LSH candidates
         self.state = None
 
     @classmethod
