@@ -275,6 +275,7 @@ class ArticlePage:
             if kind not in self._blocks:
                 self._blocks[kind] = (el, label, self._block_nodes(el, kind))
         self._body_cache = None
+        self._related_cache = None
 
     def _maybe_label(self, el, tag):
         raw = el.text
@@ -485,7 +486,10 @@ class ArticlePage:
             for child in el:
                 walk(child)
 
-        walk(node)
+        try:
+            walk(node)
+        finally:
+            del walk  # walk refers to itself: left alone, the cycle keeps the page's tree alive
         return out
 
     # --- the body ------------------------------------------------------------------------------
@@ -549,7 +553,10 @@ class ArticlePage:
                 if state["stop"]:
                     return
 
-        walk(self.scope)
+        try:
+            walk(self.scope)
+        finally:
+            del walk  # walk refers to itself: left alone, the cycle keeps the page's tree alive
         self._body_cache = [p for p in out if not self._is_furniture(p[0], p[1])]
         return self._body_cache
 
@@ -982,6 +989,12 @@ class ArticlePage:
         return (refs, "dom") if refs else ([], None)
 
     def field_related(self):
+        # record() and related_fetch_urls() both ask for it: computed once per page.
+        if self._related_cache is None:
+            self._related_cache = self._field_related()
+        return self._related_cache
+
+    def _field_related(self):
         found = self.block("related")
         if not found:
             return [], None

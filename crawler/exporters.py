@@ -10,7 +10,7 @@ metadata likewise from `item_export_kwargs["feed_meta"]` over the `GBAF_FEED_MET
 `DEFAULT_FEED_META`. `write_feed()` builds the same XML outside a crawl, e.g. the cross-run feeds
 from the state store's latest records, and replaces the file atomically.
 
-Parquet: one row per record with the contract's types (`PARQUET_SCHEMA`); a record that does not
+Parquet: one row per record with the contract's types (`parquet_schema()`); a record that does not
 fit the schema is rejected on its own (Scrapy logs the error) instead of breaking the file.
 """
 from __future__ import annotations
@@ -22,11 +22,10 @@ import os
 import re
 import tempfile
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
@@ -286,37 +285,59 @@ class AtomItemExporter(_FeedItemExporter):
     feed_format = "atom"
 
 
-_LINK = pa.struct([("title", pa.string()), ("url", pa.string())])
 _REQUIRED = {"schema_version", "id", "url", "title", "category", "tags", "authors",
              "published_at", "body", "key_takeaways", "faq", "references", "related",
              "word_count", "language", "truncated", "content_hash", "version", "crawled_at",
              "extraction"}
-_TYPES = {
-    "schema_version": pa.int64(),
-    "tags": pa.list_(pa.string()),
-    "authors": pa.list_(pa.string()),
-    "key_takeaways": pa.list_(pa.string()),
-    "faq": pa.list_(pa.struct([("question", pa.string()), ("answer", pa.string())])),
-    "references": pa.list_(_LINK),
-    "related": pa.list_(_LINK),
-    "reading_time_minutes": pa.int64(),
-    "word_count": pa.int64(),
-    "truncated": pa.bool_(),
-    "version": pa.int64(),
-    # field name -> jsonld|meta|dom|fallback; a map because which fields are present varies.
-    "extraction": pa.map_(pa.string(), pa.string()),
-}
-PARQUET_SCHEMA = pa.schema(
-    [pa.field(name, _TYPES.get(name, pa.string()), nullable=name not in _REQUIRED)
-     for name in ARTICLE_FIELDS],
-    metadata={"schema_version": str(SCHEMA_VERSION)},
-)
+
+
+@lru_cache(maxsize=1)
+def _arrow():
+    """pyarrow, imported on first use: Scrapy loads every FEED_EXPORTERS class at start, and
+    pyarrow costs a crawl without a Parquet feed 25 MiB of memory for nothing."""
+    import pyarrow
+    import pyarrow.parquet
+
+    return pyarrow, pyarrow.parquet
+
+
+@lru_cache(maxsize=1)
+def parquet_schema():
+    """The contract's types as an Arrow schema."""
+    pa, _pq = _arrow()
+    link = pa.struct([("title", pa.string()), ("url", pa.string())])
+    types = {
+        "schema_version": pa.int64(),
+        "tags": pa.list_(pa.string()),
+        "authors": pa.list_(pa.string()),
+        "key_takeaways": pa.list_(pa.string()),
+        "faq": pa.list_(pa.struct([("question", pa.string()), ("answer", pa.string())])),
+        "references": pa.list_(link),
+        "related": pa.list_(link),
+        "reading_time_minutes": pa.int64(),
+        "word_count": pa.int64(),
+        "truncated": pa.bool_(),
+        "version": pa.int64(),
+        # field name -> jsonld|meta|dom|fallback; a map because which fields are present varies.
+        "extraction": pa.map_(pa.string(), pa.string()),
+    }
+    return pa.schema(
+        [pa.field(name, types.get(name, pa.string()), nullable=name not in _REQUIRED)
+         for name in ARTICLE_FIELDS],
+        metadata={"schema_version": str(SCHEMA_VERSION)},
+    )
+
+
+def __getattr__(name):
+    if name == "PARQUET_SCHEMA":  # kept importable by name, built on first use
+        return parquet_schema()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class ParquetItemExporter(BaseItemExporter):
-    """Article records as Parquet with `PARQUET_SCHEMA`, written in row groups of `batch_size`."""
+    """Article records as Parquet with `parquet_schema()`, written in row groups of `batch_size`."""
 
-    def __init__(self, file, *, batch_size: int = 1000, stats=None, **kwargs: Any):
+    def __init__(self, file, *, batch_size: int = 250, stats=None, **kwargs: Any):
         super().__init__(dont_fail=True, **kwargs)
         self.file = file
         self.batch_size = int(batch_size)
@@ -324,24 +345,26 @@ class ParquetItemExporter(BaseItemExporter):
         names = list(self.fields_to_export or ARTICLE_FIELDS)
         if isinstance(self.fields_to_export, dict):
             names = list(self.fields_to_export)
-        self.schema = pa.schema([PARQUET_SCHEMA.field(n) for n in names],
-                                metadata=PARQUET_SCHEMA.metadata)
+        pa, _pq = _arrow()
+        full = parquet_schema()
+        self.schema = pa.schema([full.field(n) for n in names], metadata=full.metadata)
         self.exported_count = 0
         self._rows: list[dict] = []
-        self._writer: pq.ParquetWriter | None = None
+        self._writer = None
 
     @classmethod
     def from_crawler(cls, crawler, file, **kwargs: Any):
         return cls(file, stats=crawler.stats, **kwargs)
 
     def start_exporting(self) -> None:
-        self._writer = pq.ParquetWriter(self.file, self.schema)
+        self._writer = _arrow()[1].ParquetWriter(self.file, self.schema)
 
     def export_item(self, item: Any) -> None:
         adapter = ItemAdapter(item)
         row = {name: adapter.get(name) for name in self.schema.names}
         if isinstance(row.get("extraction"), dict):
             row["extraction"] = list(row["extraction"].items())
+        pa = _arrow()[0]
         try:
             # Converting one row checks it against the schema now, so a bad record is rejected
             # alone rather than failing the whole row group at flush time.
@@ -356,9 +379,12 @@ class ParquetItemExporter(BaseItemExporter):
 
     def _flush(self) -> None:
         if self._rows:
+            pa = _arrow()[0]
             self._writer.write_batch(pa.RecordBatch.from_pylist(self._rows, schema=self.schema))
             self.exported_count += len(self._rows)
             self._rows = []
+            # Arrow's allocator keeps what a batch freed for reuse: ~50 MiB per 1000 records.
+            pa.default_memory_pool().release_unused()
 
     def finish_exporting(self) -> None:
         self._flush()

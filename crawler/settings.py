@@ -52,9 +52,15 @@ GBAF_MAX_LISTING_PAGES = 5000  # per category
 CLOSESPIDER_PAGECOUNT = 0  # e.g. 500000 to cap a whole run
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control runs any Python code it is sent over HTTP (a token file in the
+# user's profile guards it): a scheduled crawler on a shared host has no use for that door.
+REMOTE_CONTROL_ENABLED = False
 HTTPCACHE_ENABLED = False
 
 # --- items ---------------------------------------------------------------------------------
+# The pipelines are synchronous: more items at once only adds asyncio tasks (Scrapy 2.19 starts
+# CONCURRENT_ITEMS of them for every response), a third of the crawl's time beside parsing.
+CONCURRENT_ITEMS = 1
 ITEM_PIPELINES = {
     "pipelines.normalize.NormalizePipeline": 100,
     "pipelines.validate.ValidatePipeline": 200,

@@ -64,25 +64,47 @@ class SiteUrls:
         url = (url or "").strip()
         if not url or url.startswith(("#", "javascript:", "data:", "mailto:", "tel:")):
             return None
-        absolute = urljoin(base or self.base_url + "/", url)
-        parts = urlsplit(absolute)
-        if parts.scheme not in ("http", "https") or not self.is_site(absolute):
-            return None
-        query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                           if not _TRACKING.match(k)])
-        path = parts.path or "/"
-        kind = kind_of_path(path)
-        if kind == "article":
-            query = ""  # an article is its path: a query is tracking, or a trap
-            if not path.endswith("/"):
-                path += "/"  # the site's canonical form; saves a trailing-slash redirect
-        elif kind == "category" and query:
-            return None  # listings paginate by path; ?date=... and the like are calendar traps
-        return safe_url_string(urlunsplit((self.base_scheme, self.base_netloc, path, query, "")))
+        # The same links recur on every page (navigation, related blocks): the answer is cached
+        # on the absolute URL, made without urljoin where the href is absolute or root-relative.
+        base = base or self.base_url + "/"
+        if "/." in url:
+            absolute = urljoin(base, url)
+        elif url.startswith(("http://", "https://")):
+            absolute = url
+        elif url.startswith("/") and not url.startswith("//"):
+            absolute = _origin(base) + url
+        else:
+            absolute = urljoin(base, url)
+        return _to_fetch(absolute, self.base_scheme, self.base_netloc)
 
     def canonical(self, url):
         """The contract's URL: https on the site host, trailing slash, no query, no fragment."""
         return canonical_url(url, self)
+
+
+@lru_cache(maxsize=1024)
+def _origin(url):
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@lru_cache(maxsize=8192)
+def _to_fetch(absolute, base_scheme, base_netloc):
+    """SiteUrls.to_fetch of an absolute URL (a pure function: cached)."""
+    parts = urlsplit(absolute)
+    if parts.scheme not in ("http", "https") or not _is_site(absolute, base_netloc):
+        return None
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                       if not _TRACKING.match(k)])
+    path = parts.path or "/"
+    kind = kind_of_path(path)
+    if kind == "article":
+        query = ""  # an article is its path: a query is tracking, or a trap
+        if not path.endswith("/"):
+            path += "/"  # the site's canonical form; saves a trailing-slash redirect
+    elif kind == "category" and query:
+        return None  # listings paginate by path; ?date=... and the like are calendar traps
+    return safe_url_string(urlunsplit((base_scheme, base_netloc, path, query, "")))
 
 
 def canonical_url(url, site=None):

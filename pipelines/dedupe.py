@@ -98,7 +98,8 @@ class DedupePipeline:
             from crawler.text import article_id
 
             self.state.stage("alias", url, {"alias": url, "id": article_id(original)})
-        raise DropItem(f"duplicate ({reason}) of {original}")
+        # Counted and logged above in one line; Scrapy's WARNING would print the whole record.
+        raise DropItem(f"duplicate ({reason}) of {original}", log_level="DEBUG")
 
     def process_item(self, item):
         a = ItemAdapter(item)

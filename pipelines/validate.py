@@ -7,6 +7,7 @@ import json
 import logging
 from pathlib import Path
 
+import fastjsonschema
 from itemadapter import ItemAdapter
 from jsonschema import Draft202012Validator
 from scrapy.exceptions import DropItem
@@ -36,16 +37,35 @@ def problems(validator, record):
     return out
 
 
+def compiled(schema):
+    """A yes/no check of the same schema compiled to Python code: a tenth of jsonschema's time."""
+    check = fastjsonschema.compile(schema)
+
+    def is_valid(record):
+        try:
+            check(record)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        return True
+
+    return is_valid
+
+
 class ValidatePipeline:
     def __init__(self, stats, validator):
         self.stats, self.validator = stats, validator
+        # jsonschema stays the judge of a record the fast check refuses (every reason, counted).
+        self.is_valid = compiled(validator.schema)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler.stats, load_validator())
 
     def process_item(self, item):
-        record = ItemAdapter(item).asdict()
+        # A shallow copy: the values are plain JSON types already (asdict() walks every one of them).
+        record = dict(ItemAdapter(item).items())
+        if self.is_valid(record):
+            return item
         found = problems(self.validator, record)
         if not found:
             return item

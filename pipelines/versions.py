@@ -50,12 +50,12 @@ class VersionPipeline:
             row.update(version=known.version, record=None, exported_run=None)
             self.state.stage("article", a["id"], row)
             self.stats.inc_value("gbaf/records/dropped/unchanged")
-            raise DropItem(f"unchanged since version {known.version}: {url}")
+            raise DropItem(f"unchanged since version {known.version}: {url}", log_level="DEBUG")
         a["version"] = 1 if known is None else known.version + 1
         self.stats.inc_value("gbaf/records/new" if known is None else "gbaf/records/changed")
         if known is not None:
             logger.info("changed: %s (version %d)", url, a["version"])
         row.update(version=a["version"], exported_run=self.state.run_id,
-                   record=json.dumps(a.asdict(), ensure_ascii=False))
+                   record=json.dumps(dict(a.items()), ensure_ascii=False))
         self.state.stage("article", a["id"], row)
         return item

@@ -58,6 +58,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         self.cheap_pending = 0
         self.cheap = {"ok": 0, "failed": 0, "urls": set(), "complete_sitemap": False}
         self.listings_started = False
+        self.requested = set()  # article URLs this run made a request for (before the dupefilter)
         self.skipped_other_category = set()  # fetch URLs skipped as another category's (see parse_listing)
 
     @classmethod
@@ -82,12 +83,17 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         return spider
 
     def _wanted_article(self, url, kind="article"):
-        """A request for an article page, or None when the state store says it is not needed."""
+        """A request for an article page, or None when the state store says it is not needed or
+        this run asked for it already (most related links point at pages already requested: a
+        Request built only for the duplicate filter to drop costs more than parsing the page)."""
+        if url in self.requested:
+            return None
         if self.incremental:
             fetch, reason = self.run_state.needs_fetch(self.site.canonical(url))
             self.crawler.stats.inc_value(f"gbaf/incremental/{'fetch' if fetch else 'skip'}/{reason}")
             if not fetch:
-                return None
+                return None  # not remembered: a later source may show it modified
+        self.requested.add(url)
         return self._request(url, kind, self.parse_article)
 
     # --- requests ------------------------------------------------------------------------------
@@ -219,6 +225,8 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             yield rendered
         wanted = 0
         for url in facts["articles"]:
+            if url in self.skipped_other_category:
+                self.requested.discard(url)  # fetched once and skipped: this listing wants it
             request = self._wanted_article(url)
             if request:
                 wanted += 1

@@ -3,6 +3,7 @@ again ends with exactly the records of an uninterrupted crawl: none lost, none t
 import collections
 import signal
 import subprocess
+import tempfile
 import time
 
 from replica.site import Site
@@ -11,12 +12,23 @@ from tests.conftest import ROOT, crawl_command, delivered_records, run_crawl
 SLOW = {"CONCURRENT_REQUESTS": "4", "CONCURRENT_REQUESTS_PER_DOMAIN": "4", "DOWNLOAD_DELAY": "0.02"}
 
 
-def interrupted(cmd, after, sig):
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    time.sleep(after)
-    proc.send_signal(sig)
-    _out, err = proc.communicate(timeout=120)
-    return proc.returncode, err
+def interrupted(cmd, after, sig, scraped=0):
+    """Run cmd and send it sig `after` seconds after it has scraped `scraped` items (counted in
+    its DEBUG log): a fixed delay alone lands in the start-up on a loaded machine, or after the end
+    on a fast one."""
+    with tempfile.TemporaryFile("w+") as err:  # a pipe nobody reads could fill and block the crawl
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err, text=True)
+        deadline = time.monotonic() + 120
+        while scraped and proc.poll() is None and time.monotonic() < deadline:
+            err.seek(0)
+            if err.read().count("Scraped from <") >= scraped:
+                break
+            time.sleep(0.05)
+        time.sleep(after)
+        proc.send_signal(sig)
+        proc.wait(timeout=120)
+        err.seek(0)
+        return proc.returncode, err.read()
 
 
 def test_pause_and_three_kills_then_resume_give_every_record_once(replica, tmp_path):
@@ -24,7 +36,8 @@ def test_pause_and_three_kills_then_resume_give_every_record_once(replica, tmp_p
     settings = {**SLOW, "JOBDIR": str(jobdir)}
     cmd = crawl_command(replica.url, data, settings=settings)
     # A graceful stop (SIGTERM) is a pause: what was extracted so far is delivered.
-    _rc, err = interrupted(cmd, 3.0, signal.SIGTERM)
+    _rc, err = interrupted(crawl_command(replica.url, data, settings={**settings, "LOG_LEVEL": "DEBUG"}),
+                           0.2, signal.SIGTERM, scraped=20)
     paused = delivered_records(data)
     assert 0 < len(paused) < 300, err[-2000:]
     # Then killed three times, at different points of the resumed crawl.
