@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 
 import scrapy
 from lxml import etree
+from scrapy.utils._compression import _DecompressionMaxSizeExceeded
+from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.article import ArticlePage
@@ -140,10 +142,13 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         source = response.meta["source"]
         entries, children = [], []
         try:
+            body = response.body
+            if body[:3] == b"\x1f\x8b\x08":  # a .xml.gz served as a file, not Content-Encoding
+                body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
             if source == "feed":
-                entries = _feed_entries(response.body)
+                entries = _feed_entries(body)
             else:
-                sitemap = Sitemap(response.body)
+                sitemap = Sitemap(body)
                 for entry in sitemap:
                     loc = entry.get("loc")
                     if not loc:
@@ -156,7 +161,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
                             news.get("publication_date") if isinstance(news, dict) else None)))
                 if sitemap.type == "sitemapindex" or response.url.endswith("/sitemap.xml"):
                     self.cheap["complete_sitemap"] = True
-        except (etree.XMLSyntaxError, ValueError, AttributeError) as exc:
+        except (etree.XMLSyntaxError, ValueError, AttributeError, OSError, _DecompressionMaxSizeExceeded) as exc:
             self.crawler.stats.inc_value(f"gbaf/cheap/unreadable/{source}")
             if response.meta.get("child_of_index"):
                 self.cheap["sitemap_failed"] = True

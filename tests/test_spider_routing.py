@@ -1,5 +1,7 @@
 """The spider's routing rules on small responses, without a crawl: what it asks for, and what not twice."""
-from scrapy.http import HtmlResponse, Request
+import gzip
+
+from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.test import get_crawler
 
 from spiders.gbaf import GbafSpider
@@ -37,3 +39,19 @@ def test_a_listing_brings_back_an_article_skipped_as_another_categorys():
     s.skipped_other_category.add(url)
     again = [r for r in s.parse_listing(listing_response()) if r.url == url]
     assert len(again) == 1 and again[0].dont_filter and again[0].meta["listed"]
+
+
+def test_a_gzipped_sitemap_file_is_read_like_a_plain_one():
+    sitemap = (b'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+               b'<url><loc>https://www.globalbankingandfinance.com/some-story/</loc>'
+               b'<lastmod>2026-03-06T10:00:00Z</lastmod></url></urlset>')
+    s = spider()
+    s.cheap_pending = 1
+    url = f"{BASE}/sitemaps/post-sitemap1.xml.gz"
+    for body in (sitemap, gzip.compress(sitemap)):
+        s.requested.clear()
+        response = Response(url, body=body, request=Request(url, meta={"source": "sitemap"}))
+        s.cheap_pending = 1
+        asked = [r.url for r in s.parse_cheap(response)]
+        assert f"{BASE}/some-story/" in asked
+    assert not s.crawler.stats.get_value("gbaf/cheap/unreadable/sitemap")
