@@ -180,6 +180,39 @@ def _prepare(invisible, spaced):
             _set(el, "tail", " " + tail)
 
 
+def _place_streamed_segments(root):
+    """React streaming SSR (the app router with Suspense) sends late content at the end of the body
+    as <div hidden id="S:n"> and a script that moves it over the <template id="B:n"> placeholder:
+    done here as the browser does it, since the hidden copy is what a reader sees."""
+    holes = {t.get("id")[2:]: t for t in root.iter("template") if (t.get("id") or "").startswith("B:")}
+    if not holes:
+        return
+    for div in list(root.iter("div")):
+        sid = div.get("id") or ""
+        hole = holes.pop(sid[2:], None) if sid.startswith("S:") and div.get("hidden") is not None else None
+        if hole is None or hole.getparent() is None or div.getparent() is None:
+            continue
+        if any(a is div for a in hole.iterancestors()):
+            continue
+        parent, at = hole.getparent(), hole.getparent().index(hole)
+        tail, div.tail = div.tail, None
+        for i, child in enumerate(list(div)):
+            parent.insert(at + i, child)  # lxml moves the element, with its tail
+        if div.text and div.text.strip():
+            prev = parent[at - 1] if at > 0 else None
+            if prev is not None:
+                _set(prev, "tail", (prev.tail or "") + div.text)
+            else:
+                _set(parent, "text", (parent.text or "") + div.text)
+        if tail and tail.strip():
+            before = div.getprevious()
+            if before is not None:
+                _set(before, "tail", (before.tail or "") + tail)
+            else:
+                _set(div.getparent(), "text", (div.getparent().text or "") + tail)
+        div.getparent().remove(div)
+
+
 def _own_text(el):
     return tx.clean(el.text or "")
 
@@ -209,7 +242,8 @@ class ArticlePage:
 
     def _precompute(self):
         root = self.root
-        ld_scripts, meta_pairs, next_raw = [], [], None
+        _place_streamed_segments(root)
+        ld_scripts, meta_pairs, next_raw, flight = [], [], None, []
         self.canonical_link = None
         self.html_lang = root.get("lang") or root.get("xml:lang")
         self.h1 = None
@@ -228,6 +262,8 @@ class ArticlePage:
                     ld_scripts.append(el.text or "")
                 elif el.get("id") == "__NEXT_DATA__":
                     next_raw = el.text
+                elif el.text and "__next_f" in el.text:  # the app router's streamed payload
+                    flight.append(el.text)
         spaced = list(root.iter(*_SPACED))
         for el in root.iter("meta"):
             key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
@@ -256,10 +292,12 @@ class ArticlePage:
             self._maybe_label(el, el.tag)
         _prepare(invisible, spaced)
         self.labels = [(k, el, t) for k, el, t in self.labels if self._real_label(k, el)]
-        self.jsonld = JsonLd(ld_scripts)
-        if self.jsonld.errors:
-            self.problems.append(("jsonld_invalid", f"{self.jsonld.errors} block(s)"))
-        self.next = NextData(next_raw)
+        self.next = NextData(next_raw, flight)
+        # An app-router page without a JSON-LD tag may still render one in its payload: read it
+        # from there, but only once a field asks (the jsonld property).
+        self._jsonld = JsonLd(ld_scripts) if ld_scripts or not flight else None
+        if self._jsonld is not None and self._jsonld.errors:
+            self.problems.append(("jsonld_invalid", f"{self._jsonld.errors} block(s)"))
         self.meta = Meta(meta_pairs)
         self.scope = self._find_scope()
         self._blocks = {}
@@ -275,6 +313,14 @@ class ArticlePage:
             if kind not in self._blocks:
                 self._blocks[kind] = (el, label, self._block_nodes(el, kind))
         self._body_cache = None
+
+    @property
+    def jsonld(self):
+        if self._jsonld is None:
+            self._jsonld = JsonLd(self.next.jsonld_scripts())
+            if self._jsonld.errors:
+                self.problems.append(("jsonld_invalid", f"{self._jsonld.errors} block(s) in the RSC payload"))
+        return self._jsonld
 
     def _maybe_label(self, el, tag):
         raw = el.text
@@ -709,10 +755,13 @@ class ArticlePage:
         lead = self._lead_image()
         if lead is not None and lead.get("alt"):
             candidates.append(re.split(r"\s+[-–—|]\s+", lead.get("alt"))[0])
-        for c in candidates:
-            if h1 is None or tx.clean(c).casefold() == h1.casefold():
-                return c
-        return h1
+        if h1 is None:
+            return candidates[0] if candidates else None
+        # The head's <title> keeps the true case of a mangled h1 too (after the site's name is cut).
+        candidates.append(self._strip_site_name(self._head_title(), short_suffix=True))
+        same = [tx.clean(c) for c in candidates if c and tx.clean(c).casefold() == h1.casefold()]
+        # Mangling lower-cases words: of the spellings of the h1's words, the true case has the most capitals.
+        return max(same, key=lambda c: sum(ch.isupper() for ch in c), default=h1)
 
     def field_category(self):
         section = self.jsonld.get("articleSection")

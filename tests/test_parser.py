@@ -133,3 +133,70 @@ def test_an_empty_related_block_stays_empty():
     assert page.block("related") is not None
     assert page.record()["related"] == []
     assert len(page.related_fetch_urls()) == 2  # previous and next posts are still followed
+
+
+# --- the app router's streamed payload (self.__next_f.push) ---------------------------------------
+def _push(chunk):
+    return "<script>self.__next_f.push(" + json.dumps([1, chunk]).replace("</", "\\u003c/") + ")</script>"
+
+
+def test_app_router_payload_gives_the_body_when_the_page_shows_none():
+    html, spec = load("gbaf-app-router")
+    shell = re.sub(r'<div hidden id="S:0">.*?<script>\$RC', "<script>$RC", html, flags=re.S)
+    record = parse_article(shell, spec["url"])
+    assert record["body"] == spec["record"]["body"]
+    assert record["extraction"]["body"] == "jsonld"  # the post's content, a T row referred to as "$1f"
+    assert record["title"] == spec["record"]["title"] and record["extraction"]["title"] == "jsonld"
+
+
+def test_app_router_page_without_its_payload_falls_back_to_the_visible_page():
+    html, spec = load("gbaf-app-router")
+    bare = re.sub(r"<script>[^<]*__next_f[^<]*</script>", "", html)
+    record = ArticlePage(bare, spec["url"]).record()  # no date shown: not taken for an article
+    assert record["body"] == spec["record"]["body"]
+    assert record["extraction"]["title"] == "dom"  # the h1 in the true case of <title>
+    assert record["title"] == spec["record"]["title"]
+    assert record["published_at"] is None  # the page shows no date: nothing to invent
+
+
+def test_jsonld_rendered_inside_the_payload_counts_as_jsonld():
+    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Rates on hold",
+          "datePublished": "2026-02-01T12:00:00Z", "author": [{"@type": "Person", "name": "Ann Lee"}]}
+    row = "5:" + json.dumps(["$", "script", None, {"type": "application/ld+json",
+                                                   "dangerouslySetInnerHTML": {"__html": json.dumps(ld)}}]) + "\n"
+    html = ("<html><head><title>x</title></head><body><h1>Rates on hold</h1><p>" + "Words here. " * 30
+            + "</p>" + _push(row) + "</body></html>")
+    record = ArticlePage(html, "https://news.example/rates-on-hold").record()
+    assert record["authors"] == ["Ann Lee"] and record["extraction"]["authors"] == "jsonld"
+    assert record["published_at"] == "2026-02-01T12:00:00+00:00"
+
+
+@pytest.mark.parametrize("chunks", [
+    ["1:T99999,<p>cut short"],                      # a T row longer than the payload
+    ["1:Tzz,<p>x</p>\n2:[\"$\"]\n"],                # a T row without a length
+    ['1:"$2"\n2:"$1"\n3:{"title":"t","content":"$1","date":"$3"}\n'],  # rows referring to each other
+    ["0:" + "[" * 5000 + "]" * 5000 + "\n"],        # deeper than json can go
+    ["garbage without rows", "::::\n\n\nzz:{}\n"],
+    ['9:{"title":"a","body":"b","date":"c"}\n'] * 3,  # several posts
+    ['2:["$","div",null,' + json.dumps({"children": [{"title": "t", "content": "c", "date": "d"}] * 3}) + "]\n"],
+])
+def test_hostile_app_router_payloads_never_raise(chunks):
+    extra = "".join(_push(c) for c in chunks) + "<script>self.__next_f.push([1, 2, {]</script>" \
+            "<script>self.__next_f.push(</script><script>self.__next_f.push([3,\"AAAA\"])</script>"
+    page = ArticlePage(f"<html><body><h1>T</h1>{extra}</body></html>", "https://news.example/a/")
+    page.not_article_reason()
+    page.record()
+
+
+def test_payload_references_are_resolved():
+    from crawler.structured import NextData
+
+    rows = ('1:T5,<p>é</p>\n2:{"title":"Ti","content":"$1","publishedAt":"$D2026-01-02T03:04:05.000Z",'
+            '"author":"$L3","excerpt":"$$5 off","image":"$undefined"}\n3:[{"name":"Bo Li"}]\n')
+    html_bytes = len("<p>é</p>".encode("utf-8"))
+    rows = rows.replace("T5,", f"T{html_bytes:x},")
+    data = NextData(None, ["self.__next_f.push(" + json.dumps([1, rows]) + ")"])
+    assert data.body_html() == "<p>é</p>"
+    assert data.published() == "2026-01-02T03:04:05.000Z"
+    assert data.authors() == ["Bo Li"]
+    assert data.post["excerpt"] == "$5 off" and data.image() is None
