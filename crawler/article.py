@@ -18,7 +18,7 @@ from lxml import etree
 from crawler import text as tx
 from crawler.items import ARTICLE_FIELDS, SCHEMA_VERSION
 from crawler.structured import JsonLd, Meta, NextData, texts_of, text_of, url_of
-from crawler.urls import NON_NEWS_SECTIONS, SITE_HOST, SiteUrls, canonical_url, kind_of_url
+from crawler.urls import NON_NEWS_SECTIONS, SITE_HOST, SiteUrls, canonical_url, kind_of_path, kind_of_url
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,14 @@ BYLINE = re.compile(r"^(?:written\s+)?by\s+\S", re.I)
 UP = "A-ZÀ-ÖØ-ÞĀ-ſ"  # capitals, Latin-1 and Latin Extended-A (KRAKÓW, REYKJAVÍK, ŁÓDŹ)
 DATELINE = re.compile(
     rf"^(?P<place>[{UP}][{UP} .'’\-/]{{1,40}}?(?:,\s*[{UP}][^\W\d_ .'’-]*(?:[ .'’-]+[^\W\d_]+){{0,3}})?)"
+    r"(?:,\s*(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}))?\s*"
+    r"\((?P<agency>[A-Za-z][A-Za-z .&’'-]{0,30}?)\)\s*(?:[-–—]+|:)\s*"
+)
+# AFP and some others write the place in title case: "Paris (AFP) –", "Rio de Janeiro (AFP) -". Taken
+# only with a known agency, since "Apple (AAPL) -" has the same shape.
+TITLE_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][^\W\d_]*(?:[ '’.-]+(?:[A-Z][^\W\d_]*|de|da|do|dos|del|la|el|al|es|of|sur|am)){0,4}"
+    r"(?:,\s*[A-Z][^\W\d_]*(?: [A-Z][^\W\d_]*){0,2})?)"
     r"(?:,\s*(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}))?\s*"
     r"\((?P<agency>[A-Za-z][A-Za-z .&’'-]{0,30}?)\)\s*(?:[-–—]+|:)\s*"
 )
@@ -272,10 +280,10 @@ class ArticlePage:
             if "canonical" in (el.get("rel") or "").lower().split():
                 self.canonical_link = el.get("href")
                 break
-        self.h1 = next(root.iter("h1"), None)
         self.articles = list(root.iter("article"))
         self.mains = [el for el in root.iter("main", "div", "section")
                       if el.tag == "main" or el.get("role") == "main"]
+        self.h1 = self._title_h1(list(root.iter("h1")))
         self.times = list(root.iter("time"))
         for el in root.iter("ol", "ul"):
             self._maybe_breadcrumb(el)
@@ -313,6 +321,20 @@ class ArticlePage:
             if kind not in self._blocks:
                 self._blocks[kind] = (el, label, self._block_nodes(el, kind))
         self._body_cache = None
+
+    def _title_h1(self, h1s):
+        """The article's h1: a page can have two (the site's logo as an h1 in the header). The one in
+        an <article> or <main> wins, then any outside the header, navigation and footer."""
+        if len(h1s) < 2:
+            return h1s[0] if h1s else None
+        for h1 in h1s:
+            if any(_tag(a) in ("article", "main") or a.get("role") == "main" for a in h1.iterancestors()):
+                return h1
+        for h1 in h1s:
+            if not any(_tag(a) in ("header", "nav", "footer") or a.get("role") in ("banner", "navigation")
+                       for a in h1.iterancestors()):
+                return h1
+        return h1s[0]
 
     @property
     def jsonld(self):
@@ -785,6 +807,9 @@ class ArticlePage:
             crumbs = names if len(names) >= 3 else None
         if crumbs and len(crumbs) >= 3:
             return crumbs[-2]
+        link = self._category_link()
+        if link:
+            return link
         for kind, pattern in (("related", r"^more from\s+(?:the\s+)?(.+?)$"),
                               ("previous", r"^previous\s+(.+?)\s+post$"),
                               ("view_all", r"^view all\s+(.+?)\s+posts?$")):
@@ -794,6 +819,28 @@ class ArticlePage:
                 if m:
                     return m.group(1)
         return None
+
+    def _category_link(self):
+        """The category as the page shows it by the title: a link to a /category/<name>/ listing
+        beside the h1 (a kicker), or one marked rel="category" (WordPress). Menus are not it: the
+        link must stand with the h1 in a container that holds no more than two such links."""
+        for a in self.scope.iter("a"):
+            if "category" in (a.get("rel") or "").lower().split() and _text(a):
+                return _text(a)
+        if self.h1 is None:
+            return None
+        near = self.h1.getparent()
+        if near is not None and near.getparent() is not None and _tag(near) not in ("article", "main", "body"):
+            near = near.getparent()
+        if near is None:
+            return None
+        links = [a for a in near.iter("a") if kind_of_path(urlsplit(a.get("href") or "").path) == "category"
+                 and not any(_tag(x) in ("nav", "header", "footer", "aside") and x is not near
+                             for x in a.iterancestors() if self._contains(near, x))]
+        if not 1 <= len(links) <= 2:
+            return None
+        text = _text(links[0])
+        return text if text and len(text.split()) <= 4 else None
 
     def field_tags(self):
         keywords = self.jsonld.get("keywords")
@@ -887,6 +934,10 @@ class ArticlePage:
         first = next((t for t, heading in paragraphs[:12] if not heading and tx.clean(t)), None)
         if first:
             m = DATELINE.match(first)
+            if m is None:
+                m = TITLE_DATELINE.match(first)
+                if m and m.group("agency").strip().lower() not in WIRE_AGENCIES:
+                    m = None
             if m:
                 agency = m.group("agency").strip()
                 source = WIRE_AGENCIES.get(agency.lower(), agency if len(agency) <= 20 else None)
@@ -916,20 +967,26 @@ class ArticlePage:
             (lambda: self._dom_date("posted"), "dom"),
         )
 
-    def field_updated(self):
+    def field_updated(self, published=None):
+        """A modification date before the publication date is not an update (a CMS that reset one
+        of them): such a value is skipped, and the next layer asked."""
         return self._date(
             (lambda: self.jsonld.get("dateModified"), "jsonld"),
             (lambda: self.next.modified(), "jsonld"),
             (lambda: self.meta.first("article:modified_time", "og:updated_time", "datemodified",
                              "last-modified", "dc.date.modified"), "meta"),
             (lambda: self._dom_date("updated"), "dom"),
+            not_before=published,
         )
 
-    def _date(self, *candidates):
+    def _date(self, *candidates, not_before=None):
         for get, layer in candidates:
             value = get()
             if isinstance(value, str) and value.strip():
                 iso = tx.to_utc_iso(value)
+                if iso and not_before and iso < not_before:  # both UTC, one format: text order is time order
+                    self.problems.append(("updated_before_published", value[:80]))
+                    continue
                 if iso:
                     return iso, layer
                 self.problems.append(("date_unreadable", value[:80]))
@@ -1241,7 +1298,7 @@ class ArticlePage:
         put("source", source, layer)
         put("dateline", dateline, layer if dateline else None)
         put("published_at", *self.field_published())
-        put("updated_at", *self.field_updated())
+        put("updated_at", *self.field_updated(rec["published_at"]))
         put("summary", *self.field_summary())
         put("body", body, body_layer)
         put("key_takeaways", *self.field_key_takeaways())

@@ -45,7 +45,7 @@ def test_record_rules_hold():
 
 
 def strip_jsonld(html):
-    return re.sub(r'<script type="application/ld\+json">.*?</script>', "", html, flags=re.S)
+    return re.sub(r"<script[^>]*ld\+json[^>]*>.*?</script>", "", html, flags=re.S | re.I)
 
 
 def strip_meta(html):
@@ -69,6 +69,22 @@ def test_each_layer_falls_back_to_the_next(mutate, layers):
         assert record[field] == full[field], field
     for field, layer in layers.items():
         assert record["extraction"][field] == layer, field
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+@pytest.mark.parametrize("mutate", [strip_jsonld, strip_meta, lambda h: strip_meta(strip_jsonld(h))],
+                         ids=["no-jsonld", "no-meta", "neither"])
+def test_every_fixture_says_the_same_without_its_head_data(name, mutate):
+    """The visible page says what JSON-LD and meta tags say: without them only `extraction` changes,
+    except for what the fixture declares the page gives in its head alone (`only_in_head`)."""
+    html, spec = load(name)
+    if spec.get("article") is False:
+        return
+    full = ArticlePage(html, spec["url"]).record()
+    stripped = ArticlePage(mutate(html), spec["url"]).record()
+    for field in full:
+        if field not in ("crawled_at", "extraction", *spec.get("only_in_head", ())):
+            assert stripped[field] == full[field], field
 
 
 def test_body_container_renamed_and_no_article_element():
