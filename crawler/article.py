@@ -370,6 +370,10 @@ class ArticlePage:
             self.dated["reading"] = el
         if BYLINE.match(own) and len(own) < 120:
             self.bylines.append(el)
+        elif low.rstrip(":") in ("by", "written by") and len(el):
+            full = _text(el)  # "by <a href="/author/maria/">Maria Gonzalez</a>"
+            if BYLINE.match(full) and len(full) < 120:
+                self.bylines.append(el)
 
     @staticmethod
     def _real_label(kind, el):
