@@ -987,7 +987,7 @@ class ArticlePage:
         for get, layer in candidates:
             value = get()
             if isinstance(value, str) and value.strip():
-                iso = tx.to_utc_iso(value)
+                iso = tx.to_utc_iso(value, day_first=self._day_first())
                 if iso and not_before and iso < not_before:  # both UTC, one format: text order is time order
                     self.problems.append(("updated_before_published", value[:80]))
                     continue
@@ -995,6 +995,12 @@ class ArticlePage:
                     return iso, layer
                 self.problems.append(("date_unreadable", value[:80]))
         return None, None
+
+    def _day_first(self):
+        """How a numeric date (06/03/2026) reads: month first only on a US page, day first elsewhere
+        (GBAF is a British publication)."""
+        locale = self.html_lang or self.meta.first("og:locale") or ""
+        return not re.match(r"^[a-z]{2,3}[-_]us\b", locale.strip(), re.I)
 
     def _dom_date(self, which):
         el = self.dated.get(which)

@@ -79,10 +79,17 @@ def html_text(response):
 
 # --- dates -------------------------------------------------------------------------------------
 _ISO_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# 06/03/2026, 6.3.2026, 06-03-2026 (a four-digit year last), with an optional time after.
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b(.*)$")
+_RFC822 = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
+                     r"\s*(?:[+-]\d{4}|[A-Za-z]{1,5})?$")
 
 
-def to_utc_iso(value):
-    """ISO 8601 UTC with +00:00 and seconds; date-only is midnight UTC, naive is UTC. None if unreadable."""
+def to_utc_iso(value, day_first=True):
+    """ISO 8601 UTC with +00:00 and seconds; date-only is midnight UTC, naive is UTC. None if unreadable.
+
+    A numeric date is read day first (06/03/2026 is 6 March) unless a part over 12 says otherwise
+    or day_first is False (a US page): see docs/record-rules.md."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -91,7 +98,7 @@ def to_utc_iso(value):
         text = clean(str(value))
         if not text:
             return None
-        dt = _parse_datetime(text)
+        dt = _parse_datetime(text, day_first)
         if dt is None:
             return None
     if dt.tzinfo is None:
@@ -99,7 +106,7 @@ def to_utc_iso(value):
     return dt.astimezone(timezone.utc).replace(microsecond=0).isoformat()
 
 
-def _parse_datetime(text):
+def _parse_datetime(text, day_first=True):
     iso = text.replace("Z", "+00:00").replace("z", "+00:00")
     if _ISO_DATE_ONLY.match(iso):
         iso += "T00:00:00"
@@ -112,12 +119,23 @@ def _parse_datetime(text):
             return datetime.strptime(text, fmt)
         except ValueError:
             continue
-    try:  # RFC 822 (feeds, sitemaps)
+    m = _NUMERIC_DATE.match(text)
+    if m:
+        a, b, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        day, month = (a, b) if (day_first and a <= 31 and b <= 12) or a > 12 else (b, a)
+        try:
+            date = datetime(year, month, day)
+        except ValueError:
+            return None
+        rest = m.group(4).strip(" ,|–-")
+        return (_dateparser(f"{date:%Y-%m-%d} {rest}") if rest else None) or date
+    if _RFC822.match(text):  # feeds, sitemaps; email.utils reads other texts wrongly ("10:15 AM EST")
         from email.utils import parsedate_to_datetime
 
-        return parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        pass
+        try:
+            return parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            pass
     return _dateparser(text)
 
 
@@ -127,9 +145,9 @@ def _dateparser(text):
         return None
     import dateparser
 
-    return dateparser.parse(
-        text, languages=["en"], settings={"TIMEZONE": "UTC", "RETURN_AS_TIMEZONE_AWARE": False}
-    )
+    # A zone in the text ("10:15 AM EST") is honoured; a text without one is UTC.
+    return dateparser.parse(text, languages=["en"], settings={
+        "TIMEZONE": "UTC", "TO_TIMEZONE": "UTC", "RETURN_AS_TIMEZONE_AWARE": True})
 
 
 # --- people ------------------------------------------------------------------------------------
