@@ -397,16 +397,34 @@ class ArticlePage:
             return
         first = _text(items[0]).strip(" >›»/|").lower()
         label = " ".join((el.get("aria-label") or "", el.getparent().get("aria-label") or "")).lower()
-        if first == "home" or "breadcrumb" in label:
+        if "breadcrumb" in label or (first == "home" and self._ends_at_this_page(items[-1])):
             self.breadcrumb_lists.append([_text(li).strip(" >›»/|").strip() for li in items])
+
+    def _ends_at_this_page(self, last):
+        """An unlabelled trail from Home is a breadcrumb when it ends at this page: its last item is
+        not a link, or is the title. A menu (Home, Business, Finance...) ends with a link elsewhere."""
+        links = [a for a in last.iter("a") if a.get("href")] if _tag(last) != "a" or not last.get("href") else [last]
+        if not links:
+            return True
+        return self.h1 is not None and _text(last).strip(" >›»/|").casefold() == _text(self.h1).casefold()
 
     def _maybe_flat_breadcrumb(self, el):
         """A breadcrumb written as links and separators, not as a list:
         <nav aria-label="breadcrumb"><a>Home</a> &gt; <a>Headlines</a> &gt; <span>Title</span></nav>."""
-        label = f"{el.get('aria-label') or ''} {el.get('class') or ''}".lower()
-        if "breadcrumb" not in label or len(el) > 12 or el.find(".//li") is not None:
+        if not 2 <= len(el) <= 12:
             return
-        items = [tx.clean("".join(c.itertext())).strip(" >›»/|") for c in el if isinstance(c.tag, str)]
+        label = f"{el.get('aria-label') or ''} {el.get('class') or ''}".lower()
+        if "breadcrumb" not in label:
+            # Unlabelled: a link to the home page first, and a trail that ends at this page.
+            first = el[0]
+            if _tag(first) != "a" or urlsplit(self._absolute(first.get("href"))).path not in ("", "/"):
+                return
+        if el.find(".//li") is not None:
+            return
+        children = [c for c in el if isinstance(c.tag, str) and tx.clean("".join(c.itertext())).strip(" >›»/|")]
+        if not children or ("breadcrumb" not in label and not self._ends_at_this_page(children[-1])):
+            return
+        items = [tx.clean("".join(c.itertext())).strip(" >›»/|") for c in children]
         items = [i for i in items if i]
         if 2 <= len(items) <= 6 and items[0].lower() == "home":
             self.breadcrumb_lists.append(items)
