@@ -30,20 +30,22 @@ LABELS = (
     ("references", re.compile(r"^(?:references|sources|further reading)$", re.I)),
     ("toc", re.compile(r"^(?:table of contents|contents|in this article|on this page)$", re.I)),
     ("related", re.compile(r"^(?:more from\b|related (?:articles|stories|posts|news|content)\b|"
-                           r"you (?:may|might) also like|read more\b|more stories\b)", re.I)),
+                           r"you (?:may|might)(?: also)? like|read more\b|more stories\b)", re.I)),
     ("previous", re.compile(r"^previous\b.{0,40}\bpost$", re.I)),
     ("next", re.compile(r"^next\b.{0,40}\bpost$", re.I)),
     ("view_all", re.compile(r"^view all\b.{0,40}$", re.I)),
-    ("tags", re.compile(r"^tags?\s*:?$", re.I)),
+    ("tags", re.compile(r"^(?:tags?|tagged(?: with)?|topics|related topics)\s*:?$", re.I)),
 )
-# Blocks that come after the article text: the body ends at the first of them.
+LABELS_BY_KIND = dict(LABELS)
+# Blocks that come after the article text: the body ends at the first of them once it has begun (a
+# table of contents or "Key Points" above the text is skipped; tags after it end it, as on WordPress).
 # How every label, date line and byline above starts: a cheap test before the patterns.
 LABEL_STARTS = ("quick", "summary", "in brief", "at a glance", "tl", "key ", "frequently", "faq",
                 "references", "sources", "further", "table of", "contents", "in this", "on this",
                 "more ", "related", "you ", "read more", "previous", "next", "view all", "tag",
                 "posted", "published", "last", "updated", "modified", "by ", "by\n", "written")
 SUMMARY_WORDS = 20
-TERMINAL_BLOCKS = {"takeaways", "faq", "references", "toc", "related", "previous", "next", "view_all"}
+TERMINAL_BLOCKS = {"takeaways", "faq", "references", "toc", "related", "previous", "next", "view_all", "tags"}
 LABEL_TAGS = {"h2", "h3", "h4", "h5", "h6", "div", "span", "p", "strong", "b", "dt", "summary",
               "button", "header", "legend", "caption", "label", "em", "a", "li"}
 
@@ -63,6 +65,7 @@ SKIP_ROLES = {"navigation", "complementary", "banner", "contentinfo", "search", 
 FURNITURE = re.compile(
     r"^(?:published by\b.{0,80}|(?:posted|published|updated|last updated)(?: on)?:?\s.{0,40}|"
     r"\d+\s*min(?:ute)?s?\s*read|tags?:.*|share(?: this(?: article)?)?:?|advertisement|sponsored|"
+    r"tweet|email|print|pin it|copy link|facebook|twitter|linkedin|whatsapp|reddit|telegram|"
     r"subscribe|follow us.{0,40}|share (?:this|on)\b.{0,20}|why waste money on news and opinion.*|"
     r"take advantage of our newsletter subscription.*|original content:.*|"
     r"editorial & advertiser disclosure|continue reading|read more|"
@@ -102,6 +105,11 @@ BULLET = re.compile(r"^[\s•·▪◦‣∙●○■□\-–—*]+")
 FAQ_NUMBER = re.compile(r"^(?:q(?:uestion)?\s*)?\d{1,2}(?:[.):]\s*|\s+|(?=[A-Z“\"‘']))", re.I)
 SITE_NAME = re.compile(r"global banking\s*(?:&|and|&amp;)\s*finance review|\bGBAF\b", re.I)
 TITLE_SEPARATORS = re.compile(r"\s+[|–—-]\s+|\s+::\s+")
+# The site's name as a title suffix, also where it holds a separator itself ("Global Banking | Finance",
+# the WordPress-era name) or follows a phrase ("- Headlines news and analysis from Global Banking & Finance Review").
+SITE_SUFFIX = re.compile(
+    r"\s+(?:[|–—-]|::)\s+(?:(?!\s[|–—-]\s).){0,60}?"
+    r"(?:global banking\s*(?:&amp;|&|and|\|)\s*finance(?:\s+review)?|\bGBAF\b)\s*®?\s*$", re.I)
 
 
 def _tag(el):
@@ -616,7 +624,8 @@ class ArticlePage:
                 return
             kind = skip.get(id(el), (None,))[0]
             if kind is not None:
-                if kind in TERMINAL_BLOCKS and state["started"]:
+                if kind in TERMINAL_BLOCKS and state["started"] and any(
+                        not self._is_furniture(e, t) for e, t, _h in out):
                     state["stop"] = True
                 elif id(el) in h1_path:
                     state["started"] = True
@@ -628,6 +637,12 @@ class ArticlePage:
                     state["started"] = True
                 return
             if not self._has_block_inside(el):
+                inline = self._inline_block(el) if id(el) in self._label_holders else None
+                if inline is not None:  # "<p><b>Tags:</b> <a>..</a></p>": the paragraph is the block
+                    if inline in TERMINAL_BLOCKS and state["started"] and any(
+                            not self._is_furniture(e, t) for e, t, _h in out):
+                        state["stop"] = True
+                    return
                 if state["started"]:
                     t = _text(el)
                     if t and not (tag == "li" and self._is_link_item(el, t)) \
@@ -642,6 +657,21 @@ class ArticlePage:
         walk(self.scope)
         self._body_cache = [p for p in out if not self._is_furniture(p[0], p[1])]
         return self._body_cache
+
+    # Blocks whose label can open a paragraph that is the whole block. Not "related": "Read more: <a>"
+    # inside an article's text is a link in it, not the end of it.
+    _INLINE_KINDS = ("tags", "summary", "takeaways", "faq", "references", "toc")
+
+    def _inline_block(self, leaf):
+        """The kind of block whose label opens this leaf paragraph, if any."""
+        for kind in self._INLINE_KINDS:
+            found = self._blocks.get(kind)
+            if found is None:
+                continue
+            label_el = found[0]
+            if label_el is not leaf and self._contains(leaf, label_el) and _text(leaf).startswith(found[1]):
+                return kind
+        return None
 
     @staticmethod
     def _is_furniture(el, t):
@@ -771,6 +801,11 @@ class ArticlePage:
         if not value:
             return value
         site_name = self.meta.first("og:site_name", "application-name")
+        cut = SITE_SUFFIX.sub("", value)
+        if site_name and len(cut) > len(site_name) + 3 and cut.casefold().endswith(site_name.casefold()):
+            cut = re.sub(r"\s+(?:[|–—-]|::)\s*$", "", cut[: len(cut) - len(site_name)]) or cut
+        if cut and cut != value:
+            return cut  # the site's name is gone: what is left is the title, separators and all
         parts = TITLE_SEPARATORS.split(value)
         while len(parts) > 1 and (SITE_NAME.search(parts[-1]) or (
                 site_name and parts[-1].strip().casefold() == site_name.casefold()) or (
@@ -856,9 +891,18 @@ class ArticlePage:
             near = near.getparent()
         if near is None:
             return None
+        h1 = self.h1
+
+        def in_menu(a):  # a <header> is a menu's place unless it is the article's, holding the h1
+            for x in a.iterancestors():
+                if x is near:
+                    return False
+                if _tag(x) in ("nav", "footer", "aside") or (_tag(x) == "header" and not self._contains(x, h1)):
+                    return True
+            return False
+
         links = [a for a in near.iter("a") if kind_of_path(urlsplit(a.get("href") or "").path) == "category"
-                 and not any(_tag(x) in ("nav", "header", "footer", "aside") and x is not near
-                             for x in a.iterancestors() if self._contains(near, x))]
+                 and not in_menu(a)]
         if not 1 <= len(links) <= 2:
             return None
         text = _text(links[0])
@@ -896,7 +940,7 @@ class ArticlePage:
                 names.append(_text(a))
         if not names:  # tags as plain list items
             names = [t for _e, t, _h in self._block_leaves("tags")]
-        return [re.sub(r"^#", "", n) for n in names if n and not re.match(r"^tags?\s*:?$", n, re.I)]
+        return [re.sub(r"^#", "", n) for n in names if n and not LABELS_BY_KIND["tags"].match(n)]
 
     def field_authors(self):
         for get, layer in (
@@ -1138,7 +1182,7 @@ class ArticlePage:
                 if title and not entry["title"]:
                     entry["title"] = title
                 if not entry["_text"]:
-                    entry["_text"] = _blocks_text(a) or tx.clean(a.get("title"))
+                    entry["_text"] = self._card_title(a)
         related = []
         for url in order:
             e = by_url[url]
@@ -1146,6 +1190,17 @@ class ArticlePage:
             if title:
                 related.append({"title": title, "url": url})
         return (related, "dom") if related else ([], None)
+
+    def _card_title(self, a):
+        """The title a related card shows: its heading, else its longest line (a card also shows its
+        category and '2 years ago'), else the link's title attribute."""
+        leaves = self._leaves(a)
+        heads = [t for _e, t, h in leaves if h]
+        if heads:
+            return heads[0]
+        if leaves:
+            return max((t for _e, t, _h in leaves), key=lambda t: len(t.split()))
+        return _blocks_text(a) or tx.clean(a.get("title"))
 
     def _absolute(self, href):
         """An href made absolute against the page (urljoin only where a cheap rule will not do)."""
