@@ -29,12 +29,17 @@ LABELS = (
     ("faq", re.compile(r"^(?:frequently asked questions|faqs?)\b", re.I)),
     ("references", re.compile(r"^(?:references|sources|further reading)$", re.I)),
     ("toc", re.compile(r"^(?:table of contents|contents|in this article|on this page)$", re.I)),
-    ("related", re.compile(r"^(?:more from\b|related (?:articles|stories|posts|news|content)\b|"
+    ("related", re.compile(r"^(?:more from\b|related(?: (?:articles|stories|posts|news|content|coverage|"
+                           r"links|reading)\b.*)?$|"
                            r"you (?:may|might)(?: also)? like|read more\b|more stories\b)", re.I)),
     ("previous", re.compile(r"^previous\b.{0,40}\bpost$", re.I)),
     ("next", re.compile(r"^next\b.{0,40}\bpost$", re.I)),
     ("view_all", re.compile(r"^view all\b.{0,40}$", re.I)),
     ("tags", re.compile(r"^(?:tags?|tagged(?: with)?|topics|related topics)\s*:?$", re.I)),
+    # Other lists of stories after the text (not the related block: a "Trending" box can come first).
+    ("more", re.compile(r"^(?:read next|up next|what to read next|recommended(?: for you| stories)?|"
+                        r"most (?:read|popular|viewed)|trending(?: now| stories)?|popular(?: now| stories)?|"
+                        r"latest (?:news|stories)|also read|more on this(?: story| topic)?|don.t miss\b.{0,60})$", re.I)),
 )
 LABELS_BY_KIND = dict(LABELS)
 # Blocks that come after the article text: the body ends at the first of them once it has begun (a
@@ -43,9 +48,12 @@ LABELS_BY_KIND = dict(LABELS)
 LABEL_STARTS = ("quick", "summary", "in brief", "at a glance", "tl", "key ", "frequently", "faq",
                 "references", "sources", "further", "table of", "contents", "in this", "on this",
                 "more ", "related", "you ", "read more", "previous", "next", "view all", "tag",
-                "posted", "published", "last", "updated", "modified", "by ", "by\n", "written")
+                "posted", "published", "last", "updated", "modified", "by ", "by\n", "written",
+                "up next", "what to", "recommended", "most ", "trending", "popular", "latest", "also", "read",
+                "don")
 SUMMARY_WORDS = 20
-TERMINAL_BLOCKS = {"takeaways", "faq", "references", "toc", "related", "previous", "next", "view_all", "tags"}
+TERMINAL_BLOCKS = {"takeaways", "faq", "references", "toc", "related", "previous", "next", "view_all", "tags",
+                   "more"}
 LABEL_TAGS = {"h2", "h3", "h4", "h5", "h6", "div", "span", "p", "strong", "b", "dt", "summary",
               "button", "header", "legend", "caption", "label", "em", "a", "li"}
 
@@ -55,7 +63,9 @@ TEXT_BLOCKS = {"p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dd
 BLOCKISH = TEXT_BLOCKS | {"div", "section", "article", "main", "ul", "ol", "dl", "table", "tbody",
                           "tr", "td", "th", "thead", "details", "summary", "header", "footer",
                           "aside", "nav", "figure", "form", "center", "address", "fieldset"}
-SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside",
+# A <time> standing as a block of its own is the date line ("March 5, 2026 12:04 PM GMT Updated 2 hours
+# ago"); inside a paragraph it is text, and a paragraph's text is taken whole.
+SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside", "time",
              "form", "button", "figure", "figcaption", "iframe", "select", "h1", "input", "textarea",
              "dialog", "video", "audio", "picture", "img", "object", "embed", "canvas", "head",
              "title", "meta", "link"}
@@ -66,6 +76,7 @@ FURNITURE = re.compile(
     r"^(?:published by\b.{0,80}|(?:posted|published|updated|last updated)(?: on)?:?\s.{0,40}|"
     r"\d+\s*min(?:ute)?s?\s*read|tags?:.*|share(?: this(?: article)?)?:?|advertisement|sponsored|"
     r"tweet|email|print|pin it|copy link|facebook|twitter|linkedin|whatsapp|reddit|telegram|"
+    r"video\s*\d{1,2}:\d{2}.*|"
     r"subscribe|follow us.{0,40}|share (?:this|on)\b.{0,20}|why waste money on news and opinion.*|"
     r"take advantage of our newsletter subscription.*|original content:.*|"
     r"editorial & advertiser disclosure|continue reading|read more|"
@@ -97,6 +108,8 @@ WIRE_AGENCIES = {
     "efe": "EFE", "ansa": "ANSA", "kyodo": "Kyodo", "yonhap": "Yonhap", "upi": "UPI",
 }
 SENTENCE_END = re.compile(r"[.!?…](?:[\"'”’»)\]]+)?$|[.!?…][\"'”’»)\]]*\s*\(?[A-Za-z.]{0,20}\)?$")
+CREDITS = re.compile(r"^\(?(?:(?:additional )?reporting|editing|writing|compiled|edited|written|research)"
+                     r"(?: and \w+)? by\b.{0,200}$", re.I)
 POSTED = re.compile(r"^(?:posted|published)(?:\s+on)?\s*:?\s*(?P<rest>.*)$", re.I)
 UPDATED = re.compile(r"^(?:last\s+)?(?:updated|modified)(?:\s+on)?\s*:?\s*(?P<rest>.*)$", re.I)
 READING_TIME = re.compile(r"(\d{1,3})\s*(?:min(?:ute)?s?)\.?\s*read\b", re.I)
@@ -1067,9 +1080,17 @@ class ArticlePage:
     def _dom_date(self, which):
         el = self.dated.get(which)
         if el is not None:
-            for node in list(el.iter("time")) + [s for s in el.itersiblings()][:2] + (
-                    list(el.getparent().iter("time")) if el.getparent() is not None else []):
-                if _tag(node) == "time" and node.get("datetime"):
+            # The <time> of this line: inside it, just after it, or beside it; not one that holds
+            # it ("<time datetime=published>March 5 <span>Updated 2 hours ago</span></time>").
+            around = set(id(a) for a in el.iterancestors())
+            other = self.dated.get("updated" if which == "posted" else "posted")
+            nodes = list(el.iter("time")) + [n for s in list(el.itersiblings())[:2] for n in s.iter("time")] + (
+                list(el.getparent().iter("time")) if el.getparent() is not None else [])
+            for node in nodes:
+                if id(node) in around or (other is not None and other is not el and (
+                        self._contains(other, node) or self._contains(node, other))):
+                    continue
+                if node.get("datetime"):
                     return node.get("datetime")
             text = _text(el)
             m = (POSTED if which == "posted" else UPDATED).match(text)
@@ -1352,11 +1373,28 @@ class ArticlePage:
             return None
         return "no_article_signals"
 
+    def is_site_page(self):
+        """Whether this is a page of the site (or of its replica): the summary, takeaways, FAQ,
+        references and related blocks are the site's own, and stay empty on another publisher's page
+        (whose "Key Points" or "Sources" are not what the contract means)."""
+        if self.site.is_site(self.url):
+            return True
+        claimed = (self.canonical_link, self.meta.first("og:url"), url_of(self.jsonld.get("mainEntityOfPage")),
+                   self.jsonld.get("url"))
+        if any(isinstance(u, str) and self.site.is_site(urljoin(self.url, u.strip())) for u in claimed):
+            return True
+        names = [self.meta.first("og:site_name", "application-name"), text_of(self.jsonld.get("publisher"))]
+        return any(isinstance(n, str) and SITE_NAME.search(n) for n in names)
+
     def is_truncated(self, body):
         tail = self.html[-2048:].lower()
         if "</html>" not in tail and "</body>" not in tail:
             return True
-        last = body.rsplit("\n\n", 1)[-1].strip() if body else ""
+        paragraphs = body.split("\n\n") if body else []
+        # A wire story ends with its credits ("Reporting by A; Editing by B"), which are no sentence.
+        while len(paragraphs) > 1 and CREDITS.match(paragraphs[-1]):
+            paragraphs.pop()
+        last = paragraphs[-1].strip() if paragraphs else ""
         return bool(last) and not SENTENCE_END.search(last)
 
     def record(self):
@@ -1382,12 +1420,13 @@ class ArticlePage:
         put("dateline", dateline, layer if dateline else None)
         put("published_at", *self.field_published())
         put("updated_at", *self.field_updated(rec["published_at"]))
-        put("summary", *self.field_summary())
+        gbaf = self.is_site_page()
+        put("summary", *(self.field_summary() if gbaf else (None, None)))
         put("body", body, body_layer)
-        put("key_takeaways", *self.field_key_takeaways())
-        put("faq", *self.field_faq())
-        put("references", *self.field_references())
-        put("related", *self.field_related())
+        put("key_takeaways", *(self.field_key_takeaways() if gbaf else ([], None)))
+        put("faq", *(self.field_faq() if gbaf else ([], None)))
+        put("references", *(self.field_references() if gbaf else ([], None)))
+        put("related", *(self.field_related() if gbaf else ([], None)))
         put("image_url", *self.field_image())
         put("reading_time_minutes", *self.field_reading_time())
         put("language", *self.field_language())

@@ -141,7 +141,8 @@ def _parse_datetime(text, day_first=True):
 
 def _dateparser(text):
     # dateparser is slow to import and to run: only for what the fast paths above cannot read.
-    if len(text) > 60 or not re.search(r"\d", text):
+    # A text without a year ("Mar 5", "2 hours ago") says nothing exact about a saved page: not read.
+    if len(text) > 60 or not re.search(r"(?<!\d)(?:19|20)\d{2}(?!\d)", text):
         return None
     import dateparser
 
