@@ -252,7 +252,7 @@ class ArticlePage:
     def __init__(self, html, url, *, base_url=None, root=None, crawled_at=None):
         self.url = url
         self.site = SiteUrls(base_url) if base_url else SiteUrls()
-        self.html = html if isinstance(html, str) else html.decode("utf-8", "replace")
+        self.html = html if isinstance(html, str) else tx.decode_html(html)
         self.crawled_at = crawled_at
         parts = urlsplit(url)
         self._origin = f"{parts.scheme}://{parts.netloc}"

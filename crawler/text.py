@@ -66,15 +66,58 @@ def html_text(response):
     """(text, overridden) of an HTML response. Scrapy trusts the charset of the Content-Type
     header, like browsers; a header that says Latin-1 over bytes that are valid UTF-8 with
     multi-byte characters is wrong (a byte string in a single-byte charset is almost never valid
-    UTF-8 by chance), so such a page is read as UTF-8."""
-    declared = (response.encoding or "").lower()
+    UTF-8 by chance), so such a page is read as UTF-8. The other lie, UTF-8 declared over a legacy
+    page's windows-1252 bytes, is read as windows-1252 (see legacy_text)."""
+    declared = (response.encoding or "").lower().replace("_", "-")
     body = response.body
     if declared in _SINGLE_BYTE and max(body, default=0) >= 0x80:
         try:
             return body.decode("utf-8"), True
         except UnicodeDecodeError:
             pass
+    if declared in ("utf-8", "utf8"):
+        legacy = legacy_text(body)
+        if legacy is not None:
+            return legacy, True
     return response.text, False
+
+
+def decode_html(body, content_type=""):
+    """The text of an HTML document's bytes: charset from the header, a BOM or the page's <meta>
+    (w3lib, as Scrapy does), with the same correction as html_text for a lying UTF-8 declaration."""
+    from w3lib.encoding import html_to_unicode
+
+    encoding, text = html_to_unicode(content_type or "", body)
+    encoding = encoding.lower().replace("_", "-")
+    if encoding in _SINGLE_BYTE and max(body, default=0) >= 0x80:
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    if encoding in ("utf-8", "utf8"):
+        legacy = legacy_text(body)
+        if legacy is not None:
+            return legacy
+    return text
+
+
+def legacy_text(body):
+    """The text of bytes said to be UTF-8 that are not: windows-1252, else None. A page cut inside
+    its last character, or UTF-8 with a few broken bytes among many good ones, is still UTF-8."""
+    if max(body, default=0) < 0x80:
+        return None
+    try:
+        body.decode("utf-8")
+        return None
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(body) - 3 and "end of data" in exc.reason:
+            return None
+    text = body.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ch >= "\x80") - bad
+    if good >= 4 * bad:
+        return None
+    return body.decode("cp1252", "replace")
 
 
 # --- dates -------------------------------------------------------------------------------------

@@ -216,3 +216,40 @@ def test_payload_references_are_resolved():
     assert data.published() == "2026-01-02T03:04:05.000Z"
     assert data.authors() == ["Bo Li"]
     assert data.post["excerpt"] == "$5 off" and data.image() is None
+
+
+# --- encodings -------------------------------------------------------------------------------------
+ENCODED = ("<html><head><meta charset='{charset}'><title>Caf\u00e9 owners \u2018switch\u2019 banks</title></head>"
+           "<body><h1>Caf\u00e9 owners \u2018switch\u2019 banks</h1><p>" + "The caf\u00e9\u2019s owner said so. " * 12
+           + "</p></body></html>")
+
+
+@pytest.mark.parametrize("charset,codec", [("utf-8", "cp1252"), ("windows-1252", "utf-8"),
+                                           ("iso-8859-1", "utf-8"), ("windows-1252", "cp1252")])
+def test_a_lying_charset_does_not_garble_the_text(charset, codec):
+    """Bytes in one encoding under a <meta> that names another: read as what they are."""
+    page = ArticlePage(ENCODED.format(charset=charset).encode(codec), "https://news.example/cafe/")
+    record = page.record()
+    assert record["title"] == "Caf\u00e9 owners \u2018switch\u2019 banks"
+    assert "caf\u00e9\u2019s" in record["body"] and "\ufffd" not in record["body"]
+
+
+def test_a_utf8_page_cut_inside_a_character_stays_utf8():
+    from crawler.text import decode_html
+
+    body = ENCODED.format(charset="utf-8").encode("utf-8")
+    cut = body[: body.rindex("\u2019".encode("utf-8")) + 1]
+    assert "The caf\u00e9\u2019s owner" in decode_html(cut)
+    assert "\u00c3" not in decode_html(cut)  # not re-read as windows-1252 (mojibake)
+
+
+def test_spider_reads_windows_1252_bytes_under_a_utf8_header():
+    from scrapy.http import HtmlResponse
+
+    from crawler.text import html_text
+
+    body = ENCODED.format(charset="utf-8").encode("cp1252")
+    response = HtmlResponse("https://news.example/cafe/", body=body,
+                            headers={"Content-Type": "text/html; charset=utf-8"})
+    text, overridden = html_text(response)
+    assert overridden and "caf\u00e9\u2019s" in text
