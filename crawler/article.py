@@ -957,7 +957,7 @@ class ArticlePage:
 
     def field_authors(self):
         for get, layer in (
-            (lambda: self._ld_people(self.jsonld.get("author")), "jsonld"),
+            (lambda: self._ld_people(self.jsonld.resolve(self.jsonld.get("author"))), "jsonld"),
             (lambda: self._people(self.next.authors()), "jsonld"),
             (lambda: self._people(self.meta.all("author", "article:author", "parsely-author",
                                         "sailthru.author", "dc.creator", "byl")), "meta"),
@@ -1025,7 +1025,8 @@ class ArticlePage:
             m = PLAIN_DATELINE.match(first)
             if m:
                 return None, tx.clean(m.group("place")), "dom"
-        for node in self._as_list(self.jsonld.get("author")) + self._as_list(self.jsonld.get("sourceOrganization")):
+        for node in self._as_list(self.jsonld.resolve(self.jsonld.get("author"))) + self._as_list(
+                self.jsonld.resolve(self.jsonld.get("sourceOrganization"))):
             name = text_of(node) or ""
             m = re.match(r"^(\w[\w .&]*?)\s*(?:\(via\b.*\))?$", name)
             if m and m.group(1).strip().lower() in WIRE_AGENCIES:
@@ -1383,7 +1384,8 @@ class ArticlePage:
                    self.jsonld.get("url"))
         if any(isinstance(u, str) and self.site.is_site(urljoin(self.url, u.strip())) for u in claimed):
             return True
-        names = [self.meta.first("og:site_name", "application-name"), text_of(self.jsonld.get("publisher"))]
+        names = [self.meta.first("og:site_name", "application-name"),
+                 text_of(self.jsonld.resolve(self.jsonld.get("publisher")))]
         return any(isinstance(n, str) and SITE_NAME.search(n) for n in names)
 
     def is_truncated(self, body):

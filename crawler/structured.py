@@ -56,6 +56,8 @@ class JsonLd:
                 self.errors += 1
                 continue
             self._collect(data, depth=0)
+        # Yoast and others name a node once and refer to it elsewhere: "author": {"@id": "...#/person/1"}.
+        self.by_id = {n["@id"]: n for n in self.nodes if isinstance(n.get("@id"), str)}
         self.article = next((n for n in self.nodes if _types(n) & ARTICLE_TYPES), None)
         self.breadcrumb = next((n for n in self.nodes if "breadcrumblist" in _types(n)), None)
         self.faq = next((n for n in self.nodes if "faqpage" in _types(n)), None)
@@ -77,6 +79,14 @@ class JsonLd:
 
     def get(self, key):
         return self.article.get(key) if self.article else None
+
+    def resolve(self, value):
+        """A node that is only a reference ({"@id": ...}) replaced by the node it names, where the page has it."""
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value[:50]]
+        if isinstance(value, dict) and set(value) <= {"@id", "@type"} and isinstance(value.get("@id"), str):
+            return self.by_id.get(value["@id"], value)
+        return value
 
     def breadcrumb_names(self):
         if not self.breadcrumb:

@@ -196,26 +196,61 @@ def _dateparser(text):
 
 # --- people ------------------------------------------------------------------------------------
 _BY = re.compile(r"^\s*(?:written\s+)?by[:\s]+", re.I)
-_SPLIT_PEOPLE = re.compile(r"\s*(?:,|;|\band\b|&|\bwith\b)\s*", re.I)
+_AND = re.compile(r"\s*(?:\band\b|&|\bwith\b)\s*", re.I)
 _NOT_PERSON = re.compile(
     r"\b(reuters|associated press|afp|bloomberg|staff|editor(?:s|ial)?|team|desk|newsroom|"
     r"global banking|finance review|gbaf|news agency|press release)\b",
     re.I,
 )
+# What follows a name after a comma when it is no name: a role ("Senior Correspondent", "Head of
+# Payments at Acme") or an organisation ("Acme Bank", "Smith & Co"). Op-ed bylines are full of them.
+_ROLE = re.compile(
+    r"\b(?:correspondent|reporter|writer|columnist|contributor|journalist|analyst|economist|strategist|"
+    r"editor|author|founder|co-founder|director|head|chief|partner|president|chair(?:man|woman)?|"
+    r"officer|manager|lead|vice|senior|principal|associate|professor|fellow|consultant|advis[eo]r|"
+    r"specialist|expert|owner|executive|managing|member|researcher|student|investor|trader|"
+    r"bank|group|ltd|limited|inc|plc|llc|llp|co|corp|corporation|company|capital|partners|holdings|"
+    r"solutions|technologies|consulting|university|institute|foundation|association|agency|"
+    r"of|at|for|from|the)\b|^[A-Z]{2,5}$",
+    re.I,
+)
+_DATE_TAIL = re.compile(
+    r"\s+(?:on\s+)?(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b.*$|\s+\d.*$", re.I)
 
 
 def split_people(text):
-    """'By A and B' / 'A, B' / 'A & B' -> ['A', 'B'], without role words or the publisher."""
+    """'By A and B' / 'A, B' / 'A & B' -> ['A', 'B'], without role words, affiliations
+    ('By A, Chief Economist at X'), editing credits ('; Editing by C') or the publisher."""
     if not text:
         return []
     text = _BY.sub("", clean(text))
-    text = re.split(r"\s*[|;]\s*|\s+in\s+[A-Z][a-z]+$", text)[0]
-    people = []
-    for part in _SPLIT_PEOPLE.split(text):
-        part = part.strip(" .-–—")
-        if part and looks_like_person(part):
-            people.append(part)
+    text = re.sub(r"\([^)]*\)", " ", text)  # "(Reuters)"
+    text = re.split(r"\s*[|;]\s*", text)[0]
+    text = _DATE_TAIL.sub("", text)
+    people, affiliation = [], False
+    for i, part in enumerate(re.split(r"\s*,\s*", text)):
+        part = re.sub(r"\s+in\s+[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?$", "", part.strip())  # "in London"
+        if i == 0:  # a byline opens with names: "A and B", "A of Acme", never a role
+            part = re.split(r"\s+(?:of|at|from)\s+", part)[0]
+        joined = bool(re.match(r"(?:and|&)\s", part, re.I))
+        if i and not joined and (_ROLE.search(part) and not _names_only(part)):
+            affiliation = True  # a role; the parts after it, up to the next "and", are its employer
+            continue
+        if affiliation and not joined:
+            continue
+        affiliation = False
+        for name in _AND.split(part):
+            name = name.strip(" .-–—")
+            if name and looks_like_person(name):
+                people.append(name)
     return dedupe_names(people)
+
+
+def _names_only(part):
+    """'Jane Doe and John Roe' is names joined; 'Head of Payments' is a role."""
+    names = [n for n in _AND.split(part) if n.strip()]
+    return len(names) > 1 and not any(_ROLE.search(n) for n in names)
 
 
 def looks_like_person(name):

@@ -253,3 +253,14 @@ def test_spider_reads_windows_1252_bytes_under_a_utf8_header():
                             headers={"Content-Type": "text/html; charset=utf-8"})
     text, overridden = html_text(response)
     assert overridden and "caf\u00e9\u2019s" in text
+
+
+def test_jsonld_authors_named_by_reference():
+    """Yoast's graph names each person once: the article's author is {"@id": ...}."""
+    ld = {"@context": "https://schema.org", "@graph": [
+        {"@type": "NewsArticle", "headline": "Rates", "datePublished": "2026-01-02",
+         "author": [{"@id": "https://news.example/#/person/1"}, {"@id": "https://news.example/#org"}]},
+        {"@type": "Person", "@id": "https://news.example/#/person/1", "name": "Maria Gonzalez"},
+        {"@type": "Organization", "@id": "https://news.example/#org", "name": "Daily Ledger"}]}
+    html = f'<html><head><script type="application/ld+json">{json.dumps(ld)}</script></head><body></body></html>'
+    assert ArticlePage(html, "https://news.example/rates/").record()["authors"] == ["Maria Gonzalez"]
