@@ -52,6 +52,7 @@ LABEL_STARTS = ("quick", "summary", "in brief", "at a glance", "tl", "key ", "fr
                 "up next", "what to", "recommended", "most ", "trending", "popular", "latest", "also", "read",
                 "don")
 SUMMARY_WORDS = 20
+BEGUN_WORDS = 25  # the text has begun once it holds this many words: a caption above the blocks has not
 TERMINAL_BLOCKS = {"takeaways", "faq", "references", "toc", "related", "previous", "next", "view_all", "tags",
                    "more"}
 LABEL_TAGS = {"h2", "h3", "h4", "h5", "h6", "div", "span", "p", "strong", "b", "dt", "summary",
@@ -74,7 +75,7 @@ SKIP_ROLES = {"navigation", "complementary", "banner", "contentinfo", "search", 
 # Lines of page furniture that can sit among the paragraphs (GBAF's and common ones).
 FURNITURE = re.compile(
     r"^(?:published by\b.{0,80}|(?:posted|published|updated|last updated)(?: on)?:?\s.{0,40}|"
-    r"\d+\s*min(?:ute)?s?\s*read|tags?:.*|share(?: this(?: article)?)?:?|advertisement|sponsored|"
+    r"\d+\s*min(?:ute)?s?\s*read|read(?:ing)? time:?\s*\d{1,3}\s*min(?:ute)?s?|tags?:.*|share(?: this(?: article)?)?:?|advertisement|sponsored|"
     r"tweet|email|print|pin it|copy link|facebook|twitter|linkedin|whatsapp|reddit|telegram|"
     r"video\s*\d{1,2}:\d{2}.*|"
     r"subscribe|follow us.{0,40}|share (?:this|on)\b.{0,20}|why waste money on news and opinion.*|"
@@ -112,11 +113,13 @@ CREDITS = re.compile(r"^\(?(?:(?:additional )?reporting|editing|writing|compiled
                      r"(?: and \w+)? by\b.{0,200}$", re.I)
 POSTED = re.compile(r"^(?:posted|published)(?:\s+on)?\s*:?\s*(?P<rest>.*)$", re.I)
 UPDATED = re.compile(r"^(?:last\s+)?(?:updated|modified)(?:\s+on)?\s*:?\s*(?P<rest>.*)$", re.I)
-READING_TIME = re.compile(r"(\d{1,3})\s*(?:min(?:ute)?s?)\.?\s*read\b", re.I)
+READING_TIME = re.compile(r"(\d{1,3})\s*(?:min(?:ute)?s?)\.?\s*read\b|"
+                          r"\bread(?:ing)?\s+time\s*:?\s*(\d{1,3})\s*min", re.I)
 IMAGE_FOR = re.compile(r"^image (?:for|of)\s*:?\s*", re.I)
 BULLET = re.compile(r"^[\s•·▪◦‣∙●○■□\-–—*]+")
 FAQ_NUMBER = re.compile(r"^(?:q(?:uestion)?\s*)?\d{1,2}(?:[.):]\s*|\s+|(?=[A-Z“\"‘']))", re.I)
 SITE_NAME = re.compile(r"global banking\s*(?:&|and|&amp;)\s*finance review|\bGBAF\b", re.I)
+META_SEPARATORS = re.compile(r"\s+[|•·]\s+")
 TITLE_SEPARATORS = re.compile(r"\s+[|–—-]\s+|\s+::\s+")
 # The site's name as a title suffix, also where it holds a separator itself ("Global Banking | Finance",
 # the WordPress-era name) or follows a phrase ("- Headlines news and analysis from Global Banking & Finance Review").
@@ -278,6 +281,7 @@ class ArticlePage:
         self.h1 = None
         self.labels = []  # (kind, element, text) in document order
         self.dated = {}  # 'posted'/'updated'/'reading' -> element
+        self.dated_text = {}  # ... -> its text (the piece of a "A | B | C" line)
         self.articles, self.times, self.breadcrumb_lists = [], [], []
         self.mains, self.action_nodes, self.bylines = [], [], []
         self.body_el = root.find("body")
@@ -375,26 +379,37 @@ class ArticlePage:
             own = tx.clean(raw)
         if not own or len(own) > 160:
             return
+        key = own.rstrip(" :")  # "Key Takeaways:", "Quick Summary:"
         for kind, pattern in LABELS:
-            if pattern.match(own):
+            if pattern.match(key):
                 if kind == "related" and tag == "a":
                     continue
-                self.labels.append((kind, el, own))
+                self.labels.append((kind, el, key))
                 return
+        # One line can hold several: "Published by X | Posted on 06/03/2026 | Reading time: 3 minutes".
+        pieces = META_SEPARATORS.split(own) if len(own) > 20 else [own]
+        for piece in pieces:
+            self._maybe_dated(el, piece, piece if len(pieces) > 1 else None)
         low = own.lower()
-        if low.startswith(("posted", "published on", "published:")) and "posted" not in self.dated:
-            if POSTED.match(own) and not low.startswith("published by"):
-                self.dated["posted"] = el
-        elif low.startswith(("last updated", "updated")) and "updated" not in self.dated:
-            self.dated["updated"] = el
-        if "reading" not in self.dated and READING_TIME.search(own) and len(own) < 40:
-            self.dated["reading"] = el
         if BYLINE.match(own) and len(own) < 120:
             self.bylines.append(el)
         elif low.rstrip(":") in ("by", "written by") and len(el):
             full = _text(el)  # "by <a href="/author/maria/">Maria Gonzalez</a>"
             if BYLINE.match(full) and len(full) < 120:
                 self.bylines.append(el)
+
+    def _maybe_dated(self, el, own, text):
+        low = own.lower()
+        if low.startswith(("posted", "published on", "published:")) and "posted" not in self.dated:
+            if POSTED.match(own) and not low.startswith("published by"):
+                self.dated["posted"] = el
+                self.dated_text["posted"] = text
+        elif low.startswith(("last updated", "updated")) and "updated" not in self.dated:
+            self.dated["updated"] = el
+            self.dated_text["updated"] = text
+        if "reading" not in self.dated and READING_TIME.search(own) and len(own) < 40:
+            self.dated["reading"] = el
+            self.dated_text["reading"] = text
 
     @staticmethod
     def _real_label(kind, el):
@@ -498,23 +513,31 @@ class ArticlePage:
                 break
             x = parent
         level = self._level(label_el)
+        narrowest = None
         for _attempt in range(3):
             nodes = [x] + self._following(x, level)
+            narrowest = narrowest or nodes
             if self._has_substance(kind, nodes, label_el):
-                return self._short_summary(nodes) if kind == "summary" else nodes
+                return self._short_summary(nodes, label_el) if kind == "summary" else nodes
             parent = x.getparent()
             if parent is None or _tag(parent) in ("body", "html", "article", "main"):
                 break
             if any(_text_longer_than(prev, 0) for prev in x.itersiblings(preceding=True)):
                 break  # the heading stands among other content: its parent is not its block
             x = parent
-        return nodes
+        # Nothing found: the block is empty (filled by script, or inline in its label's paragraph),
+        # and is no more than its label's place; a wider one would swallow what follows it.
+        return narrowest
 
     @staticmethod
-    def _short_summary(nodes):
+    def _short_summary(nodes, label_el):
         """A summary is a paragraph or two: where its heading stands among the body's paragraphs
-        (one flat container), the block ends once it holds SUMMARY_WORDS words."""
-        kept, words = [nodes[0]], 0
+        (one flat container), the block ends once it holds SUMMARY_WORDS words (its first node's
+        own words count: "<div><b>Quick Summary:</b> text</div>")."""
+        kept = [nodes[0]]
+        words = len(_text(nodes[0]).split()) - len(_text(label_el).split())
+        if words >= 5:  # the summary stands in its label's own paragraph: that paragraph is all of it
+            return kept
         for node in nodes[1:]:
             if words >= SUMMARY_WORDS:
                 break
@@ -637,8 +660,7 @@ class ArticlePage:
                 return
             kind = skip.get(id(el), (None,))[0]
             if kind is not None:
-                if kind in TERMINAL_BLOCKS and state["started"] and any(
-                        not self._is_furniture(e, t) for e, t, _h in out):
+                if kind in TERMINAL_BLOCKS and state["started"] and self._text_begun(out):
                     state["stop"] = True
                 elif id(el) in h1_path:
                     state["started"] = True
@@ -652,8 +674,7 @@ class ArticlePage:
             if not self._has_block_inside(el):
                 inline = self._inline_block(el) if id(el) in self._label_holders else None
                 if inline is not None:  # "<p><b>Tags:</b> <a>..</a></p>": the paragraph is the block
-                    if inline in TERMINAL_BLOCKS and state["started"] and any(
-                            not self._is_furniture(e, t) for e, t, _h in out):
+                    if inline in TERMINAL_BLOCKS and state["started"] and self._text_begun(out):
                         state["stop"] = True
                     return
                 if state["started"]:
@@ -670,6 +691,17 @@ class ArticlePage:
         walk(self.scope)
         self._body_cache = [p for p in out if not self._is_furniture(p[0], p[1])]
         return self._body_cache
+
+    def _text_begun(self, out):
+        """Whether the paragraphs so far are the article's text, not a caption or a stray line between
+        the title and the blocks that precede the text (GBAF shows its tags there)."""
+        words = 0
+        for e, t, _h in out:
+            if not self._is_furniture(e, t):
+                words += len(t.split())
+                if words >= BEGUN_WORDS:
+                    return True
+        return False
 
     # Blocks whose label can open a paragraph that is the whole block. Not "related": "Read more: <a>"
     # inside an article's text is a link in it, not the end of it.
@@ -692,6 +724,10 @@ class ArticlePage:
         (<span>Published by ...</span><span>Posted on ...</span>) with no text of its own."""
         if FURNITURE.match(t):
             return True
+        if " | " in t or " • " in t or " · " in t:  # "Published by X | Posted on ... | 3 min read"
+            pieces = [p for p in META_SEPARATORS.split(t) if p]
+            if len(pieces) > 1 and all(FURNITURE.match(p) for p in pieces):
+                return True
         pieces = [_text(c) for c in el if isinstance(c.tag, str)]
         return (len(pieces) >= 2 and not tx.clean(el.text) and not any(tx.clean(c.tail) for c in el)
                 and all(not p or FURNITURE.match(p) for p in pieces))
@@ -951,8 +987,16 @@ class ArticlePage:
             links = [a for a in node.iter("a")] if _tag(node) != "a" else [node]
             for a in links:
                 names.append(_text(a))
-        if not names:  # tags as plain list items
-            names = [t for _e, t, _h in self._block_leaves("tags")]
+        if not names:  # tags as plain text: list items, or "Tags: Finance, Banking" in one line
+            texts = [t for _e, t, _h in self._block_leaves("tags")]
+            parent = label_el.getparent()
+            if not texts and parent is not None:
+                line = _blocks_text(parent)
+                if line.startswith(_label):
+                    texts = [line[len(_label):].lstrip(" :")]
+            names = [n for t in texts for n in re.split(r"\s*[,|•·;]\s*", t)]
+            if any(len(n.split()) > 5 for n in names) or len(names) > 40:
+                return []  # prose, not a list of tags
         return [re.sub(r"^#", "", n) for n in names if n and not LABELS_BY_KIND["tags"].match(n)]
 
     def field_authors(self):
@@ -1087,13 +1131,15 @@ class ArticlePage:
             other = self.dated.get("updated" if which == "posted" else "posted")
             nodes = list(el.iter("time")) + [n for s in list(el.itersiblings())[:2] for n in s.iter("time")] + (
                 list(el.getparent().iter("time")) if el.getparent() is not None else [])
+            if other is el:
+                nodes = []  # both lines in one element: which <time> is which is not known, the text is
             for node in nodes:
                 if id(node) in around or (other is not None and other is not el and (
                         self._contains(other, node) or self._contains(node, other))):
                     continue
                 if node.get("datetime"):
                     return node.get("datetime")
-            text = _text(el)
+            text = self.dated_text.get(which) or _text(el)
             m = (POSTED if which == "posted" else UPDATED).match(text)
             rest = m.group("rest") if m else ""
             if not rest:
@@ -1118,7 +1164,10 @@ class ArticlePage:
 
     def field_summary(self):
         leaves = self._block_leaves("summary")
-        texts = [t for _e, t, h in leaves if not h]
+        label = self.block("summary")[1] if leaves else ""
+        # "<div><b>Quick Summary:</b> text</div>" is one leaf, label and all.
+        texts = [t[len(label):].lstrip(" :") if t.startswith(label) else t for _e, t, h in leaves if not h]
+        texts = [t for t in texts if t]
         value = " ".join(texts) if texts else None
         return (tx.clean(value), "dom") if value else (None, None)
 
@@ -1129,8 +1178,11 @@ class ArticlePage:
         items = []
         for node in found[2]:
             items.extend(_blocks_text(li) for li in node.iter("li"))
-        if not items:
-            items = [t for _e, t, _h in self._block_leaves("takeaways")]
+        if not items:  # bullets as paragraphs, or in one line: "<b>Key Takeaways:</b><br>• A<br>• B"
+            label = found[1]
+            for _e, t, _h in self._block_leaves("takeaways"):
+                t = t[len(label):].lstrip(" :") if t.startswith(label) else t
+                items.extend(re.split(r"\s*[•▪●■◦‣∙]\s*", t) if len(re.findall("[•▪●■◦‣∙]", t)) > 1 else [t])
         items = [tx.clean(BULLET.sub("", i)) for i in items]
         items = [i for i in items if i]
         return (items, "dom") if items else ([], None)
@@ -1158,7 +1210,8 @@ class ArticlePage:
             if re.fullmatch(r"\d{1,2}[.)]?", t):
                 continue
             question = FAQ_NUMBER.sub("", t, count=1) if FAQ_NUMBER.match(t) else t
-            if question.rstrip().endswith("?"):
+            # A question is marked up as one (<summary>, <dt>, a heading) or asks ("...?").
+            if question.rstrip().endswith("?") or _is_heading(_e) or _tag(_e) in ("summary", "dt"):
                 current = {"question": tx.clean(question), "answer": []}
                 items.append(current)
             elif current is not None:
@@ -1327,9 +1380,9 @@ class ArticlePage:
                     return int(m.group(1)), "meta"
         el = self.dated.get("reading")
         if el is not None:
-            m = READING_TIME.search(_own_text(el))
+            m = READING_TIME.search(self.dated_text.get("reading") or _own_text(el))
             if m:
-                return int(m.group(1)), "dom"
+                return int(m.group(1) or m.group(2)), "dom"
         return None, None
 
     def field_language(self):
