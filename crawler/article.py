@@ -829,15 +829,20 @@ class ArticlePage:
             (lambda: self._strip_site_name(self._head_title(), short_suffix=True), "meta"),
         )
         candidates = ((tx.strip_tags(v), layer) for v, layer in ((get(), layer) for get, layer in sources) if v)
-        candidates = ((v, layer) for v, layer in candidates if v)
+        # The site's name cut from any source ("... - Headlines news and analysis from Global Banking
+        # & Finance Review" also turns up in JSON-LD headlines).
+        candidates = ((SITE_SUFFIX.sub("", v) or v, layer) for v, layer in candidates if v)
         title, layer = next(candidates, (None, None))
         if title is None:
             return None, None
         # JSON-LD headlines are often cut at 110 characters: a longer source with the same start wins.
         if len(title) >= 100 or title.endswith(("…", "...")):
-            stem = title.rstrip(".… ").casefold()
+            stem = title.rstrip(".… ")
             for other, other_layer in candidates:
-                if len(other) > len(title) + 1 and other.casefold().startswith(stem):
+                if len(other) > len(title) + 1 and other.casefold().startswith(stem.casefold()):
+                    if other_layer == "dom" and not other.startswith(stem):
+                        # The visible title is mangled: its true case as far as the cut headline goes.
+                        return stem + other[len(stem):], layer
                     return other, other_layer
         return title, layer
 
@@ -1063,7 +1068,9 @@ class ArticlePage:
                     m = None
             if m:
                 agency = m.group("agency").strip()
-                source = WIRE_AGENCIES.get(agency.lower(), agency if len(agency) <= 20 else None)
+                # "(Reuters Breakingviews)", "(AFP Relaxnews)": the agency's own service.
+                source = (WIRE_AGENCIES.get(agency.lower()) or WIRE_AGENCIES.get(agency.split()[0].lower())
+                          or (agency if len(agency) <= 30 else None))
                 if source:
                     return source, tx.clean(m.group("place")), "dom"
             m = PLAIN_DATELINE.match(first)

@@ -264,3 +264,58 @@ def test_jsonld_authors_named_by_reference():
         {"@type": "Organization", "@id": "https://news.example/#org", "name": "Daily Ledger"}]}
     html = f'<html><head><script type="application/ld+json">{json.dumps(ld)}</script></head><body></body></html>'
     assert ArticlePage(html, "https://news.example/rates/").record()["authors"] == ["Maria Gonzalez"]
+
+
+def _page(head="", h1="", text="Words of the article body are here. " * 10):
+    return (f"<html lang='en'><head>{head}</head><body><main><article><h1>{h1}</h1><p>Posted on March 6, 2026</p>"
+            f"<div><p>{text}</p></div></article></main></body></html>")
+
+
+def _ld(data):
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+@pytest.mark.parametrize("head,h1,title", [
+    # the site's name as a suffix, in any layer and in its WordPress-era spelling
+    (_ld({"@type": "NewsArticle", "headline": "Banks rally - Headlines news and analysis from Global Banking "
+          "& Finance Review", "datePublished": "2026-03-06"}), "Banks rally", "Banks rally"),
+    ('<meta property="og:title" content="UK - EU deal agreed | Global Banking &amp; Finance Review®">',
+     "UK - EU deal agreed", "UK - EU deal agreed"),
+    ("<title>Digital Banks Win - Global Banking | Finance</title>", "digital banks win", "Digital Banks Win"),
+    # a cut headline over a mangled h1: the true case as far as it goes, the h1 for the rest
+    (_ld({"@type": "NewsArticle", "headline": "Exclusive-Iran spent years fostering proxies in Iraq. Now…",
+          "datePublished": "2026-03-06"}),
+     "Exclusive-Iran spent years fostering proxies in iraq. now, many aren’t eager to join the war",
+     "Exclusive-Iran spent years fostering proxies in Iraq. Now, many aren’t eager to join the war"),
+])
+def test_titles(head, h1, title):
+    assert ArticlePage(_page(head, h1), "https://www.globalbankingandfinance.com/x-y/").record()["title"] == title
+
+
+@pytest.mark.parametrize("first,source,dateline", [
+    ("LONDON, March 6 (Reuters Breakingviews) - A view.", "Reuters", "LONDON"),
+    ("LONDON/NEW YORK, March 6 (Reuters) - Markets fell.", "Reuters", "LONDON/NEW YORK"),
+    ("Rio de Janeiro (AFP) – Brazil said.", "AFP", "Rio de Janeiro"),
+    ("WASHINGTON (AP) — The Senate voted.", "AP", "WASHINGTON"),
+    ("Apple (AAPL) - Shares rose.", None, None),
+])
+def test_datelines(first, source, dateline):
+    record = ArticlePage(_page(h1="X", text=first + " More words of the story follow here." * 3),
+                         "https://news.example/x/").record()
+    assert (record["source"], record["dateline"]) == (source, dateline)
+
+
+@pytest.mark.parametrize("meta,published,updated", [
+    ('<meta property="article:published_time" content="2026-03-06T10:00:00">', "2026-03-06T10:00:00+00:00", None),
+    ('<meta property="article:published_time" content="2026-03-06T10:00:00+01:00">'
+     '<meta property="article:modified_time" content="2026-03-06T08:00:00Z">', "2026-03-06T09:00:00+00:00", None),
+    ('<meta property="article:published_time" content="06/03/2026">', "2026-03-06T00:00:00+00:00", None),
+])
+def test_dates(meta, published, updated):
+    record = ArticlePage(_page(meta, "X"), "https://news.example/x/").record()
+    assert (record["published_at"], record["updated_at"]) == (published, updated)
+
+
+def test_numeric_dates_on_a_us_page_read_month_first():
+    html = _page('<meta property="article:published_time" content="06/03/2026">', "X").replace("lang='en'", "lang='en-US'")
+    assert ArticlePage(html, "https://news.example/x/").record()["published_at"] == "2026-06-03T00:00:00+00:00"
