@@ -3,9 +3,9 @@
 The page is parsed once (`ArticlePage.__init__`): the tree, the JSON-LD, the Next.js data, the meta
 tags and the visible blocks (found by their headings, as a reader sees them) are shared by every
 field. Each field method returns `(value, layer)`, trying the layers in the order the field prefers:
-`jsonld` (JSON-LD or Next.js page data), `meta` (head metadata), `dom` (the visible page, anchored
-on semantic elements and block headings, never on class names) and `fallback` (a generic
-extractor or a default). No layer knows the replica: everything here must hold on the live site
+`jsonld` (JSON-LD or Next.js page data: `__NEXT_DATA__` or the app router's streamed payload),
+`meta` (head metadata), `dom` (the visible page, anchored on semantic elements and block
+headings, never on class names) and `fallback` (a generic extractor or a default). No layer knows the replica: everything here must hold on the live site
 and, for the generic layers, on any news page.
 """
 import logging
