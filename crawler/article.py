@@ -1022,9 +1022,8 @@ class ArticlePage:
         for node in value if isinstance(value, list) else [value]:
             if isinstance(node, dict):
                 types = node.get("@type")
-                types = [types] if isinstance(types, str) else (types or [])
-                if any(str(t).lower() == "organization" or str(t).lower().endswith("organization")
-                       for t in types):
+                types = [types] if isinstance(types, str) else (types if isinstance(types, list) else [])
+                if any(isinstance(t, str) and t.lower().endswith("organization") for t in types):
                     continue
                 name = text_of(node)
                 if name:

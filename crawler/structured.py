@@ -39,7 +39,7 @@ def _types(node):
     if isinstance(t, str):
         return {t.lower().split("/")[-1]}
     if isinstance(t, list):
-        return {str(x).lower().split("/")[-1] for x in t}
+        return {x.lower().split("/")[-1] for x in t if isinstance(x, str)}
     return set()
 
 
@@ -83,7 +83,10 @@ class JsonLd:
     def resolve(self, value):
         """A node that is only a reference ({"@id": ...}) replaced by the node it names, where the page has it."""
         if isinstance(value, list):
-            return [self.resolve(v) for v in value[:50]]
+            return [self._resolve_one(v) for v in value[:50]]
+        return self._resolve_one(value)
+
+    def _resolve_one(self, value):
         if isinstance(value, dict) and set(value) <= {"@id", "@type"} and isinstance(value.get("@id"), str):
             return self.by_id.get(value["@id"], value)
         return value
@@ -124,38 +127,44 @@ def text_of(value):
     return None
 
 
-def texts_of(value):
+# Values nest a level or three ({"nodes": [{"name": ...}]}); a hostile page nests a thousand deep.
+_MAX_NESTING = 6
+
+
+def texts_of(value, depth=0):
     """A JSON value that should be a list of strings."""
-    if value is None:
+    if value is None or depth > _MAX_NESTING:
         return []
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
         if isinstance(value.get("nodes"), list):  # GraphQL connections (WPGraphQL and friends)
-            return texts_of(value["nodes"])
+            return texts_of(value["nodes"], depth + 1)
         t = text_of(value)
         return [t] if t else []
     if isinstance(value, list):
         out = []
-        for x in value:
-            out.extend(texts_of(x))
+        for x in value[:200]:
+            out.extend(texts_of(x, depth + 1))
         return out
     return []
 
 
-def url_of(value):
+def url_of(value, depth=0):
     """An image/url value: str, ImageObject {url|contentUrl|src|sourceUrl}, or a list of those."""
+    if depth > _MAX_NESTING:
+        return None
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        for x in value:
-            u = url_of(x)
+        for x in value[:50]:
+            u = url_of(x, depth + 1)
             if u:
                 return u
         return None
     if isinstance(value, dict):
         for key in ("url", "contentUrl", "src", "sourceUrl", "@id", "node", "original"):
-            u = url_of(value.get(key))
+            u = url_of(value.get(key), depth + 1)
             if u:
                 return u
     return None

@@ -319,3 +319,22 @@ def test_dates(meta, published, updated):
 def test_numeric_dates_on_a_us_page_read_month_first():
     html = _page('<meta property="article:published_time" content="06/03/2026">', "X").replace("lang='en'", "lang='en-US'")
     assert ArticlePage(html, "https://news.example/x/").record()["published_at"] == "2026-06-03T00:00:00+00:00"
+
+
+DEEP_LIST, DEEP_DICT = "[" * 900 + '"x"' + "]" * 900, '{"name":' * 900 + '"x"' + "}" * 900
+
+
+@pytest.mark.parametrize("key", ["headline", "keywords", "author", "image", "@type", "datePublished",
+                                 "articleSection", "mainEntityOfPage", "publisher", "sourceOrganization"])
+@pytest.mark.parametrize("deep", [DEEP_LIST, DEEP_DICT], ids=["list", "dict"])
+def test_deeply_nested_structured_data_never_raises(key, deep):
+    """JSON nests as deep as Python's json will go: every reader of it stops well before."""
+    ld = '<script type="application/ld+json">{"@type":"NewsArticle","headline":"H","%s":%s}</script>' % (key, deep)
+    post = '{"title":"T","content":"<p>c</p>","date":"2026-01-02","%s":%s}' % (key, deep)
+    nd = f'<script id="__NEXT_DATA__" type="application/json">{{"props":{{"post":{post}}}}}</script>'
+    rsc = _push(f"5:{post}\n")
+    for head, extra in ((ld, nd), (ld, rsc), ("", nd), ("", rsc)):
+        page = ArticlePage(f"<html><head>{head}</head><body><h1>T</h1>{extra}</body></html>",
+                           "https://www.globalbankingandfinance.com/a/")
+        page.not_article_reason()
+        page.record()
