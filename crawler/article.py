@@ -1114,7 +1114,11 @@ class ArticlePage:
             value = get()
             if isinstance(value, str) and value.strip():
                 iso = tx.to_utc_iso(value, day_first=self._day_first())
-                if iso and not_before and iso < not_before:  # both UTC, one format: text order is time order
+                # Both UTC in one format: text order is time order. A date without a time ("Last
+                # updated: March 6, 2026") is compared by its day: midnight is no earlier than 09:12.
+                earlier = iso and not_before and (iso[:10] < not_before[:10] if ":" not in value
+                                                   else iso < not_before)
+                if earlier:
                     self.problems.append(("updated_before_published", value[:80]))
                     continue
                 if iso:

@@ -338,3 +338,10 @@ def test_deeply_nested_structured_data_never_raises(key, deep):
                            "https://www.globalbankingandfinance.com/a/")
         page.not_article_reason()
         page.record()
+
+
+def test_a_date_only_update_on_the_publication_day_is_kept():
+    html = _page('<meta property="article:published_time" content="2026-03-06T09:12:00Z">', "X").replace(
+        "<p>Posted on March 6, 2026</p>", "<p>Posted on March 6, 2026</p><p>Last updated: March 6, 2026</p>")
+    record = ArticlePage(html, "https://news.example/x/").record()
+    assert (record["published_at"], record["updated_at"]) == ("2026-03-06T09:12:00+00:00", "2026-03-06T00:00:00+00:00")
