@@ -5,8 +5,8 @@ tags and the visible blocks (found by their headings, as a reader sees them) are
 field. Each field method returns `(value, layer)`, trying the layers in the order the field prefers:
 `jsonld` (JSON-LD or Next.js page data: `__NEXT_DATA__` or the app router's streamed payload),
 `meta` (head metadata), `dom` (the visible page, anchored on semantic elements and block
-headings, never on class names) and `fallback` (a generic extractor or a default). No layer knows the replica: everything here must hold on the live site
-and, for the generic layers, on any news page.
+headings, never on class names) and `fallback` (a generic extractor or a default). No layer knows
+the replica: everything here must hold on the live site and, for the generic layers, on any news page.
 """
 import logging
 import re
@@ -39,7 +39,8 @@ LABELS = (
     # Other lists of stories after the text (not the related block: a "Trending" box can come first).
     ("more", re.compile(r"^(?:read next|up next|what to read next|recommended(?: for you| stories)?|"
                         r"most (?:read|popular|viewed)|trending(?: now| stories)?|popular(?: now| stories)?|"
-                        r"latest (?:news|stories)|also read|more on this(?: story| topic)?|don.t miss\b.{0,60})$", re.I)),
+                        r"latest (?:news|stories)|also read|more on this(?: story| topic)?|"
+                        r"don.t miss\b.{0,60})$", re.I)),
 )
 LABELS_BY_KIND = dict(LABELS)
 # Blocks that come after the article text: the body ends at the first of them once it has begun (a
@@ -75,7 +76,8 @@ SKIP_ROLES = {"navigation", "complementary", "banner", "contentinfo", "search", 
 # Lines of page furniture that can sit among the paragraphs (GBAF's and common ones).
 FURNITURE = re.compile(
     r"^(?:published by\b.{0,80}|(?:posted|published|updated|last updated)(?: on)?:?\s.{0,40}|"
-    r"\d+\s*min(?:ute)?s?\s*read|read(?:ing)? time:?\s*\d{1,3}\s*min(?:ute)?s?|tags?:.*|share(?: this(?: article)?)?:?|advertisement|sponsored|"
+    r"\d+\s*min(?:ute)?s?\s*read|read(?:ing)? time:?\s*\d{1,3}\s*min(?:ute)?s?|tags?:.*|"
+    r"share(?: this(?: article)?)?:?|advertisement|sponsored|"
     r"tweet|email|print|pin it|copy link|facebook|twitter|linkedin|whatsapp|reddit|telegram|"
     r"video\s*\d{1,2}:\d{2}.*|"
     r"subscribe|follow us.{0,40}|share (?:this|on)\b.{0,20}|why waste money on news and opinion.*|"
@@ -121,8 +123,9 @@ FAQ_NUMBER = re.compile(r"^(?:q(?:uestion)?\s*)?\d{1,2}(?:[.):]\s*|\s+|(?=[A-Z�
 SITE_NAME = re.compile(r"global banking\s*(?:&|and|&amp;)\s*finance review|\bGBAF\b", re.I)
 META_SEPARATORS = re.compile(r"\s+[|•·]\s+")
 TITLE_SEPARATORS = re.compile(r"\s+[|–—-]\s+|\s+::\s+")
-# The site's name as a title suffix, also where it holds a separator itself ("Global Banking | Finance",
-# the WordPress-era name) or follows a phrase ("- Headlines news and analysis from Global Banking & Finance Review").
+# The site's name as a title suffix, also where it holds a separator itself ("Global Banking |
+# Finance", the WordPress-era name) or follows a phrase ("- Headlines news and analysis from Global
+# Banking & Finance Review").
 SITE_SUFFIX = re.compile(
     r"\s+(?:[|–—-]|::)\s+(?:(?!\s[|–—-]\s).){0,60}?"
     r"(?:global banking\s*(?:&amp;|&|and|\|)\s*finance(?:\s+review)?|\bGBAF\b)\s*®?\s*$", re.I)
@@ -439,8 +442,7 @@ class ArticlePage:
     def _ends_at_this_page(self, last):
         """An unlabelled trail from Home is a breadcrumb when it ends at this page: its last item is
         not a link, or is the title. A menu (Home, Business, Finance...) ends with a link elsewhere."""
-        links = [a for a in last.iter("a") if a.get("href")] if _tag(last) != "a" or not last.get("href") else [last]
-        if not links:
+        if not (_tag(last) == "a" and last.get("href")) and not any(a.get("href") for a in last.iter("a")):
             return True
         return self.h1 is not None and _text(last).strip(" >›»/|").casefold() == _text(self.h1).casefold()
 
@@ -457,7 +459,8 @@ class ArticlePage:
                 return
         if el.find(".//li") is not None:
             return
-        children = [c for c in el if isinstance(c.tag, str) and tx.clean("".join(c.itertext())).strip(" >›»/|")]
+        children = [c for c in el
+                    if isinstance(c.tag, str) and tx.clean("".join(c.itertext())).strip(" >›»/|")]
         if not children or ("breadcrumb" not in label and not self._ends_at_this_page(children[-1])):
             return
         items = [tx.clean("".join(c.itertext())).strip(" >›»/|") for c in children]
@@ -660,7 +663,7 @@ class ArticlePage:
                 return
             kind = skip.get(id(el), (None,))[0]
             if kind is not None:
-                if kind in TERMINAL_BLOCKS and state["started"] and self._text_begun(out):
+                if kind in TERMINAL_BLOCKS and state["started"] and self._text_begun(out, kind):
                     state["stop"] = True
                 elif id(el) in h1_path:
                     state["started"] = True
@@ -674,7 +677,7 @@ class ArticlePage:
             if not self._has_block_inside(el):
                 inline = self._inline_block(el) if id(el) in self._label_holders else None
                 if inline is not None:  # "<p><b>Tags:</b> <a>..</a></p>": the paragraph is the block
-                    if inline in TERMINAL_BLOCKS and state["started"] and self._text_begun(out):
+                    if inline in TERMINAL_BLOCKS and state["started"] and self._text_begun(out, inline):
                         state["stop"] = True
                     return
                 if state["started"]:
@@ -692,16 +695,16 @@ class ArticlePage:
         self._body_cache = [p for p in out if not self._is_furniture(p[0], p[1])]
         return self._body_cache
 
-    def _text_begun(self, out):
+    def _text_begun(self, out, kind):
         """Whether the paragraphs so far are the article's text, not a caption or a stray line between
-        the title and the blocks that precede the text (GBAF shows its tags there)."""
-        words = 0
+        the title and the blocks that precede the text. Tags end the text only after paragraphs of
+        it: GBAF shows them above the text, where a standfirst could stand before them."""
+        words = paragraphs = 0
         for e, t, _h in out:
             if not self._is_furniture(e, t):
                 words += len(t.split())
-                if words >= BEGUN_WORDS:
-                    return True
-        return False
+                paragraphs += 1
+        return words >= BEGUN_WORDS and (kind != "tags" or paragraphs >= 3)
 
     # Blocks whose label can open a paragraph that is the whole block. Not "related": "Read more: <a>"
     # inside an article's text is a link in it, not the end of it.
@@ -941,7 +944,8 @@ class ArticlePage:
         if self.h1 is None:
             return None
         near = self.h1.getparent()
-        if near is not None and near.getparent() is not None and _tag(near) not in ("article", "main", "body"):
+        if near is not None and near.getparent() is not None and _tag(near) not in (
+                "article", "main", "body"):
             near = near.getparent()
         if near is None:
             return None
@@ -951,7 +955,8 @@ class ArticlePage:
             for x in a.iterancestors():
                 if x is near:
                     return False
-                if _tag(x) in ("nav", "footer", "aside") or (_tag(x) == "header" and not self._contains(x, h1)):
+                if _tag(x) in ("nav", "footer", "aside") or (
+                        _tag(x) == "header" and not self._contains(x, h1)):
                     return True
             return False
 
@@ -1139,8 +1144,8 @@ class ArticlePage:
             # it ("<time datetime=published>March 5 <span>Updated 2 hours ago</span></time>").
             around = set(id(a) for a in el.iterancestors())
             other = self.dated.get("updated" if which == "posted" else "posted")
-            nodes = list(el.iter("time")) + [n for s in list(el.itersiblings())[:2] for n in s.iter("time")] + (
-                list(el.getparent().iter("time")) if el.getparent() is not None else [])
+            nodes = (list(el.iter("time")) + [n for s in list(el.itersiblings())[:2] for n in s.iter("time")]
+                     + (list(el.getparent().iter("time")) if el.getparent() is not None else []))
             if other is el:
                 nodes = []  # both lines in one element: which <time> is which is not known, the text is
             for node in nodes:
@@ -1192,7 +1197,8 @@ class ArticlePage:
             label = found[1]
             for _e, t, _h in self._block_leaves("takeaways"):
                 t = t[len(label):].lstrip(" :") if t.startswith(label) else t
-                items.extend(re.split(r"\s*[•▪●■◦‣∙]\s*", t) if len(re.findall("[•▪●■◦‣∙]", t)) > 1 else [t])
+                several = len(re.findall("[•▪●■◦‣∙]", t)) > 1
+                items.extend(re.split(r"\s*[•▪●■◦‣∙]\s*", t) if several else [t])
         items = [tx.clean(BULLET.sub("", i)) for i in items]
         items = [i for i in items if i]
         return (items, "dom") if items else ([], None)
@@ -1443,8 +1449,8 @@ class ArticlePage:
         (whose "Key Points" or "Sources" are not what the contract means)."""
         if self.site.is_site(self.url):
             return True
-        claimed = (self.canonical_link, self.meta.first("og:url"), url_of(self.jsonld.get("mainEntityOfPage")),
-                   self.jsonld.get("url"))
+        claimed = (self.canonical_link, self.meta.first("og:url"),
+                   url_of(self.jsonld.get("mainEntityOfPage")), self.jsonld.get("url"))
         if any(isinstance(u, str) and self.site.is_site(urljoin(self.url, u.strip())) for u in claimed):
             return True
         names = [self.meta.first("og:site_name", "application-name"),

@@ -81,7 +81,8 @@ class JsonLd:
         return self.article.get(key) if self.article else None
 
     def resolve(self, value):
-        """A node that is only a reference ({"@id": ...}) replaced by the node it names, where the page has it."""
+        """A node that is only a reference ({"@id": ...}) replaced by the node it names, where the
+        page has it."""
         if isinstance(value, list):
             return [self._resolve_one(v) for v in value[:50]]
         return self._resolve_one(value)

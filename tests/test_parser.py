@@ -345,3 +345,11 @@ def test_a_date_only_update_on_the_publication_day_is_kept():
         "<p>Posted on March 6, 2026</p>", "<p>Posted on March 6, 2026</p><p>Last updated: March 6, 2026</p>")
     record = ArticlePage(html, "https://news.example/x/").record()
     assert (record["published_at"], record["updated_at"]) == ("2026-03-06T09:12:00+00:00", "2026-03-06T00:00:00+00:00")
+
+
+def test_a_standfirst_above_the_tags_does_not_end_the_text():
+    """GBAF shows its tags above the text: a paragraph between the title and them is not all of it."""
+    html, spec = load("gbaf-iran-proxies")
+    standfirst = "<p>" + "A standfirst saying what the story is about, in a sentence of many words. " * 2 + "</p>"
+    record = parse_article(html.replace('<figure class="my-6">', standfirst + '<figure class="my-6">'), spec["url"])
+    assert record["body"].endswith(spec["record"]["body"])
