@@ -3,10 +3,10 @@
 The page is parsed once (`ArticlePage.__init__`): the tree, the JSON-LD, the Next.js data, the meta
 tags and the visible blocks (found by their headings, as a reader sees them) are shared by every
 field. Each field method returns `(value, layer)`, trying the layers in the order the field prefers:
-`jsonld` (JSON-LD or Next.js page data), `meta` (head metadata), `dom` (the visible page, anchored
-on semantic elements and block headings, never on class names) and `fallback` (a generic
-extractor or a default). No layer knows the replica: everything here must hold on the live site
-and, for the generic layers, on any news page.
+`jsonld` (JSON-LD or Next.js page data: `__NEXT_DATA__` or the app router's streamed payload),
+`meta` (head metadata), `dom` (the visible page, anchored on semantic elements and block
+headings, never on class names) and `fallback` (a generic extractor or a default). No layer knows
+the replica: everything here must hold on the live site and, for the generic layers, on any news page.
 """
 import logging
 import re
@@ -18,7 +18,7 @@ from lxml import etree
 from crawler import text as tx
 from crawler.items import ARTICLE_FIELDS, SCHEMA_VERSION
 from crawler.structured import JsonLd, Meta, NextData, texts_of, text_of, url_of
-from crawler.urls import NON_NEWS_SECTIONS, SITE_HOST, SiteUrls, canonical_url, kind_of_url
+from crawler.urls import NON_NEWS_SECTIONS, SITE_HOST, SiteUrls, canonical_url, kind_of_path, kind_of_url
 
 logger = logging.getLogger(__name__)
 
@@ -29,21 +29,33 @@ LABELS = (
     ("faq", re.compile(r"^(?:frequently asked questions|faqs?)\b", re.I)),
     ("references", re.compile(r"^(?:references|sources|further reading)$", re.I)),
     ("toc", re.compile(r"^(?:table of contents|contents|in this article|on this page)$", re.I)),
-    ("related", re.compile(r"^(?:more from\b|related (?:articles|stories|posts|news|content)\b|"
-                           r"you (?:may|might) also like|read more\b|more stories\b)", re.I)),
+    ("related", re.compile(r"^(?:more from\b|related(?: (?:articles|stories|posts|news|content|coverage|"
+                           r"links|reading)\b.*)?$|"
+                           r"you (?:may|might)(?: also)? like|read more\b|more stories\b)", re.I)),
     ("previous", re.compile(r"^previous\b.{0,40}\bpost$", re.I)),
     ("next", re.compile(r"^next\b.{0,40}\bpost$", re.I)),
     ("view_all", re.compile(r"^view all\b.{0,40}$", re.I)),
-    ("tags", re.compile(r"^tags?\s*:?$", re.I)),
+    ("tags", re.compile(r"^(?:tags?|tagged(?: with)?|topics|related topics)\s*:?$", re.I)),
+    # Other lists of stories after the text (not the related block: a "Trending" box can come first).
+    ("more", re.compile(r"^(?:read next|up next|what to read next|recommended(?: for you| stories)?|"
+                        r"most (?:read|popular|viewed)|trending(?: now| stories)?|popular(?: now| stories)?|"
+                        r"latest (?:news|stories)|also read|more on this(?: story| topic)?|"
+                        r"don.t miss\b.{0,60})$", re.I)),
 )
-# Blocks that come after the article text: the body ends at the first of them.
+LABELS_BY_KIND = dict(LABELS)
+# Blocks that come after the article text: the body ends at the first of them once it has begun (a
+# table of contents or "Key Points" above the text is skipped; tags after it end it, as on WordPress).
 # How every label, date line and byline above starts: a cheap test before the patterns.
 LABEL_STARTS = ("quick", "summary", "in brief", "at a glance", "tl", "key ", "frequently", "faq",
                 "references", "sources", "further", "table of", "contents", "in this", "on this",
                 "more ", "related", "you ", "read more", "previous", "next", "view all", "tag",
-                "posted", "published", "last", "updated", "modified", "by ", "by\n", "written")
+                "posted", "published", "last", "updated", "modified", "by ", "by\n", "written",
+                "up next", "what to", "recommended", "most ", "trending", "popular", "latest", "also", "read",
+                "don")
 SUMMARY_WORDS = 20
-TERMINAL_BLOCKS = {"takeaways", "faq", "references", "toc", "related", "previous", "next", "view_all"}
+BEGUN_WORDS = 25  # the text has begun once it holds this many words: a caption above the blocks has not
+TERMINAL_BLOCKS = {"takeaways", "faq", "references", "toc", "related", "previous", "next", "view_all", "tags",
+                   "more"}
 LABEL_TAGS = {"h2", "h3", "h4", "h5", "h6", "div", "span", "p", "strong", "b", "dt", "summary",
               "button", "header", "legend", "caption", "label", "em", "a", "li"}
 
@@ -53,7 +65,9 @@ TEXT_BLOCKS = {"p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dd
 BLOCKISH = TEXT_BLOCKS | {"div", "section", "article", "main", "ul", "ol", "dl", "table", "tbody",
                           "tr", "td", "th", "thead", "details", "summary", "header", "footer",
                           "aside", "nav", "figure", "form", "center", "address", "fieldset"}
-SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside",
+# A <time> standing as a block of its own is the date line ("March 5, 2026 12:04 PM GMT Updated 2 hours
+# ago"); inside a paragraph it is text, and a paragraph's text is taken whole.
+SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside", "time",
              "form", "button", "figure", "figcaption", "iframe", "select", "h1", "input", "textarea",
              "dialog", "video", "audio", "picture", "img", "object", "embed", "canvas", "head",
              "title", "meta", "link"}
@@ -62,7 +76,10 @@ SKIP_ROLES = {"navigation", "complementary", "banner", "contentinfo", "search", 
 # Lines of page furniture that can sit among the paragraphs (GBAF's and common ones).
 FURNITURE = re.compile(
     r"^(?:published by\b.{0,80}|(?:posted|published|updated|last updated)(?: on)?:?\s.{0,40}|"
-    r"\d+\s*min(?:ute)?s?\s*read|tags?:.*|share(?: this(?: article)?)?:?|advertisement|sponsored|"
+    r"\d+\s*min(?:ute)?s?\s*read|read(?:ing)? time:?\s*\d{1,3}\s*min(?:ute)?s?|tags?:.*|"
+    r"share(?: this(?: article)?)?:?|advertisement|sponsored|"
+    r"tweet|email|print|pin it|copy link|facebook|twitter|linkedin|whatsapp|reddit|telegram|"
+    r"video\s*\d{1,2}:\d{2}.*|"
     r"subscribe|follow us.{0,40}|share (?:this|on)\b.{0,20}|why waste money on news and opinion.*|"
     r"take advantage of our newsletter subscription.*|original content:.*|"
     r"editorial & advertiser disclosure|continue reading|read more|"
@@ -76,6 +93,14 @@ DATELINE = re.compile(
     r"(?:,\s*(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}))?\s*"
     r"\((?P<agency>[A-Za-z][A-Za-z .&’'-]{0,30}?)\)\s*(?:[-–—]+|:)\s*"
 )
+# AFP and some others write the place in title case: "Paris (AFP) –", "Rio de Janeiro (AFP) -". Taken
+# only with a known agency, since "Apple (AAPL) -" has the same shape.
+TITLE_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][^\W\d_]*(?:[ '’.-]+(?:[A-Z][^\W\d_]*|de|da|do|dos|del|la|el|al|es|of|sur|am)){0,4}"
+    r"(?:,\s*[A-Z][^\W\d_]*(?: [A-Z][^\W\d_]*){0,2})?)"
+    r"(?:,\s*(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}))?\s*"
+    r"\((?P<agency>[A-Za-z][A-Za-z .&’'-]{0,30}?)\)\s*(?:[-–—]+|:)\s*"
+)
 PLAIN_DATELINE = re.compile(
     rf"^(?P<place>[{UP}][{UP}.'’\-/]{{2,}}(?: [{UP}][{UP}.'’\-/]+){{0,3}}(?:,\s*[{UP}][^\W\d_.'’-]{{1,20}})?)"
     r"(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?\s+[-–—]{1,2}\s+\S"
@@ -86,14 +111,24 @@ WIRE_AGENCIES = {
     "efe": "EFE", "ansa": "ANSA", "kyodo": "Kyodo", "yonhap": "Yonhap", "upi": "UPI",
 }
 SENTENCE_END = re.compile(r"[.!?…](?:[\"'”’»)\]]+)?$|[.!?…][\"'”’»)\]]*\s*\(?[A-Za-z.]{0,20}\)?$")
+CREDITS = re.compile(r"^\(?(?:(?:additional )?reporting|editing|writing|compiled|edited|written|research)"
+                     r"(?: and \w+)? by\b.{0,200}$", re.I)
 POSTED = re.compile(r"^(?:posted|published)(?:\s+on)?\s*:?\s*(?P<rest>.*)$", re.I)
 UPDATED = re.compile(r"^(?:last\s+)?(?:updated|modified)(?:\s+on)?\s*:?\s*(?P<rest>.*)$", re.I)
-READING_TIME = re.compile(r"(\d{1,3})\s*(?:min(?:ute)?s?)\.?\s*read\b", re.I)
+READING_TIME = re.compile(r"(\d{1,3})\s*(?:min(?:ute)?s?)\.?\s*read\b|"
+                          r"\bread(?:ing)?\s+time\s*:?\s*(\d{1,3})\s*min", re.I)
 IMAGE_FOR = re.compile(r"^image (?:for|of)\s*:?\s*", re.I)
 BULLET = re.compile(r"^[\s•·▪◦‣∙●○■□\-–—*]+")
 FAQ_NUMBER = re.compile(r"^(?:q(?:uestion)?\s*)?\d{1,2}(?:[.):]\s*|\s+|(?=[A-Z“\"‘']))", re.I)
 SITE_NAME = re.compile(r"global banking\s*(?:&|and|&amp;)\s*finance review|\bGBAF\b", re.I)
+META_SEPARATORS = re.compile(r"\s+[|•·]\s+")
 TITLE_SEPARATORS = re.compile(r"\s+[|–—-]\s+|\s+::\s+")
+# The site's name as a title suffix, also where it holds a separator itself ("Global Banking |
+# Finance", the WordPress-era name) or follows a phrase ("- Headlines news and analysis from Global
+# Banking & Finance Review").
+SITE_SUFFIX = re.compile(
+    r"\s+(?:[|–—-]|::)\s+(?:(?!\s[|–—-]\s).){0,60}?"
+    r"(?:global banking\s*(?:&amp;|&|and|\|)\s*finance(?:\s+review)?|\bGBAF\b)\s*®?\s*$", re.I)
 
 
 def _tag(el):
@@ -180,6 +215,39 @@ def _prepare(invisible, spaced):
             _set(el, "tail", " " + tail)
 
 
+def _place_streamed_segments(root):
+    """React streaming SSR (the app router with Suspense) sends late content at the end of the body
+    as <div hidden id="S:n"> and a script that moves it over the <template id="B:n"> placeholder:
+    done here as the browser does it, since the hidden copy is what a reader sees."""
+    holes = {t.get("id")[2:]: t for t in root.iter("template") if (t.get("id") or "").startswith("B:")}
+    if not holes:
+        return
+    for div in list(root.iter("div")):
+        sid = div.get("id") or ""
+        hole = holes.pop(sid[2:], None) if sid.startswith("S:") and div.get("hidden") is not None else None
+        if hole is None or hole.getparent() is None or div.getparent() is None:
+            continue
+        if any(a is div for a in hole.iterancestors()):
+            continue
+        parent, at = hole.getparent(), hole.getparent().index(hole)
+        tail, div.tail = div.tail, None
+        for i, child in enumerate(list(div)):
+            parent.insert(at + i, child)  # lxml moves the element, with its tail
+        if div.text and div.text.strip():
+            prev = parent[at - 1] if at > 0 else None
+            if prev is not None:
+                _set(prev, "tail", (prev.tail or "") + div.text)
+            else:
+                _set(parent, "text", (parent.text or "") + div.text)
+        if tail and tail.strip():
+            before = div.getprevious()
+            if before is not None:
+                _set(before, "tail", (before.tail or "") + tail)
+            else:
+                _set(div.getparent(), "text", (div.getparent().text or "") + tail)
+        div.getparent().remove(div)
+
+
 def _own_text(el):
     return tx.clean(el.text or "")
 
@@ -190,7 +258,7 @@ class ArticlePage:
     def __init__(self, html, url, *, base_url=None, root=None, crawled_at=None):
         self.url = url
         self.site = SiteUrls(base_url) if base_url else SiteUrls()
-        self.html = html if isinstance(html, str) else html.decode("utf-8", "replace")
+        self.html = html if isinstance(html, str) else tx.decode_html(html)
         self.crawled_at = crawled_at
         parts = urlsplit(url)
         self._origin = f"{parts.scheme}://{parts.netloc}"
@@ -209,12 +277,14 @@ class ArticlePage:
 
     def _precompute(self):
         root = self.root
-        ld_scripts, meta_pairs, next_raw = [], [], None
+        _place_streamed_segments(root)
+        ld_scripts, meta_pairs, next_raw, flight = [], [], None, []
         self.canonical_link = None
         self.html_lang = root.get("lang") or root.get("xml:lang")
         self.h1 = None
         self.labels = []  # (kind, element, text) in document order
         self.dated = {}  # 'posted'/'updated'/'reading' -> element
+        self.dated_text = {}  # ... -> its text (the piece of a "A | B | C" line)
         self.articles, self.times, self.breadcrumb_lists = [], [], []
         self.mains, self.action_nodes, self.bylines = [], [], []
         self.body_el = root.find("body")
@@ -228,6 +298,8 @@ class ArticlePage:
                     ld_scripts.append(el.text or "")
                 elif el.get("id") == "__NEXT_DATA__":
                     next_raw = el.text
+                elif el.text and "__next_f" in el.text:  # the app router's streamed payload
+                    flight.append(el.text)
         spaced = list(root.iter(*_SPACED))
         for el in root.iter("meta"):
             key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
@@ -236,10 +308,10 @@ class ArticlePage:
             if "canonical" in (el.get("rel") or "").lower().split():
                 self.canonical_link = el.get("href")
                 break
-        self.h1 = next(root.iter("h1"), None)
         self.articles = list(root.iter("article"))
         self.mains = [el for el in root.iter("main", "div", "section")
                       if el.tag == "main" or el.get("role") == "main"]
+        self.h1 = self._title_h1(list(root.iter("h1")))
         self.times = list(root.iter("time"))
         for el in root.iter("ol", "ul"):
             self._maybe_breadcrumb(el)
@@ -256,10 +328,12 @@ class ArticlePage:
             self._maybe_label(el, el.tag)
         _prepare(invisible, spaced)
         self.labels = [(k, el, t) for k, el, t in self.labels if self._real_label(k, el)]
-        self.jsonld = JsonLd(ld_scripts)
-        if self.jsonld.errors:
-            self.problems.append(("jsonld_invalid", f"{self.jsonld.errors} block(s)"))
-        self.next = NextData(next_raw)
+        self.next = NextData(next_raw, flight)
+        # An app-router page without a JSON-LD tag may still render one in its payload: read it
+        # from there, but only once a field asks (the jsonld property).
+        self._jsonld = JsonLd(ld_scripts) if ld_scripts or not flight else None
+        if self._jsonld is not None and self._jsonld.errors:
+            self.problems.append(("jsonld_invalid", f"{self._jsonld.errors} block(s)"))
         self.meta = Meta(meta_pairs)
         self.scope = self._find_scope()
         self._blocks = {}
@@ -277,6 +351,28 @@ class ArticlePage:
         self._body_cache = None
         self._related_cache = None
 
+    def _title_h1(self, h1s):
+        """The article's h1: a page can have two (the site's logo as an h1 in the header). The one in
+        an <article> or <main> wins, then any outside the header, navigation and footer."""
+        if len(h1s) < 2:
+            return h1s[0] if h1s else None
+        for h1 in h1s:
+            if any(_tag(a) in ("article", "main") or a.get("role") == "main" for a in h1.iterancestors()):
+                return h1
+        for h1 in h1s:
+            if not any(_tag(a) in ("header", "nav", "footer") or a.get("role") in ("banner", "navigation")
+                       for a in h1.iterancestors()):
+                return h1
+        return h1s[0]
+
+    @property
+    def jsonld(self):
+        if self._jsonld is None:
+            self._jsonld = JsonLd(self.next.jsonld_scripts())
+            if self._jsonld.errors:
+                self.problems.append(("jsonld_invalid", f"{self._jsonld.errors} block(s) in the RSC payload"))
+        return self._jsonld
+
     def _maybe_label(self, el, tag):
         raw = el.text
         if tag in HEADINGS and len(el):
@@ -287,22 +383,37 @@ class ArticlePage:
             own = tx.clean(raw)
         if not own or len(own) > 160:
             return
+        key = own.rstrip(" :")  # "Key Takeaways:", "Quick Summary:"
         for kind, pattern in LABELS:
-            if pattern.match(own):
+            if pattern.match(key):
                 if kind == "related" and tag == "a":
                     continue
-                self.labels.append((kind, el, own))
+                self.labels.append((kind, el, key))
                 return
+        # One line can hold several: "Published by X | Posted on 06/03/2026 | Reading time: 3 minutes".
+        pieces = META_SEPARATORS.split(own) if len(own) > 20 else [own]
+        for piece in pieces:
+            self._maybe_dated(el, piece, piece if len(pieces) > 1 else None)
+        low = own.lower()
+        if BYLINE.match(own) and len(own) < 120:
+            self.bylines.append(el)
+        elif low.rstrip(":") in ("by", "written by") and len(el):
+            full = _text(el)  # "by <a href="/author/maria/">Maria Gonzalez</a>"
+            if BYLINE.match(full) and len(full) < 120:
+                self.bylines.append(el)
+
+    def _maybe_dated(self, el, own, text):
         low = own.lower()
         if low.startswith(("posted", "published on", "published:")) and "posted" not in self.dated:
             if POSTED.match(own) and not low.startswith("published by"):
                 self.dated["posted"] = el
+                self.dated_text["posted"] = text
         elif low.startswith(("last updated", "updated")) and "updated" not in self.dated:
             self.dated["updated"] = el
+            self.dated_text["updated"] = text
         if "reading" not in self.dated and READING_TIME.search(own) and len(own) < 40:
             self.dated["reading"] = el
-        if BYLINE.match(own) and len(own) < 120:
-            self.bylines.append(el)
+            self.dated_text["reading"] = text
 
     @staticmethod
     def _real_label(kind, el):
@@ -326,16 +437,34 @@ class ArticlePage:
             return
         first = _text(items[0]).strip(" >›»/|").lower()
         label = " ".join((el.get("aria-label") or "", el.getparent().get("aria-label") or "")).lower()
-        if first == "home" or "breadcrumb" in label:
+        if "breadcrumb" in label or (first == "home" and self._ends_at_this_page(items[-1])):
             self.breadcrumb_lists.append([_text(li).strip(" >›»/|").strip() for li in items])
+
+    def _ends_at_this_page(self, last):
+        """An unlabelled trail from Home is a breadcrumb when it ends at this page: its last item is
+        not a link, or is the title. A menu (Home, Business, Finance...) ends with a link elsewhere."""
+        if not (_tag(last) == "a" and last.get("href")) and not any(a.get("href") for a in last.iter("a")):
+            return True
+        return self.h1 is not None and _text(last).strip(" >›»/|").casefold() == _text(self.h1).casefold()
 
     def _maybe_flat_breadcrumb(self, el):
         """A breadcrumb written as links and separators, not as a list:
         <nav aria-label="breadcrumb"><a>Home</a> &gt; <a>Headlines</a> &gt; <span>Title</span></nav>."""
-        label = f"{el.get('aria-label') or ''} {el.get('class') or ''}".lower()
-        if "breadcrumb" not in label or len(el) > 12 or el.find(".//li") is not None:
+        if not 2 <= len(el) <= 12:
             return
-        items = [tx.clean("".join(c.itertext())).strip(" >›»/|") for c in el if isinstance(c.tag, str)]
+        label = f"{el.get('aria-label') or ''} {el.get('class') or ''}".lower()
+        if "breadcrumb" not in label:
+            # Unlabelled: a link to the home page first, and a trail that ends at this page.
+            first = el[0]
+            if _tag(first) != "a" or urlsplit(self._absolute(first.get("href"))).path not in ("", "/"):
+                return
+        if el.find(".//li") is not None:
+            return
+        children = [c for c in el
+                    if isinstance(c.tag, str) and tx.clean("".join(c.itertext())).strip(" >›»/|")]
+        if not children or ("breadcrumb" not in label and not self._ends_at_this_page(children[-1])):
+            return
+        items = [tx.clean("".join(c.itertext())).strip(" >›»/|") for c in children]
         items = [i for i in items if i]
         if 2 <= len(items) <= 6 and items[0].lower() == "home":
             self.breadcrumb_lists.append(items)
@@ -388,23 +517,31 @@ class ArticlePage:
                 break
             x = parent
         level = self._level(label_el)
+        narrowest = None
         for _attempt in range(3):
             nodes = [x] + self._following(x, level)
+            narrowest = narrowest or nodes
             if self._has_substance(kind, nodes, label_el):
-                return self._short_summary(nodes) if kind == "summary" else nodes
+                return self._short_summary(nodes, label_el) if kind == "summary" else nodes
             parent = x.getparent()
             if parent is None or _tag(parent) in ("body", "html", "article", "main"):
                 break
             if any(_text_longer_than(prev, 0) for prev in x.itersiblings(preceding=True)):
                 break  # the heading stands among other content: its parent is not its block
             x = parent
-        return nodes
+        # Nothing found: the block is empty (filled by script, or inline in its label's paragraph),
+        # and is no more than its label's place; a wider one would swallow what follows it.
+        return narrowest
 
     @staticmethod
-    def _short_summary(nodes):
+    def _short_summary(nodes, label_el):
         """A summary is a paragraph or two: where its heading stands among the body's paragraphs
-        (one flat container), the block ends once it holds SUMMARY_WORDS words."""
-        kept, words = [nodes[0]], 0
+        (one flat container), the block ends once it holds SUMMARY_WORDS words (its first node's
+        own words count: "<div><b>Quick Summary:</b> text</div>")."""
+        kept = [nodes[0]]
+        words = len(_text(nodes[0]).split()) - len(_text(label_el).split())
+        if words >= 5:  # the summary stands in its label's own paragraph: that paragraph is all of it
+            return kept
         for node in nodes[1:]:
             if words >= SUMMARY_WORDS:
                 break
@@ -530,7 +667,7 @@ class ArticlePage:
                 return
             kind = skip.get(id(el), (None,))[0]
             if kind is not None:
-                if kind in TERMINAL_BLOCKS and state["started"]:
+                if kind in TERMINAL_BLOCKS and state["started"] and self._text_begun(out, kind):
                     state["stop"] = True
                 elif id(el) in h1_path:
                     state["started"] = True
@@ -542,6 +679,11 @@ class ArticlePage:
                     state["started"] = True
                 return
             if not self._has_block_inside(el):
+                inline = self._inline_block(el) if id(el) in self._label_holders else None
+                if inline is not None:  # "<p><b>Tags:</b> <a>..</a></p>": the paragraph is the block
+                    if inline in TERMINAL_BLOCKS and state["started"] and self._text_begun(out, inline):
+                        state["stop"] = True
+                    return
                 if state["started"]:
                     t = _text(el)
                     if t and not (tag == "li" and self._is_link_item(el, t)) \
@@ -560,12 +702,42 @@ class ArticlePage:
         self._body_cache = [p for p in out if not self._is_furniture(p[0], p[1])]
         return self._body_cache
 
+    def _text_begun(self, out, kind):
+        """Whether the paragraphs so far are the article's text, not a caption or a stray line between
+        the title and the blocks that precede the text. Tags end the text only after paragraphs of
+        it: GBAF shows them above the text, where a standfirst could stand before them."""
+        words = paragraphs = 0
+        for e, t, _h in out:
+            if not self._is_furniture(e, t):
+                words += len(t.split())
+                paragraphs += 1
+        return words >= BEGUN_WORDS and (kind != "tags" or paragraphs >= 3)
+
+    # Blocks whose label can open a paragraph that is the whole block. Not "related": "Read more: <a>"
+    # inside an article's text is a link in it, not the end of it.
+    _INLINE_KINDS = ("tags", "summary", "takeaways", "faq", "references", "toc")
+
+    def _inline_block(self, leaf):
+        """The kind of block whose label opens this leaf paragraph, if any."""
+        for kind in self._INLINE_KINDS:
+            found = self._blocks.get(kind)
+            if found is None:
+                continue
+            label_el = found[0]
+            if label_el is not leaf and self._contains(leaf, label_el) and _text(leaf).startswith(found[1]):
+                return kind
+        return None
+
     @staticmethod
     def _is_furniture(el, t):
         """Page furniture: 'Posted on ...', '6 min read', a promotion line; or a row of such pieces
         (<span>Published by ...</span><span>Posted on ...</span>) with no text of its own."""
         if FURNITURE.match(t):
             return True
+        if " | " in t or " • " in t or " · " in t:  # "Published by X | Posted on ... | 3 min read"
+            pieces = [p for p in META_SEPARATORS.split(t) if p]
+            if len(pieces) > 1 and all(FURNITURE.match(p) for p in pieces):
+                return True
         pieces = [_text(c) for c in el if isinstance(c.tag, str)]
         return (len(pieces) >= 2 and not tx.clean(el.text) and not any(tx.clean(c.tail) for c in el)
                 and all(not p or FURNITURE.match(p) for p in pieces))
@@ -667,15 +839,20 @@ class ArticlePage:
             (lambda: self._strip_site_name(self._head_title(), short_suffix=True), "meta"),
         )
         candidates = ((tx.strip_tags(v), layer) for v, layer in ((get(), layer) for get, layer in sources) if v)
-        candidates = ((v, layer) for v, layer in candidates if v)
+        # The site's name cut from any source ("... - Headlines news and analysis from Global Banking
+        # & Finance Review" also turns up in JSON-LD headlines).
+        candidates = ((SITE_SUFFIX.sub("", v) or v, layer) for v, layer in candidates if v)
         title, layer = next(candidates, (None, None))
         if title is None:
             return None, None
         # JSON-LD headlines are often cut at 110 characters: a longer source with the same start wins.
         if len(title) >= 100 or title.endswith(("…", "...")):
-            stem = title.rstrip(".… ").casefold()
+            stem = title.rstrip(".… ")
             for other, other_layer in candidates:
-                if len(other) > len(title) + 1 and other.casefold().startswith(stem):
+                if len(other) > len(title) + 1 and other.casefold().startswith(stem.casefold()):
+                    if other_layer == "dom" and not other.startswith(stem):
+                        # The visible title is mangled: its true case as far as the cut headline goes.
+                        return stem + other[len(stem):], layer
                     return other, other_layer
         return title, layer
 
@@ -688,6 +865,11 @@ class ArticlePage:
         if not value:
             return value
         site_name = self.meta.first("og:site_name", "application-name")
+        cut = SITE_SUFFIX.sub("", value)
+        if site_name and len(cut) > len(site_name) + 3 and cut.casefold().endswith(site_name.casefold()):
+            cut = re.sub(r"\s+(?:[|–—-]|::)\s*$", "", cut[: len(cut) - len(site_name)]) or cut
+        if cut and cut != value:
+            return cut  # the site's name is gone: what is left is the title, separators and all
         parts = TITLE_SEPARATORS.split(value)
         while len(parts) > 1 and (SITE_NAME.search(parts[-1]) or (
                 site_name and parts[-1].strip().casefold() == site_name.casefold()) or (
@@ -716,10 +898,13 @@ class ArticlePage:
         lead = self._lead_image()
         if lead is not None and lead.get("alt"):
             candidates.append(re.split(r"\s+[-–—|]\s+", lead.get("alt"))[0])
-        for c in candidates:
-            if h1 is None or tx.clean(c).casefold() == h1.casefold():
-                return c
-        return h1
+        if h1 is None:
+            return candidates[0] if candidates else None
+        # The head's <title> keeps the true case of a mangled h1 too (after the site's name is cut).
+        candidates.append(self._strip_site_name(self._head_title(), short_suffix=True))
+        same = [tx.clean(c) for c in candidates if c and tx.clean(c).casefold() == h1.casefold()]
+        # Mangling lower-cases words: of the spellings of the h1's words, the true case has the most capitals.
+        return max(same, key=lambda c: sum(ch.isupper() for ch in c), default=h1)
 
     def field_category(self):
         section = self.jsonld.get("articleSection")
@@ -743,6 +928,9 @@ class ArticlePage:
             crumbs = names if len(names) >= 3 else None
         if crumbs and len(crumbs) >= 3:
             return crumbs[-2]
+        link = self._category_link()
+        if link:
+            return link
         for kind, pattern in (("related", r"^more from\s+(?:the\s+)?(.+?)$"),
                               ("previous", r"^previous\s+(.+?)\s+post$"),
                               ("view_all", r"^view all\s+(.+?)\s+posts?$")):
@@ -752,6 +940,39 @@ class ArticlePage:
                 if m:
                     return m.group(1)
         return None
+
+    def _category_link(self):
+        """The category as the page shows it by the title: a link to a /category/<name>/ listing
+        beside the h1 (a kicker), or one marked rel="category" (WordPress). Menus are not it: the
+        link must stand with the h1 in a container that holds no more than two such links."""
+        for a in self.scope.iter("a"):
+            if "category" in (a.get("rel") or "").lower().split() and _text(a):
+                return _text(a)
+        if self.h1 is None:
+            return None
+        near = self.h1.getparent()
+        if near is not None and near.getparent() is not None and _tag(near) not in (
+                "article", "main", "body"):
+            near = near.getparent()
+        if near is None:
+            return None
+        h1 = self.h1
+
+        def in_menu(a):  # a <header> is a menu's place unless it is the article's, holding the h1
+            for x in a.iterancestors():
+                if x is near:
+                    return False
+                if _tag(x) in ("nav", "footer", "aside") or (
+                        _tag(x) == "header" and not self._contains(x, h1)):
+                    return True
+            return False
+
+        links = [a for a in near.iter("a") if kind_of_path(urlsplit(a.get("href") or "").path) == "category"
+                 and not in_menu(a)]
+        if not 1 <= len(links) <= 2:
+            return None
+        text = _text(links[0])
+        return text if text and len(text.split()) <= 4 else None
 
     def field_tags(self):
         keywords = self.jsonld.get("keywords")
@@ -783,13 +1004,21 @@ class ArticlePage:
             links = [a for a in node.iter("a")] if _tag(node) != "a" else [node]
             for a in links:
                 names.append(_text(a))
-        if not names:  # tags as plain list items
-            names = [t for _e, t, _h in self._block_leaves("tags")]
-        return [re.sub(r"^#", "", n) for n in names if n and not re.match(r"^tags?\s*:?$", n, re.I)]
+        if not names:  # tags as plain text: list items, or "Tags: Finance, Banking" in one line
+            texts = [t for _e, t, _h in self._block_leaves("tags")]
+            parent = label_el.getparent()
+            if not texts and parent is not None:
+                line = _blocks_text(parent)
+                if line.startswith(_label):
+                    texts = [line[len(_label):].lstrip(" :")]
+            names = [n for t in texts for n in re.split(r"\s*[,|•·;]\s*", t)]
+            if any(len(n.split()) > 5 for n in names) or len(names) > 40:
+                return []  # prose, not a list of tags
+        return [re.sub(r"^#", "", n) for n in names if n and not LABELS_BY_KIND["tags"].match(n)]
 
     def field_authors(self):
         for get, layer in (
-            (lambda: self._ld_people(self.jsonld.get("author")), "jsonld"),
+            (lambda: self._ld_people(self.jsonld.resolve(self.jsonld.get("author"))), "jsonld"),
             (lambda: self._people(self.next.authors()), "jsonld"),
             (lambda: self._people(self.meta.all("author", "article:author", "parsely-author",
                                         "sailthru.author", "dc.creator", "byl")), "meta"),
@@ -805,9 +1034,8 @@ class ArticlePage:
         for node in value if isinstance(value, list) else [value]:
             if isinstance(node, dict):
                 types = node.get("@type")
-                types = [types] if isinstance(types, str) else (types or [])
-                if any(str(t).lower() == "organization" or str(t).lower().endswith("organization")
-                       for t in types):
+                types = [types] if isinstance(types, str) else (types if isinstance(types, list) else [])
+                if any(isinstance(t, str) and t.lower().endswith("organization") for t in types):
                     continue
                 name = text_of(node)
                 if name:
@@ -845,15 +1073,22 @@ class ArticlePage:
         first = next((t for t, heading in paragraphs[:12] if not heading and tx.clean(t)), None)
         if first:
             m = DATELINE.match(first)
+            if m is None:
+                m = TITLE_DATELINE.match(first)
+                if m and m.group("agency").strip().lower() not in WIRE_AGENCIES:
+                    m = None
             if m:
                 agency = m.group("agency").strip()
-                source = WIRE_AGENCIES.get(agency.lower(), agency if len(agency) <= 20 else None)
+                # "(Reuters Breakingviews)", "(AFP Relaxnews)": the agency's own service.
+                source = (WIRE_AGENCIES.get(agency.lower()) or WIRE_AGENCIES.get(agency.split()[0].lower())
+                          or (agency if len(agency) <= 30 else None))
                 if source:
                     return source, tx.clean(m.group("place")), "dom"
             m = PLAIN_DATELINE.match(first)
             if m:
                 return None, tx.clean(m.group("place")), "dom"
-        for node in self._as_list(self.jsonld.get("author")) + self._as_list(self.jsonld.get("sourceOrganization")):
+        for node in self._as_list(self.jsonld.resolve(self.jsonld.get("author"))) + self._as_list(
+                self.jsonld.resolve(self.jsonld.get("sourceOrganization"))):
             name = text_of(node) or ""
             m = re.match(r"^(\w[\w .&]*?)\s*(?:\(via\b.*\))?$", name)
             if m and m.group(1).strip().lower() in WIRE_AGENCIES:
@@ -874,33 +1109,59 @@ class ArticlePage:
             (lambda: self._dom_date("posted"), "dom"),
         )
 
-    def field_updated(self):
+    def field_updated(self, published=None):
+        """A modification date before the publication date is not an update (a CMS that reset one
+        of them): such a value is skipped, and the next layer asked."""
         return self._date(
             (lambda: self.jsonld.get("dateModified"), "jsonld"),
             (lambda: self.next.modified(), "jsonld"),
             (lambda: self.meta.first("article:modified_time", "og:updated_time", "datemodified",
                              "last-modified", "dc.date.modified"), "meta"),
             (lambda: self._dom_date("updated"), "dom"),
+            not_before=published,
         )
 
-    def _date(self, *candidates):
+    def _date(self, *candidates, not_before=None):
         for get, layer in candidates:
             value = get()
             if isinstance(value, str) and value.strip():
-                iso = tx.to_utc_iso(value)
+                iso = tx.to_utc_iso(value, day_first=self._day_first())
+                # Both UTC in one format: text order is time order. A date without a time ("Last
+                # updated: March 6, 2026") is compared by its day: midnight is no earlier than 09:12.
+                earlier = iso and not_before and (iso[:10] < not_before[:10] if ":" not in value
+                                                   else iso < not_before)
+                if earlier:
+                    self.problems.append(("updated_before_published", value[:80]))
+                    continue
                 if iso:
                     return iso, layer
                 self.problems.append(("date_unreadable", value[:80]))
         return None, None
 
+    def _day_first(self):
+        """How a numeric date (06/03/2026) reads: month first only on a US page, day first elsewhere
+        (GBAF is a British publication)."""
+        locale = self.html_lang or self.meta.first("og:locale") or ""
+        return not re.match(r"^[a-z]{2,3}[-_]us\b", locale.strip(), re.I)
+
     def _dom_date(self, which):
         el = self.dated.get(which)
         if el is not None:
-            for node in list(el.iter("time")) + [s for s in el.itersiblings()][:2] + (
-                    list(el.getparent().iter("time")) if el.getparent() is not None else []):
-                if _tag(node) == "time" and node.get("datetime"):
+            # The <time> of this line: inside it, just after it, or beside it; not one that holds
+            # it ("<time datetime=published>March 5 <span>Updated 2 hours ago</span></time>").
+            around = set(id(a) for a in el.iterancestors())
+            other = self.dated.get("updated" if which == "posted" else "posted")
+            nodes = (list(el.iter("time")) + [n for s in list(el.itersiblings())[:2] for n in s.iter("time")]
+                     + (list(el.getparent().iter("time")) if el.getparent() is not None else []))
+            if other is el:
+                nodes = []  # both lines in one element: which <time> is which is not known, the text is
+            for node in nodes:
+                if id(node) in around or (other is not None and other is not el and (
+                        self._contains(other, node) or self._contains(node, other))):
+                    continue
+                if node.get("datetime"):
                     return node.get("datetime")
-            text = _text(el)
+            text = self.dated_text.get(which) or _text(el)
             m = (POSTED if which == "posted" else UPDATED).match(text)
             rest = m.group("rest") if m else ""
             if not rest:
@@ -925,7 +1186,10 @@ class ArticlePage:
 
     def field_summary(self):
         leaves = self._block_leaves("summary")
-        texts = [t for _e, t, h in leaves if not h]
+        label = self.block("summary")[1] if leaves else ""
+        # "<div><b>Quick Summary:</b> text</div>" is one leaf, label and all.
+        texts = [t[len(label):].lstrip(" :") if t.startswith(label) else t for _e, t, h in leaves if not h]
+        texts = [t for t in texts if t]
         value = " ".join(texts) if texts else None
         return (tx.clean(value), "dom") if value else (None, None)
 
@@ -936,8 +1200,12 @@ class ArticlePage:
         items = []
         for node in found[2]:
             items.extend(_blocks_text(li) for li in node.iter("li"))
-        if not items:
-            items = [t for _e, t, _h in self._block_leaves("takeaways")]
+        if not items:  # bullets as paragraphs, or in one line: "<b>Key Takeaways:</b><br>• A<br>• B"
+            label = found[1]
+            for _e, t, _h in self._block_leaves("takeaways"):
+                t = t[len(label):].lstrip(" :") if t.startswith(label) else t
+                several = len(re.findall("[•▪●■◦‣∙]", t)) > 1
+                items.extend(re.split(r"\s*[•▪●■◦‣∙]\s*", t) if several else [t])
         items = [tx.clean(BULLET.sub("", i)) for i in items]
         items = [i for i in items if i]
         return (items, "dom") if items else ([], None)
@@ -965,7 +1233,8 @@ class ArticlePage:
             if re.fullmatch(r"\d{1,2}[.)]?", t):
                 continue
             question = FAQ_NUMBER.sub("", t, count=1) if FAQ_NUMBER.match(t) else t
-            if question.rstrip().endswith("?"):
+            # A question is marked up as one (<summary>, <dt>, a heading) or asks ("...?").
+            if question.rstrip().endswith("?") or _is_heading(_e) or _tag(_e) in ("summary", "dt"):
                 current = {"question": tx.clean(question), "answer": []}
                 items.append(current)
             elif current is not None:
@@ -1017,7 +1286,7 @@ class ArticlePage:
                 if title and not entry["title"]:
                     entry["title"] = title
                 if not entry["_text"]:
-                    entry["_text"] = _blocks_text(a) or tx.clean(a.get("title"))
+                    entry["_text"] = self._card_title(a)
         related = []
         for url in order:
             e = by_url[url]
@@ -1025,6 +1294,17 @@ class ArticlePage:
             if title:
                 related.append({"title": title, "url": url})
         return (related, "dom") if related else ([], None)
+
+    def _card_title(self, a):
+        """The title a related card shows: its heading, else its longest line (a card also shows its
+        category and '2 years ago'), else the link's title attribute."""
+        leaves = self._leaves(a)
+        heads = [t for _e, t, h in leaves if h]
+        if heads:
+            return heads[0]
+        if leaves:
+            return max((t for _e, t, _h in leaves), key=lambda t: len(t.split()))
+        return _blocks_text(a) or tx.clean(a.get("title"))
 
     def _absolute(self, href):
         """An href made absolute against the page (urljoin only where a cheap rule will not do)."""
@@ -1129,9 +1409,9 @@ class ArticlePage:
                     return int(m.group(1)), "meta"
         el = self.dated.get("reading")
         if el is not None:
-            m = READING_TIME.search(_own_text(el))
+            m = READING_TIME.search(self.dated_text.get("reading") or _own_text(el))
             if m:
-                return int(m.group(1)), "dom"
+                return int(m.group(1) or m.group(2)), "dom"
         return None, None
 
     def field_language(self):
@@ -1176,11 +1456,29 @@ class ArticlePage:
             return None
         return "no_article_signals"
 
+    def is_site_page(self):
+        """Whether this is a page of the site (or of its replica): the summary, takeaways, FAQ,
+        references and related blocks are the site's own, and stay empty on another publisher's page
+        (whose "Key Points" or "Sources" are not what the contract means)."""
+        if self.site.is_site(self.url):
+            return True
+        claimed = (self.canonical_link, self.meta.first("og:url"),
+                   url_of(self.jsonld.get("mainEntityOfPage")), self.jsonld.get("url"))
+        if any(isinstance(u, str) and self.site.is_site(urljoin(self.url, u.strip())) for u in claimed):
+            return True
+        names = [self.meta.first("og:site_name", "application-name"),
+                 text_of(self.jsonld.resolve(self.jsonld.get("publisher")))]
+        return any(isinstance(n, str) and SITE_NAME.search(n) for n in names)
+
     def is_truncated(self, body):
         tail = self.html[-2048:].lower()
         if "</html>" not in tail and "</body>" not in tail:
             return True
-        last = body.rsplit("\n\n", 1)[-1].strip() if body else ""
+        paragraphs = body.split("\n\n") if body else []
+        # A wire story ends with its credits ("Reporting by A; Editing by B"), which are no sentence.
+        while len(paragraphs) > 1 and CREDITS.match(paragraphs[-1]):
+            paragraphs.pop()
+        last = paragraphs[-1].strip() if paragraphs else ""
         return bool(last) and not SENTENCE_END.search(last)
 
     def record(self):
@@ -1205,13 +1503,14 @@ class ArticlePage:
         put("source", source, layer)
         put("dateline", dateline, layer if dateline else None)
         put("published_at", *self.field_published())
-        put("updated_at", *self.field_updated())
-        put("summary", *self.field_summary())
+        put("updated_at", *self.field_updated(rec["published_at"]))
+        gbaf = self.is_site_page()
+        put("summary", *(self.field_summary() if gbaf else (None, None)))
         put("body", body, body_layer)
-        put("key_takeaways", *self.field_key_takeaways())
-        put("faq", *self.field_faq())
-        put("references", *self.field_references())
-        put("related", *self.field_related())
+        put("key_takeaways", *(self.field_key_takeaways() if gbaf else ([], None)))
+        put("faq", *(self.field_faq() if gbaf else ([], None)))
+        put("references", *(self.field_references() if gbaf else ([], None)))
+        put("related", *(self.field_related() if gbaf else ([], None)))
         put("image_url", *self.field_image())
         put("reading_time_minutes", *self.field_reading_time())
         put("language", *self.field_language())

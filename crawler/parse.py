@@ -8,9 +8,8 @@ import json
 import sys
 from pathlib import Path
 
-from w3lib.encoding import html_to_unicode
-
 from crawler.article import ArticlePage
+from crawler.text import decode_html
 
 
 def load(source):
@@ -24,8 +23,7 @@ def load(source):
             body, ctype = resp.read(), resp.headers.get("Content-Type", "")
     else:
         body, ctype = Path(source).read_bytes(), ""
-    _encoding, text = html_to_unicode(ctype, body)
-    return text
+    return decode_html(body, ctype)
 
 
 def main(argv=None):

@@ -66,23 +66,73 @@ def html_text(response):
     """(text, overridden) of an HTML response. Scrapy trusts the charset of the Content-Type
     header, like browsers; a header that says Latin-1 over bytes that are valid UTF-8 with
     multi-byte characters is wrong (a byte string in a single-byte charset is almost never valid
-    UTF-8 by chance), so such a page is read as UTF-8."""
-    declared = (response.encoding or "").lower()
+    UTF-8 by chance), so such a page is read as UTF-8. The other lie, UTF-8 declared over a legacy
+    page's windows-1252 bytes, is read as windows-1252 (see legacy_text)."""
+    declared = (response.encoding or "").lower().replace("_", "-")
     body = response.body
     if declared in _SINGLE_BYTE and max(body, default=0) >= 0x80:
         try:
             return body.decode("utf-8"), True
         except UnicodeDecodeError:
             pass
+    if declared in ("utf-8", "utf8"):
+        legacy = legacy_text(body)
+        if legacy is not None:
+            return legacy, True
     return response.text, False
+
+
+def decode_html(body, content_type=""):
+    """The text of an HTML document's bytes: charset from the header, a BOM or the page's <meta>
+    (w3lib, as Scrapy does), with the same correction as html_text for a lying UTF-8 declaration."""
+    from w3lib.encoding import html_to_unicode
+
+    encoding, text = html_to_unicode(content_type or "", body)
+    encoding = encoding.lower().replace("_", "-")
+    if encoding in _SINGLE_BYTE and max(body, default=0) >= 0x80:
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    if encoding in ("utf-8", "utf8"):
+        legacy = legacy_text(body)
+        if legacy is not None:
+            return legacy
+    return text
+
+
+def legacy_text(body):
+    """The text of bytes said to be UTF-8 that are not: windows-1252, else None. A page cut inside
+    its last character, or UTF-8 with a few broken bytes among many good ones, is still UTF-8."""
+    if max(body, default=0) < 0x80:
+        return None
+    try:
+        body.decode("utf-8")
+        return None
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(body) - 3 and "end of data" in exc.reason:
+            return None
+    text = body.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ch >= "\x80") - bad
+    if good >= 4 * bad:
+        return None
+    return body.decode("cp1252", "replace")
 
 
 # --- dates -------------------------------------------------------------------------------------
 _ISO_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# 06/03/2026, 6.3.2026, 06-03-2026 (a four-digit year last), with an optional time after.
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b(.*)$")
+_RFC822 = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
+                     r"\s*(?:[+-]\d{4}|[A-Za-z]{1,5})?$")
 
 
-def to_utc_iso(value):
-    """ISO 8601 UTC with +00:00 and seconds; date-only is midnight UTC, naive is UTC. None if unreadable."""
+def to_utc_iso(value, day_first=True):
+    """ISO 8601 UTC with +00:00 and seconds; date-only is midnight UTC, naive is UTC. None if unreadable.
+
+    A numeric date is read day first (06/03/2026 is 6 March) unless a part over 12 says otherwise
+    or day_first is False (a US page): see docs/record-rules.md."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -91,7 +141,7 @@ def to_utc_iso(value):
         text = clean(str(value))
         if not text:
             return None
-        dt = _parse_datetime(text)
+        dt = _parse_datetime(text, day_first)
         if dt is None:
             return None
     if dt.tzinfo is None:
@@ -99,7 +149,7 @@ def to_utc_iso(value):
     return dt.astimezone(timezone.utc).replace(microsecond=0).isoformat()
 
 
-def _parse_datetime(text):
+def _parse_datetime(text, day_first=True):
     iso = text.replace("Z", "+00:00").replace("z", "+00:00")
     if _ISO_DATE_ONLY.match(iso):
         iso += "T00:00:00"
@@ -112,48 +162,95 @@ def _parse_datetime(text):
             return datetime.strptime(text, fmt)
         except ValueError:
             continue
-    try:  # RFC 822 (feeds, sitemaps)
+    m = _NUMERIC_DATE.match(text)
+    if m:
+        a, b, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        day, month = (a, b) if (day_first and a <= 31 and b <= 12) or a > 12 else (b, a)
+        try:
+            date = datetime(year, month, day)
+        except ValueError:
+            return None
+        rest = m.group(4).strip(" ,|–-")
+        return (_dateparser(f"{date:%Y-%m-%d} {rest}") if rest else None) or date
+    if _RFC822.match(text):  # feeds, sitemaps; email.utils reads other texts wrongly ("10:15 AM EST")
         from email.utils import parsedate_to_datetime
 
-        return parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        pass
+        try:
+            return parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            pass
     return _dateparser(text)
 
 
 def _dateparser(text):
     # dateparser is slow to import and to run: only for what the fast paths above cannot read.
-    if len(text) > 60 or not re.search(r"\d", text):
+    # A text without a year ("Mar 5", "2 hours ago") says nothing exact about a saved page: not read.
+    if len(text) > 60 or not re.search(r"(?<!\d)(?:19|20)\d{2}(?!\d)", text):
         return None
     import dateparser
 
-    return dateparser.parse(
-        text, languages=["en"], settings={"TIMEZONE": "UTC", "RETURN_AS_TIMEZONE_AWARE": False}
-    )
+    # A zone in the text ("10:15 AM EST") is honoured; a text without one is UTC.
+    return dateparser.parse(text, languages=["en"], settings={
+        "TIMEZONE": "UTC", "TO_TIMEZONE": "UTC", "RETURN_AS_TIMEZONE_AWARE": True})
 
 
 # --- people ------------------------------------------------------------------------------------
 _BY = re.compile(r"^\s*(?:written\s+)?by[:\s]+", re.I)
-_SPLIT_PEOPLE = re.compile(r"\s*(?:,|;|\band\b|&|\bwith\b)\s*", re.I)
+_AND = re.compile(r"\s*(?:\band\b|&|\bwith\b)\s*", re.I)
 _NOT_PERSON = re.compile(
     r"\b(reuters|associated press|afp|bloomberg|staff|editor(?:s|ial)?|team|desk|newsroom|"
     r"global banking|finance review|gbaf|news agency|press release)\b",
     re.I,
 )
+# What follows a name after a comma when it is no name: a role ("Senior Correspondent", "Head of
+# Payments at Acme") or an organisation ("Acme Bank", "Smith & Co"). Op-ed bylines are full of them.
+_ROLE = re.compile(
+    r"\b(?:correspondent|reporter|writer|columnist|contributor|journalist|analyst|economist|strategist|"
+    r"editor|author|founder|co-founder|director|head|chief|partner|president|chair(?:man|woman)?|"
+    r"officer|manager|lead|vice|senior|principal|associate|professor|fellow|consultant|advis[eo]r|"
+    r"specialist|expert|owner|executive|managing|member|researcher|student|investor|trader|"
+    r"bank|group|ltd|limited|inc|plc|llc|llp|co|corp|corporation|company|capital|partners|holdings|"
+    r"solutions|technologies|consulting|university|institute|foundation|association|agency|"
+    r"of|at|for|from|the)\b|^[A-Z]{2,5}$",
+    re.I,
+)
+_DATE_TAIL = re.compile(
+    r"\s+(?:on\s+)?(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b.*$|\s+\d.*$", re.I)
 
 
 def split_people(text):
-    """'By A and B' / 'A, B' / 'A & B' -> ['A', 'B'], without role words or the publisher."""
+    """'By A and B' / 'A, B' / 'A & B' -> ['A', 'B'], without role words, affiliations
+    ('By A, Chief Economist at X'), editing credits ('; Editing by C') or the publisher."""
     if not text:
         return []
     text = _BY.sub("", clean(text))
-    text = re.split(r"\s*[|;]\s*|\s+in\s+[A-Z][a-z]+$", text)[0]
-    people = []
-    for part in _SPLIT_PEOPLE.split(text):
-        part = part.strip(" .-–—")
-        if part and looks_like_person(part):
-            people.append(part)
+    text = re.sub(r"\([^)]*\)", " ", text)  # "(Reuters)"
+    text = re.split(r"\s*[|;]\s*", text)[0]
+    text = _DATE_TAIL.sub("", text)
+    people, affiliation = [], False
+    for i, part in enumerate(re.split(r"\s*,\s*", text)):
+        part = re.sub(r"\s+in\s+[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?$", "", part.strip())  # "in London"
+        if i == 0:  # a byline opens with names: "A and B", "A of Acme", never a role
+            part = re.split(r"\s+(?:of|at|from)\s+", part)[0]
+        joined = bool(re.match(r"(?:and|&)\s", part, re.I))
+        if i and not joined and (_ROLE.search(part) and not _names_only(part)):
+            affiliation = True  # a role; the parts after it, up to the next "and", are its employer
+            continue
+        if affiliation and not joined:
+            continue
+        affiliation = False
+        for name in _AND.split(part):
+            name = name.strip(" .-–—")
+            if name and looks_like_person(name):
+                people.append(name)
     return dedupe_names(people)
+
+
+def _names_only(part):
+    """'Jane Doe and John Roe' is names joined; 'Head of Payments' is a role."""
+    names = [n for n in _AND.split(part) if n.strip()]
+    return len(names) > 1 and not any(_ROLE.search(n) for n in names)
 
 
 def looks_like_person(name):

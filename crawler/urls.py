@@ -40,6 +40,7 @@ _SKIP_PREFIXES = (
     "/awards/", "/award/", "/magazines/", "/magazine/", "/videos/", "/video/", "/feed",
     "/sitemap", "/sitemaps/", "/html-sitemap", "/page/", "/amp/",
 )
+_FILE_NAME = re.compile(r"/[^/]+\.(?:s?html?|php\d?|aspx?|jsp|cfm|cgi)$", re.I)
 _CATEGORY = re.compile(r"^/category/([a-z0-9][a-z0-9-]*)/?(?:page/(\d+)/?)?$", re.I)
 _TRACKING = re.compile(r"^(?:utm_|fbclid$|gclid$|dclid$|mc_[a-z]+$|ref$|ref_src$|_hs|igshid$|cmpid$)", re.I)
 
@@ -133,7 +134,8 @@ def _canonical(url, base_netloc):
     if host in SITE_HOSTS or not host or parts.netloc.lower() == base_netloc:
         host = SITE_HOST
     path = re.sub(r"/{2,}", "/", unquote(parts.path) or "/")
-    if not path.endswith("/"):
+    # The site's articles end with a slash; another site's page named like a file ("story.html") does not.
+    if not path.endswith("/") and (host == SITE_HOST or not _FILE_NAME.search(path)):
         path += "/"
     # safe_url_string re-encodes the path the one way (as w3lib's canonicalize_url would).
     return safe_url_string(urlunsplit(("https", host, path, "", "")))

@@ -40,6 +40,11 @@ def record():
     ("Reuters", []),
     ("Global Banking & Finance Review", []),
     ("By Jane Roe and jane roe", ["Jane Roe"]),
+    ("By Jane Roe, Senior Correspondent", ["Jane Roe"]),
+    ("By John Doe, Head of Payments at Acme Bank", ["John Doe"]),
+    ("By Jane Roe, CEO of Acme, and John Doe, CFO of Beta", ["Jane Roe", "John Doe"]),
+    ("By Jane Roe (Reuters)", ["Jane Roe"]),
+    ("By Jane Roe March 6, 2026", ["Jane Roe"]),
 ])
 def test_bylines_split_into_people(text, people):
     assert split_people(text) == people
