@@ -597,7 +597,7 @@ class ArticlePage:
 
     @staticmethod
     def _has_block_inside(el):
-        if el.tag in _NEVER_HOLD_BLOCKS:
+        if el.tag in _NEVER_HOLD_BLOCKS or not len(el):
             return False  # the HTML parser closes a <p> before any block element
         # lxml's filtered iteration yields el itself first when it is a block; it stops at the first hit.
         for d in el.iter(*BLOCKISH):
@@ -707,11 +707,14 @@ class ArticlePage:
         the title and the blocks that precede the text. Tags end the text only after paragraphs of
         it: GBAF shows them above the text, where a standfirst could stand before them."""
         words = paragraphs = 0
+        need = 3 if kind == "tags" else 0
         for e, t, _h in out:
             if not self._is_furniture(e, t):
                 words += len(t.split())
                 paragraphs += 1
-        return words >= BEGUN_WORDS and (kind != "tags" or paragraphs >= 3)
+                if words >= BEGUN_WORDS and paragraphs >= need:
+                    return True
+        return False
 
     # Blocks whose label can open a paragraph that is the whole block. Not "related": "Read more: <a>"
     # inside an article's text is a link in it, not the end of it.
@@ -738,9 +741,12 @@ class ArticlePage:
             pieces = [p for p in META_SEPARATORS.split(t) if p]
             if len(pieces) > 1 and all(FURNITURE.match(p) for p in pieces):
                 return True
+        # The cheap tests first: most paragraphs have text of their own.
+        if not len(el) or (el.text and not el.text.isspace()) \
+                or any(c.tail and not c.tail.isspace() for c in el):
+            return False
         pieces = [_text(c) for c in el if isinstance(c.tag, str)]
-        return (len(pieces) >= 2 and not tx.clean(el.text) and not any(tx.clean(c.tail) for c in el)
-                and all(not p or FURNITURE.match(p) for p in pieces))
+        return len(pieces) >= 2 and all(not p or FURNITURE.match(p) for p in pieces)
 
     @staticmethod
     def _is_link_item(li, t):
@@ -1281,16 +1287,16 @@ class ArticlePage:
                         break
                 entry = by_url.get(url)
                 if entry is None:
-                    entry = by_url[url] = {"title": None, "url": url, "_text": None}
+                    entry = by_url[url] = {"title": None, "url": url, "_anchors": []}
                     order.append(url)
                 if title and not entry["title"]:
                     entry["title"] = title
-                if not entry["_text"]:
-                    entry["_text"] = self._card_title(a)
+                entry["_anchors"].append(a)
         related = []
         for url in order:
             e = by_url[url]
-            title = e["title"] or e["_text"]
+            # The visible card text only where no image names the title (walking it costs).
+            title = e["title"] or next((t for t in map(self._card_title, e["_anchors"]) if t), None)
             if title:
                 related.append({"title": title, "url": url})
         return (related, "dom") if related else ([], None)
