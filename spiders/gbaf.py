@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.http import TextResponse
 from lxml import etree
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip
@@ -59,6 +60,10 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         self.categories_seen = set()
         self.cheap_pending = 0
         self.cheap = {"ok": 0, "failed": 0, "urls": set(), "complete_sitemap": False}
+        # Sitemaps and feeds asked for: an index that lists itself, or a child that lists its index,
+        # must not be asked for again (the duplicate filter would drop it unseen, and the run would
+        # wait for ever for that source before deciding on the listings).
+        self.cheap_requested = set()
         self.listings_started = False
         self.requested = set()  # article URLs this run made a request for (before the dupefilter)
         self.skipped_other_category = set()  # fetch URLs skipped as another category's (see parse_listing)
@@ -123,8 +128,9 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
                 yield request
             return
         for path, kind in self.cheap_sources:
-            self.cheap_pending += 1
-            yield self._request(self.site.base_url + path, "cheap", self.parse_cheap, source=kind)
+            request = self._cheap_request(self.site.base_url + path, kind)
+            if request:
+                yield request
         if not self.incremental:
             for request in self._listing_seeds():
                 yield request
@@ -138,6 +144,16 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
                 yield request
 
     # --- cheap sources: sitemaps and the feed --------------------------------------------------
+    def _cheap_request(self, url, source, **meta):
+        """A request for a sitemap or feed not asked for yet this run (counted as pending), or None."""
+        if url in self.cheap_requested:
+            self.crawler.stats.inc_value("gbaf/cheap/skipped/already_requested")
+            self.logger.info("%s named again, not fetched twice: %s", source, url)
+            return None
+        self.cheap_requested.add(url)
+        self.cheap_pending += 1
+        return self._request(url, "cheap", self.parse_cheap, source=source, **meta)
+
     def parse_cheap(self, response):
         source = response.meta["source"]
         entries, children = [], []
@@ -149,6 +165,10 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
                 entries = _feed_entries(body)
             else:
                 sitemap = Sitemap(body)
+                if sitemap.type not in ("urlset", "sitemapindex"):
+                    # A page that is no sitemap (an HTML "not found" answered with 200): reading
+                    # nothing from it must not pass for a complete sitemap that lists nothing new.
+                    raise ValueError(f"not a sitemap (root element {sitemap.type!r})")
                 for entry in sitemap:
                     loc = entry.get("loc")
                     if not loc:
@@ -171,10 +191,9 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         self.crawler.stats.inc_value(f"gbaf/cheap/read/{source}")
         for loc in children:
             fetch = self.site.to_fetch(loc)
-            if fetch:
-                self.cheap_pending += 1
-                yield self._request(fetch, "cheap", self.parse_cheap, source="sitemap",
-                                    child_of_index=True)
+            request = fetch and self._cheap_request(fetch, "sitemap", child_of_index=True)
+            if request:
+                yield request
         for loc, lastmod in entries:
             fetch = self.site.to_fetch(loc)
             if not fetch or kind_of_url(fetch) != "article":
@@ -210,8 +229,23 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         yield from self._listing_seeds()
 
     # --- callbacks -----------------------------------------------------------------------------
+    def _markup_root(self, response):
+        """The lxml root of an HTML (or XML) page; None, counted and logged, for a body that is not
+        markup (an image, a PDF, JSON, octet-stream answered with 200 where a listing should be)."""
+        selector = response.selector if isinstance(response, TextResponse) else None
+        if selector is not None and selector.type in ("html", "xml") and isinstance(selector.root.tag, str):
+            return selector.root
+        kind = response.meta.get("kind", "page")
+        self.crawler.stats.inc_value(f"gbaf/pages/not_html/{kind}")
+        self.logger.warning("not an HTML page (%s, Content-Type %r): %s", kind,
+                            response.headers.get("Content-Type", b"").decode("latin-1"), response.url)
+        return None
+
     def parse_home(self, response):
-        facts = listing_facts(response.selector.root, response.url, self.site)
+        root = self._markup_root(response)
+        if root is None:
+            return
+        facts = listing_facts(root, response.url, self.site)
         for slug in facts["categories"]:
             request = self._category_request(slug)
             if request:
@@ -223,7 +257,9 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
                     yield request
 
     def parse_listing(self, response):
-        root = response.selector.root
+        root = self._markup_root(response)
+        if root is None:
+            return
         facts = listing_facts(root, response.url, self.site)
         rendered = self.renderer.listing_request(response, facts, self.parse_listing)
         if rendered is not None:
@@ -333,6 +369,8 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         reason = f"http_{response.status}" if response is not None else _failure_reason(failure.value)
         if reason == "forbidden_by_robots":  # the site asked us not to: not a failure
             self.crawler.stats.inc_value("gbaf/skipped/robots")
+            if kind == "cheap":  # a disallowed sitemap or feed is a source that gave nothing
+                yield from self._cheap_done(ok=False)
             return
         self.crawler.stats.inc_value(f"gbaf/failures/{reason}")
         self.crawler.stats.inc_value(f"gbaf/failures/by_kind/{kind}")
@@ -376,6 +414,8 @@ def _feed_entries(body):
                                                         no_network=True))
     if root is None:
         raise ValueError("empty feed")
+    if etree.QName(root).localname.lower() not in ("rss", "feed", "rdf"):
+        raise ValueError(f"not a feed (root element {etree.QName(root).localname!r})")
     out = []
     for el in root.iter():
         tag = etree.QName(el).localname if isinstance(el.tag, str) else ""

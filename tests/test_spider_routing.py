@@ -1,7 +1,7 @@
 """The spider's routing rules on small responses, without a crawl: what it asks for, and what not twice."""
 import gzip
 
-from scrapy.http import HtmlResponse, Request, Response
+from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from scrapy.utils.test import get_crawler
 
 from spiders.gbaf import GbafSpider
@@ -55,3 +55,88 @@ def test_a_gzipped_sitemap_file_is_read_like_a_plain_one():
         asked = [r.url for r in s.parse_cheap(response)]
         assert f"{BASE}/some-story/" in asked
     assert not s.crawler.stats.get_value("gbaf/cheap/unreadable/sitemap")
+
+
+SITEMAP_NS = b'<?xml version="1.0" encoding="UTF-8"?>'
+INDEX = (SITEMAP_NS + b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+         b'<sitemap><loc>https://www.globalbankingandfinance.com/sitemap.xml</loc></sitemap>'
+         b'<sitemap><loc>https://www.globalbankingandfinance.com/sitemaps/posts.xml</loc></sitemap>'
+         b'</sitemapindex>')
+
+
+def cheap_response(s, path, body, source="sitemap", **meta):
+    url = BASE + path
+    return Response(url, body=body, request=Request(url, meta={"source": source, "kind": "cheap", **meta}))
+
+
+def incremental(s):
+    """The spider as on a later run: the cheap sources first, listings only when they leave a gap."""
+    class State:
+        empty = False
+
+        def needs_fetch(self, url):
+            return True, "unknown"
+
+        def lookup(self, url):
+            return None
+
+        def note_lastmod(self, url, lastmod):
+            pass
+    s.run_state, s.incremental = State(), True
+    return s
+
+
+def test_a_sitemap_index_that_lists_itself_or_is_listed_by_its_child_is_read_once():
+    # The duplicate filter would drop the second request for the index unseen: the run would wait
+    # for ever for a source that never answers, and never decide whether to walk the listings.
+    s = incremental(spider())
+    for path, kind in s.cheap_sources:
+        s._cheap_request(BASE + path, kind)
+    assert s.cheap_pending == 3
+    asked = [r.url for r in s.parse_cheap(cheap_response(s, "/sitemap.xml", INDEX))]
+    assert asked == [f"{BASE}/sitemaps/posts.xml"]  # itself not again
+    child = INDEX.replace(b"posts.xml", b"other.xml")  # a child that lists the index back
+    asked = [r.url for r in s.parse_cheap(cheap_response(s, "/sitemaps/posts.xml", child, child_of_index=True))]
+    assert asked == [f"{BASE}/sitemaps/other.xml"]
+    assert s.crawler.stats.get_value("gbaf/cheap/skipped/already_requested") == 2
+    assert s.cheap_pending == 3  # news sitemap, feed, other.xml
+
+
+def test_a_cheap_source_forbidden_by_robots_still_lets_the_run_decide_on_listings():
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.python.failure import Failure
+
+    s = incremental(spider())
+    requests = [s._cheap_request(BASE + path, kind) for path, kind in s.cheap_sources]
+    walked = []
+    for request in requests:
+        failure = Failure(IgnoreRequest("Forbidden by robots.txt"))
+        failure.request = request
+        walked += list(s.on_error(failure))
+    assert s.cheap_pending == 0
+    assert any(r.meta["kind"] == "category" for r in walked)  # nothing read: the listings are walked
+
+
+def test_a_page_that_is_no_sitemap_or_feed_is_unreadable_not_an_empty_complete_sitemap():
+    soft404 = b"<html><head><title>Page not found</title></head><body><h1>Page not found</h1></body></html>"
+    s = incremental(spider())
+    for path, kind in s.cheap_sources:
+        s._cheap_request(BASE + path, kind)
+    walked = []
+    for path, kind in s.cheap_sources:
+        walked += list(s.parse_cheap(cheap_response(s, path, soft404, source=kind)))
+    assert not s.cheap["complete_sitemap"]
+    assert s.crawler.stats.get_value("gbaf/cheap/unreadable/sitemap") == 2
+    assert s.crawler.stats.get_value("gbaf/cheap/unreadable/feed") == 1
+    assert any(r.meta["kind"] == "category" for r in walked)
+
+
+def test_listing_and_home_pages_that_are_not_html_are_counted_not_a_crash():
+    s = spider()
+    for url, kind, parse in ((f"{BASE}/category/banking/", "category", s.parse_listing),
+                             (f"{BASE}/", "home", s.parse_home)):
+        for response in (Response(url, body=b"\x89PNG\r\n\x1a\n", request=Request(url, meta={"kind": kind})),
+                         TextResponse(url, body=b'{"page": 1}', encoding="utf-8",
+                                      request=Request(url, meta={"kind": kind}))):
+            assert list(parse(response)) == []
+        assert s.crawler.stats.get_value(f"gbaf/pages/not_html/{kind}") == 2
