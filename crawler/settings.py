@@ -19,6 +19,8 @@ USER_AGENT = (
     "gbaf-crawler/1.0 (+https://github.com/gbaf-crawler; news archive crawler; obeys robots.txt)"
 )
 ROBOTSTXT_OBEY = True
+# robots.txt answering 5xx/429 after the retries: "disallow" everything (RFC 9309) or "allow" (crawler/middlewares.py).
+GBAF_ROBOTS_UNAVAILABLE = os.environ.get("GBAF_ROBOTS_UNAVAILABLE", "disallow")
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.5

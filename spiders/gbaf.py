@@ -228,6 +228,22 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         self.crawler.stats.set_value("gbaf/incremental/listings", "walked")
         yield from self._listing_seeds()
 
+    def robots_sitemaps(self, urls):
+        """The sitemaps robots.txt names (crawler.middlewares.RobotsTxtMiddleware calls this once per
+        host): read as cheap sources too, each once; the ones this run reads already are skipped by
+        _cheap_request. Globs (`/sitemaps/*`) and other hosts are no URL to fetch."""
+        if self.distributed or self.state_failed:
+            return
+        for url in urls:
+            fetch = "*" not in url and self.site.to_fetch(url)
+            if not fetch or fetch in self.cheap_requested:
+                continue
+            self.crawler.stats.inc_value("gbaf/cheap/from_robots")
+            self.logger.info("sitemap named by robots.txt read too: %s", fetch)
+            request = self._cheap_request(fetch, "sitemap")
+            if request is not None:
+                self.crawler.engine.crawl(request)
+
     # --- callbacks -----------------------------------------------------------------------------
     def _markup_root(self, response):
         """The lxml root of an HTML (or XML) page; None, counted and logged, for a body that is not
@@ -387,7 +403,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             yield from self._cheap_done(ok=False)
 
 
-_REASONS = (("robots.txt", "forbidden_by_robots"), ("offsite", "offsite"),
+_REASONS = (("empty body", "empty_body"), ("robots.txt", "forbidden_by_robots"), ("offsite", "offsite"),
             ("max redirections", "redirect_loop"), ("redirect loop", "redirect_loop"),
             ("maxsize", "too_large"), ("max size", "too_large"), ("exceeds", "too_large"),
             ("downloadcancelled", "too_large"), ("timed out", "timeout"), ("timeout", "timeout"),
