@@ -17,6 +17,7 @@ shown modified since the stored time, or published within the revisit window; li
 walked only when the cheap sources leave a gap (missing, failing, or not reaching back to what is
 known), and a category's pagination stops after `GBAF_LISTING_MARGIN` pages holding nothing new.
 """
+import re
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -38,6 +39,9 @@ from crawler.urls import (KNOWN_CATEGORIES, NON_NEWS_SECTIONS, SiteUrls, categor
                           category_page_url, kind_of_url)
 
 PRIORITY = {"home": 30, "cheap": 40, "category": 5, "listing": 0, "article": 20, "related": 10}
+# C0 control characters other than tab and line breaks, and DEL: never text. lxml reads NUL as
+# U+FFFD, and either kind before a paragraph hides its byline or dateline from the parser.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The cheap sources the site names (site-model.md): read before any listing on incremental runs.
 CHEAP_SOURCES = (("/sitemap-news.xml", "sitemap"), ("/feed/", "feed"), ("/sitemap.xml", "sitemap"))
 
@@ -336,6 +340,10 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             stats.inc_value("gbaf/encoding/header_overridden")
             self.logger.info("charset header %r contradicts the bytes, read as UTF-8: %s",
                              response.encoding, response.url)
+        text, removed = _CONTROL.subn("", text)
+        if removed:
+            stats.inc_value("gbaf/encoding/control_chars_removed")
+            self.logger.info("%d control characters (NUL and the like) removed: %s", removed, response.url)
         page = ArticlePage(text, response.url, base_url=self.site.base_url)
         rendered = self.renderer.article_request(response, page, self.parse_article)
         if rendered is not None:

@@ -140,3 +140,20 @@ def test_listing_and_home_pages_that_are_not_html_are_counted_not_a_crash():
                                       request=Request(url, meta={"kind": kind}))):
             assert list(parse(response)) == []
         assert s.crawler.stats.get_value(f"gbaf/pages/not_html/{kind}") == 2
+
+
+def test_control_characters_in_a_page_do_not_reach_the_record_or_hide_its_byline():
+    from pathlib import Path
+
+    html = (Path(__file__).parent / "fixtures" / "pages" / "gbaf-app-router.html").read_bytes()
+    url = f"{BASE}/some-story/"
+    records = []
+    for body in (html, html.replace(b"<p>", b"<p>\x00", 5), html.replace(b"<p>", b"<p>\x01\x0b\x1f", 5)):
+        s = spider()
+        response = HtmlResponse(url, body=body, request=Request(url, meta={"kind": "article"}))
+        records.append([dict(i) for i in s.parse_article(response) if not isinstance(i, Request)][0])
+    plain = records[0]
+    for record in records[1:]:
+        assert record["body"] == plain["body"] and record["authors"] == plain["authors"]
+        assert not any(c in record["body"] for c in "\ufffd\x00\x01\x0b\x1f")
+    assert s.crawler.stats.get_value("gbaf/encoding/control_chars_removed") == 1
