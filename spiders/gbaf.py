@@ -154,6 +154,12 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             self.crawler.stats.inc_value("gbaf/cheap/skipped/already_requested")
             self.logger.info("%s named again, not fetched twice: %s", source, url)
             return None
+        limit = self.crawler.settings.getint("URLLENGTH_LIMIT", 2083)
+        if limit and len(url) > limit:  # Scrapy's UrlLengthMiddleware would drop it unseen
+            self.crawler.stats.inc_value("gbaf/cheap/skipped/url_too_long")
+            self.logger.warning("%s URL longer than URLLENGTH_LIMIT (%d), not fetched: %.200s...",
+                                source, limit, url)
+            return None
         self.cheap_requested.add(url)
         self.cheap_pending += 1
         return self._request(url, "cheap", self.parse_cheap, source=source, **meta)
@@ -195,7 +201,14 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         self.crawler.stats.inc_value(f"gbaf/cheap/read/{source}")
         for loc in children:
             fetch = self.site.to_fetch(loc)
-            request = fetch and self._cheap_request(fetch, "sitemap", child_of_index=True)
+            if not fetch or len(fetch) > self.crawler.settings.getint("URLLENGTH_LIMIT", 2083):
+                # A child this run cannot read (another host, a URL too long): the index is not
+                # a complete picture of the site, whatever the children read say.
+                self.cheap["sitemap_failed"] = True
+                self.crawler.stats.inc_value("gbaf/cheap/skipped/unfetchable_child")
+                self.logger.warning("sitemap index %s names a child not fetched: %.200s", response.url, loc)
+                continue
+            request = self._cheap_request(fetch, "sitemap", child_of_index=True)
             if request:
                 yield request
         for loc, lastmod in entries:

@@ -157,3 +157,20 @@ def test_control_characters_in_a_page_do_not_reach_the_record_or_hide_its_byline
         assert record["body"] == plain["body"] and record["authors"] == plain["authors"]
         assert not any(c in record["body"] for c in "\ufffd\x00\x01\x0b\x1f")
     assert s.crawler.stats.get_value("gbaf/encoding/control_chars_removed") == 1
+
+
+def test_a_sitemap_index_whose_children_cannot_be_read_is_no_complete_picture():
+    # Children on another host, or longer than URLLENGTH_LIMIT (Scrapy's middleware would drop the
+    # request unseen and the run would wait for it for ever): the listings are walked.
+    index = INDEX.replace(b"https://www.globalbankingandfinance.com/sitemap.xml", b"https://cdn.example.com/s1.xml")
+    index = index.replace(b"/sitemaps/posts.xml", b"/sitemaps/" + b"p" * 3000 + b".xml")
+    s = incremental(spider())
+    for path, kind in s.cheap_sources:
+        s._cheap_request(BASE + path, kind)
+    walked = list(s.parse_cheap(cheap_response(s, "/sitemap.xml", index)))
+    assert not [r for r in walked if r.meta.get("child_of_index")]
+    assert s.crawler.stats.get_value("gbaf/cheap/skipped/unfetchable_child") == 2
+    news = cheap_response(s, "/sitemap-news.xml", INDEX.replace(b"sitemapindex", b"urlset").replace(b"sitemap>", b"url>"))
+    walked += list(s.parse_cheap(news))
+    walked += list(s.parse_cheap(cheap_response(s, "/feed/", b"<rss><channel></channel></rss>", source="feed")))
+    assert s.cheap_pending == 0 and any(r.meta["kind"] == "category" for r in walked)
