@@ -151,7 +151,11 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
 
 class RedirectMiddleware(ScrapyRedirectMiddleware):
     """Scrapy's redirects, with loops reported: a redirect back to a URL of the same chain would be
-    dropped silently by the duplicate filter; it fails the request instead (errback, run report)."""
+    dropped silently by the duplicate filter; it fails the request instead (errback, run report).
+
+    An article redirected to the home page or a category listing (how sites answer a removed
+    story: a soft 404) fails too: that page was fetched already, so the duplicate filter would drop
+    the redirect and the article would vanish from the run without a word."""
 
     async def process_response(self, request, response):
         result = super().process_response(request, response)
@@ -160,4 +164,15 @@ class RedirectMiddleware(ScrapyRedirectMiddleware):
             if result.url in chain:
                 self.crawler.stats.inc_value("redirect/loop")
                 raise IgnoreRequest(f"redirect loop: {' -> '.join(chain + [result.url])}")
+            if request.meta.get("kind") in ("article", "related") and _soft_404_target(result.url):
+                self.crawler.stats.inc_value("redirect/to_non_article")
+                raise IgnoreRequest(f"redirected to a non-article page (removed?): {request.url} -> {result.url}")
         return result
+
+
+def _soft_404_target(url):
+    """Whether a redirect target is the home page or a category listing (without a query: an old
+    `/?p=123` shortlink is a hop of a redirect chain, not a landing page)."""
+    from crawler.urls import kind_of_url
+
+    return not urlparse_cached(Request(url)).query and kind_of_url(url) in ("home", "category")

@@ -265,7 +265,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
     def _markup_root(self, response):
         """The lxml root of an HTML (or XML) page; None, counted and logged, for a body that is not
         markup (an image, a PDF, JSON, octet-stream answered with 200 where a listing should be)."""
-        selector = response.selector if isinstance(response, TextResponse) else None
+        selector = response.selector if isinstance(response, TextResponse) and not _binary_media(response) else None
         if selector is not None and selector.type in ("html", "xml") and isinstance(selector.root.tag, str):
             return selector.root
         kind = response.meta.get("kind", "page")
@@ -345,8 +345,10 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
 
     def parse_article(self, response):
         stats = self.crawler.stats
-        if not hasattr(response, "text"):
+        if not hasattr(response, "text") or _binary_media(response):
             stats.inc_value("gbaf/pages/not_html")
+            self.logger.warning("not an HTML page (article, Content-Type %r): %s",
+                                response.headers.get("Content-Type", b"").decode("latin-1"), response.url)
             return
         text, overridden = html_text(response)
         if overridden:
@@ -409,6 +411,10 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             if kind == "cheap":  # a disallowed sitemap or feed is a source that gave nothing
                 yield from self._cheap_done(ok=False)
             return
+        if reason == "redirect_to_non_article" and self.run_state is not None:
+            # A removed story: remembered like a page that is no article, not fetched every run.
+            first = (request.meta.get("redirect_urls") or [request.url])[0]
+            self.run_state.note_not_article(self.site.canonical(first), reason)
         self.crawler.stats.inc_value(f"gbaf/failures/{reason}")
         self.crawler.stats.inc_value(f"gbaf/failures/by_kind/{kind}")
         failed = self.crawler.stats.get_value("gbaf/failed_urls") or []
@@ -424,12 +430,15 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             yield from self._cheap_done(ok=False)
 
 
-_REASONS = (("empty body", "empty_body"), ("robots.txt", "forbidden_by_robots"), ("offsite", "offsite"),
+_REASONS = (("empty body", "empty_body"), ("non-article page", "redirect_to_non_article"),
+            ("robots.txt", "forbidden_by_robots"), ("offsite", "offsite"),
             ("max redirections", "redirect_loop"), ("redirect loop", "redirect_loop"),
             ("maxsize", "too_large"), ("max size", "too_large"), ("exceeds", "too_large"),
             ("downloadcancelled", "too_large"), ("timed out", "timeout"), ("timeout", "timeout"),
             ("connection was closed", "connection_lost"), ("connectionlost", "connection_lost"),
-            ("dataloss", "connection_lost"), ("dns", "dns"), ("refused", "connection_refused"))
+            ("dataloss", "connection_lost"), ("dns", "dns"), ("refused", "connection_refused"),
+            ("gzip", "bad_content_encoding"), ("decompress", "bad_content_encoding"),
+            ("parseerror", "bad_response"), ("wrong number of parts", "bad_response"))
 
 
 def _failure_reason(exc):
@@ -439,6 +448,17 @@ def _failure_reason(exc):
         if needle in text:
             return reason
     return type(exc).__name__
+
+
+_BINARY_MEDIA = re.compile(r"^(?:image|audio|video|font)/|^application/(?:pdf|zip|gzip|x-|msword|vnd\.|octet-stream)")
+
+
+def _binary_media(response):
+    """Whether the response says it is a PDF, an image, an archive... and its body does not begin
+    like markup (Scrapy sniffs a body with few control bytes as text, so a PDF reaches a callback
+    as a TextResponse and would be parsed as a page; a lying octet-stream over HTML is still read)."""
+    media = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
+    return bool(_BINARY_MEDIA.match(media)) and not response.body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
 
 
 def _slug(name):

@@ -1,5 +1,6 @@
 """The spider's routing rules on small responses, without a crawl: what it asks for, and what not twice."""
 import gzip
+from pathlib import Path
 
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from scrapy.utils.test import get_crawler
@@ -174,3 +175,22 @@ def test_a_sitemap_index_whose_children_cannot_be_read_is_no_complete_picture():
     walked += list(s.parse_cheap(news))
     walked += list(s.parse_cheap(cheap_response(s, "/feed/", b"<rss><channel></channel></rss>", source="feed")))
     assert s.cheap_pending == 0 and any(r.meta["kind"] == "category" for r in walked)
+
+
+def test_a_pdf_or_image_at_an_article_url_is_not_parsed_as_a_page():
+    # Scrapy sniffs a body with few control bytes as text: a PDF reached parse_article as a
+    # TextResponse and was parsed, then remembered as "no article signals".
+    s = spider()
+    url = f"{BASE}/some-story/"
+    for media, body in (("application/pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF"),
+                        ("image/svg+xml; charset=utf-8", b"GIF89a not really")):
+        response = TextResponse(url, body=body, encoding="utf-8", headers={"Content-Type": media},
+                                request=Request(url, meta={"kind": "article"}))
+        assert list(s.parse_article(response)) == []
+    assert s.crawler.stats.get_value("gbaf/pages/not_html") == 2
+    assert not s.crawler.stats.get_value("gbaf/pages/not_article/no_article_signals")
+    # HTML served as octet-stream (a misconfigured server) is still read.
+    html = (Path(__file__).parent / "fixtures" / "pages" / "gbaf-app-router.html").read_bytes()
+    response = HtmlResponse(url, body=html, headers={"Content-Type": "application/octet-stream"},
+                            request=Request(url, meta={"kind": "article"}))
+    assert [i for i in s.parse_article(response) if not isinstance(i, Request)]
