@@ -90,6 +90,8 @@ GBAF_REVISIT_HOURS = 48
 GBAF_LISTING_MARGIN = 1
 # The cheap sources read first on incremental runs (path -> "sitemap" | "feed").
 GBAF_CHEAP_SOURCES = {"/sitemap-news.xml": "sitemap", "/feed/": "feed", "/sitemap.xml": "sitemap"}
+# The sitemaps robots.txt names (`Sitemap:` lines) are read too, each once (spiders/gbaf.py robots_sitemaps).
+GBAF_ROBOTS_SITEMAPS = True
 GBAF_NEAR_DUP_THRESHOLD = 0.8
 
 # --- outputs -----------------------------------------------------------------------------------

@@ -248,8 +248,9 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
     def robots_sitemaps(self, urls):
         """The sitemaps robots.txt names (crawler.middlewares.RobotsTxtMiddleware calls this once per
         host): read as cheap sources too, each once; the ones this run reads already are skipped by
-        _cheap_request. Globs (`/sitemaps/*`) and other hosts are no URL to fetch."""
-        if self.distributed or self.state_failed:
+        _cheap_request. Globs (`/sitemaps/*`) and other hosts are no URL to fetch. Off with
+        `GBAF_ROBOTS_SITEMAPS=0` (then GBAF_CHEAP_SOURCES alone)."""
+        if self.distributed or self.state_failed or not self.crawler.settings.getbool("GBAF_ROBOTS_SITEMAPS", True):
             return
         for url in urls:
             fetch = "*" not in url and self.site.to_fetch(url)
