@@ -194,3 +194,12 @@ def test_a_pdf_or_image_at_an_article_url_is_not_parsed_as_a_page():
     response = HtmlResponse(url, body=html, headers={"Content-Type": "application/octet-stream"},
                             request=Request(url, meta={"kind": "article"}))
     assert [i for i in s.parse_article(response) if not isinstance(i, Request)]
+
+
+def test_a_listing_nested_thousands_of_elements_deep_is_read_not_a_recursion_error():
+    deep = 2000  # past Python's recursion limit, within lxml's depth bound for parsel's huge trees
+    body = (b"<html><body><main>" + b"<div>" * deep + b'<article><a href="/deep-story/">Deep</a></article>'
+            + b"</div>" * deep + b"</main></body></html>")
+    url = f"{BASE}/category/banking/"
+    response = HtmlResponse(url, body=body, request=Request(url, meta={"page": 1, "kind": "category"}))
+    assert [r.url for r in spider().parse_listing(response)] == [f"{BASE}/deep-story/"]
