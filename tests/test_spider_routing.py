@@ -203,3 +203,15 @@ def test_a_listing_nested_thousands_of_elements_deep_is_read_not_a_recursion_err
     url = f"{BASE}/category/banking/"
     response = HtmlResponse(url, body=body, request=Request(url, meta={"page": 1, "kind": "category"}))
     assert [r.url for r in spider().parse_listing(response)] == [f"{BASE}/deep-story/"]
+
+
+def test_an_article_nested_past_libxml2s_default_depth_still_makes_its_record():
+    html = (Path(__file__).parent / "fixtures" / "pages" / "gbaf-app-router.html").read_bytes()
+    url = f"{BASE}/some-story/"
+    deep = html.replace(b"<body>", b"<body>" + b"<div>" * 1000 + b"x" + b"</div>" * 1000, 1)
+    records = []
+    for body in (html, deep):
+        response = HtmlResponse(url, body=body, request=Request(url, meta={"kind": "article"}))
+        records.append([dict(i) for i in spider().parse_article(response) if not isinstance(i, Request)])
+    assert records[1] and records[1][0]["title"] == records[0][0]["title"]
+    assert records[1][0]["body"] == records[0][0]["body"]
