@@ -19,21 +19,21 @@ def _tag(el):
 def page_links(root, page_url):
     """[(absolute url, in_chrome, rel, text)] of every <a href> (and <link rel=next>), in page order."""
     out = []
-
-    def walk(el, chrome):
+    # A stack, not recursion: a page nested thousands of elements deep (broken or hostile markup)
+    # would raise RecursionError.
+    stack = [(root, False)]
+    while stack:
+        el, chrome = stack.pop()
         tag = _tag(el)
         if not tag or tag in ("script", "style", "template", "svg"):
-            return
+            continue
         chrome = chrome or tag in CHROME or (el.get("role") or "") in ("navigation", "banner", "contentinfo")
         if tag in ("a", "link") and el.get("href"):
             rel = (el.get("rel") or "").lower().split()
             if tag == "a" or "next" in rel:
                 href = el.get("href").strip()
                 out.append((urljoin(page_url, href), chrome, rel, " ".join(el.itertext()).strip()))
-        for child in el:
-            walk(child, chrome)
-
-    walk(root, False)
+        stack.extend((child, chrome) for child in reversed(el))
     return out
 
 

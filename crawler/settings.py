@@ -19,6 +19,8 @@ USER_AGENT = (
     "gbaf-crawler/1.0 (+https://github.com/gbaf-crawler; news archive crawler; obeys robots.txt)"
 )
 ROBOTSTXT_OBEY = True
+# robots.txt answering 5xx/429 after the retries: "disallow" everything (RFC 9309) or "allow" (crawler/middlewares.py).
+GBAF_ROBOTS_UNAVAILABLE = os.environ.get("GBAF_ROBOTS_UNAVAILABLE", "disallow")
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.5
@@ -88,6 +90,8 @@ GBAF_REVISIT_HOURS = 48
 GBAF_LISTING_MARGIN = 1
 # The cheap sources read first on incremental runs (path -> "sitemap" | "feed").
 GBAF_CHEAP_SOURCES = {"/sitemap-news.xml": "sitemap", "/feed/": "feed", "/sitemap.xml": "sitemap"}
+# The sitemaps robots.txt names (`Sitemap:` lines) are read too, each once (spiders/gbaf.py robots_sitemaps).
+GBAF_ROBOTS_SITEMAPS = True
 GBAF_NEAR_DUP_THRESHOLD = 0.8
 
 # --- outputs -----------------------------------------------------------------------------------

@@ -17,10 +17,12 @@ shown modified since the stored time, or published within the revisit window; li
 walked only when the cheap sources leave a gap (missing, failing, or not reaching back to what is
 known), and a category's pagination stops after `GBAF_LISTING_MARGIN` pages holding nothing new.
 """
+import re
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.http import TextResponse
 from lxml import etree
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip
@@ -37,6 +39,9 @@ from crawler.urls import (KNOWN_CATEGORIES, NON_NEWS_SECTIONS, SiteUrls, categor
                           category_page_url, kind_of_url)
 
 PRIORITY = {"home": 30, "cheap": 40, "category": 5, "listing": 0, "article": 20, "related": 10}
+# C0 control characters other than tab and line breaks, and DEL: never text. lxml reads NUL as
+# U+FFFD, and either kind before a paragraph hides its byline or dateline from the parser.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The cheap sources the site names (site-model.md): read before any listing on incremental runs.
 CHEAP_SOURCES = (("/sitemap-news.xml", "sitemap"), ("/feed/", "feed"), ("/sitemap.xml", "sitemap"))
 
@@ -59,6 +64,10 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         self.categories_seen = set()
         self.cheap_pending = 0
         self.cheap = {"ok": 0, "failed": 0, "urls": set(), "complete_sitemap": False}
+        # Sitemaps and feeds asked for: an index that lists itself, or a child that lists its index,
+        # must not be asked for again (the duplicate filter would drop it unseen, and the run would
+        # wait for ever for that source before deciding on the listings).
+        self.cheap_requested = set()
         self.listings_started = False
         self.requested = set()  # article URLs this run made a request for (before the dupefilter)
         self.skipped_other_category = set()  # fetch URLs skipped as another category's (see parse_listing)
@@ -123,8 +132,9 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
                 yield request
             return
         for path, kind in self.cheap_sources:
-            self.cheap_pending += 1
-            yield self._request(self.site.base_url + path, "cheap", self.parse_cheap, source=kind)
+            request = self._cheap_request(self.site.base_url + path, kind)
+            if request:
+                yield request
         if not self.incremental:
             for request in self._listing_seeds():
                 yield request
@@ -138,6 +148,22 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
                 yield request
 
     # --- cheap sources: sitemaps and the feed --------------------------------------------------
+    def _cheap_request(self, url, source, **meta):
+        """A request for a sitemap or feed not asked for yet this run (counted as pending), or None."""
+        if url in self.cheap_requested:
+            self.crawler.stats.inc_value("gbaf/cheap/skipped/already_requested")
+            self.logger.info("%s named again, not fetched twice: %s", source, url)
+            return None
+        limit = self.crawler.settings.getint("URLLENGTH_LIMIT", 2083)
+        if limit and len(url) > limit:  # Scrapy's UrlLengthMiddleware would drop it unseen
+            self.crawler.stats.inc_value("gbaf/cheap/skipped/url_too_long")
+            self.logger.warning("%s URL longer than URLLENGTH_LIMIT (%d), not fetched: %.200s...",
+                                source, limit, url)
+            return None
+        self.cheap_requested.add(url)
+        self.cheap_pending += 1
+        return self._request(url, "cheap", self.parse_cheap, source=source, **meta)
+
     def parse_cheap(self, response):
         source = response.meta["source"]
         entries, children = [], []
@@ -149,6 +175,10 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
                 entries = _feed_entries(body)
             else:
                 sitemap = Sitemap(body)
+                if sitemap.type not in ("urlset", "sitemapindex"):
+                    # A page that is no sitemap (an HTML "not found" answered with 200): reading
+                    # nothing from it must not pass for a complete sitemap that lists nothing new.
+                    raise ValueError(f"not a sitemap (root element {sitemap.type!r})")
                 for entry in sitemap:
                     loc = entry.get("loc")
                     if not loc:
@@ -171,10 +201,16 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         self.crawler.stats.inc_value(f"gbaf/cheap/read/{source}")
         for loc in children:
             fetch = self.site.to_fetch(loc)
-            if fetch:
-                self.cheap_pending += 1
-                yield self._request(fetch, "cheap", self.parse_cheap, source="sitemap",
-                                    child_of_index=True)
+            if not fetch or len(fetch) > self.crawler.settings.getint("URLLENGTH_LIMIT", 2083):
+                # A child this run cannot read (another host, a URL too long): the index is not
+                # a complete picture of the site, whatever the children read say.
+                self.cheap["sitemap_failed"] = True
+                self.crawler.stats.inc_value("gbaf/cheap/skipped/unfetchable_child")
+                self.logger.warning("sitemap index %s names a child not fetched: %.200s", response.url, loc)
+                continue
+            request = self._cheap_request(fetch, "sitemap", child_of_index=True)
+            if request:
+                yield request
         for loc, lastmod in entries:
             fetch = self.site.to_fetch(loc)
             if not fetch or kind_of_url(fetch) != "article":
@@ -209,9 +245,41 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         self.crawler.stats.set_value("gbaf/incremental/listings", "walked")
         yield from self._listing_seeds()
 
+    def robots_sitemaps(self, urls):
+        """The sitemaps robots.txt names (crawler.middlewares.RobotsTxtMiddleware calls this once per
+        host): read as cheap sources too, each once; the ones this run reads already are skipped by
+        _cheap_request. Globs (`/sitemaps/*`) and other hosts are no URL to fetch. Off with
+        `GBAF_ROBOTS_SITEMAPS=0` (then GBAF_CHEAP_SOURCES alone)."""
+        if self.distributed or self.state_failed or not self.crawler.settings.getbool("GBAF_ROBOTS_SITEMAPS", True):
+            return
+        for url in urls:
+            fetch = "*" not in url and self.site.to_fetch(url)
+            if not fetch or fetch in self.cheap_requested:
+                continue
+            self.crawler.stats.inc_value("gbaf/cheap/from_robots")
+            self.logger.info("sitemap named by robots.txt read too: %s", fetch)
+            request = self._cheap_request(fetch, "sitemap")
+            if request is not None:
+                self.crawler.engine.crawl(request)
+
     # --- callbacks -----------------------------------------------------------------------------
+    def _markup_root(self, response):
+        """The lxml root of an HTML (or XML) page; None, counted and logged, for a body that is not
+        markup (an image, a PDF, JSON, octet-stream answered with 200 where a listing should be)."""
+        selector = response.selector if isinstance(response, TextResponse) and not _binary_media(response) else None
+        if selector is not None and selector.type in ("html", "xml") and isinstance(selector.root.tag, str):
+            return selector.root
+        kind = response.meta.get("kind", "page")
+        self.crawler.stats.inc_value(f"gbaf/pages/not_html/{kind}")
+        self.logger.warning("not an HTML page (%s, Content-Type %r): %s", kind,
+                            response.headers.get("Content-Type", b"").decode("latin-1"), response.url)
+        return None
+
     def parse_home(self, response):
-        facts = listing_facts(response.selector.root, response.url, self.site)
+        root = self._markup_root(response)
+        if root is None:
+            return
+        facts = listing_facts(root, response.url, self.site)
         for slug in facts["categories"]:
             request = self._category_request(slug)
             if request:
@@ -223,7 +291,9 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
                     yield request
 
     def parse_listing(self, response):
-        root = response.selector.root
+        root = self._markup_root(response)
+        if root is None:
+            return
         facts = listing_facts(root, response.url, self.site)
         rendered = self.renderer.listing_request(response, facts, self.parse_listing)
         if rendered is not None:
@@ -276,15 +346,21 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
 
     def parse_article(self, response):
         stats = self.crawler.stats
-        if not hasattr(response, "text"):
+        if not hasattr(response, "text") or _binary_media(response):
             stats.inc_value("gbaf/pages/not_html")
+            self.logger.warning("not an HTML page (article, Content-Type %r): %s",
+                                response.headers.get("Content-Type", b"").decode("latin-1"), response.url)
             return
         text, overridden = html_text(response)
         if overridden:
             stats.inc_value("gbaf/encoding/header_overridden")
             self.logger.info("charset header %r contradicts the bytes, read as UTF-8: %s",
                              response.encoding, response.url)
-        page = ArticlePage(text, response.url, base_url=self.site.base_url)
+        text, removed = _CONTROL.subn("", text)
+        if removed:
+            stats.inc_value("gbaf/encoding/control_chars_removed")
+            self.logger.info("%d control characters (NUL and the like) removed: %s", removed, response.url)
+        page = ArticlePage(text, response.url, base_url=self.site.base_url, root=_parse_html(text))
         rendered = self.renderer.article_request(response, page, self.parse_article)
         if rendered is not None:
             yield rendered  # the record comes from the rendered page
@@ -333,7 +409,13 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         reason = f"http_{response.status}" if response is not None else _failure_reason(failure.value)
         if reason == "forbidden_by_robots":  # the site asked us not to: not a failure
             self.crawler.stats.inc_value("gbaf/skipped/robots")
+            if kind == "cheap":  # a disallowed sitemap or feed is a source that gave nothing
+                yield from self._cheap_done(ok=False)
             return
+        if reason == "redirect_to_non_article" and self.run_state is not None:
+            # A removed story: remembered like a page that is no article, not fetched every run.
+            first = (request.meta.get("redirect_urls") or [request.url])[0]
+            self.run_state.note_not_article(self.site.canonical(first), reason)
         self.crawler.stats.inc_value(f"gbaf/failures/{reason}")
         self.crawler.stats.inc_value(f"gbaf/failures/by_kind/{kind}")
         failed = self.crawler.stats.get_value("gbaf/failed_urls") or []
@@ -349,12 +431,15 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             yield from self._cheap_done(ok=False)
 
 
-_REASONS = (("robots.txt", "forbidden_by_robots"), ("offsite", "offsite"),
+_REASONS = (("empty body", "empty_body"), ("non-article page", "redirect_to_non_article"),
+            ("robots.txt", "forbidden_by_robots"), ("offsite", "offsite"),
             ("max redirections", "redirect_loop"), ("redirect loop", "redirect_loop"),
             ("maxsize", "too_large"), ("max size", "too_large"), ("exceeds", "too_large"),
             ("downloadcancelled", "too_large"), ("timed out", "timeout"), ("timeout", "timeout"),
             ("connection was closed", "connection_lost"), ("connectionlost", "connection_lost"),
-            ("dataloss", "connection_lost"), ("dns", "dns"), ("refused", "connection_refused"))
+            ("dataloss", "connection_lost"), ("dns", "dns"), ("refused", "connection_refused"),
+            ("gzip", "bad_content_encoding"), ("decompress", "bad_content_encoding"),
+            ("parseerror", "bad_response"), ("wrong number of parts", "bad_response"))
 
 
 def _failure_reason(exc):
@@ -364,6 +449,30 @@ def _failure_reason(exc):
         if needle in text:
             return reason
     return type(exc).__name__
+
+
+# libxml2 stops reading a page nested more than 256 elements deep (unclosed <div>s in every card
+# get there) unless told it is a huge tree: the rest of the page, its article too, was lost.
+_HTML_PARSER = etree.HTMLParser(recover=True, encoding="utf-8", remove_comments=True, huge_tree=True)
+
+
+def _parse_html(text):
+    """The lxml tree of a page, as ArticlePage parses it, without libxml2's depth bound."""
+    root = etree.fromstring(text.encode("utf-8", "replace") or b"<html/>", parser=_HTML_PARSER)
+    if root is None:
+        root = etree.fromstring(b"<html><body></body></html>", parser=_HTML_PARSER)
+    return root
+
+
+_BINARY_MEDIA = re.compile(r"^(?:image|audio|video|font)/|^application/(?:pdf|zip|gzip|x-|msword|vnd\.|octet-stream)")
+
+
+def _binary_media(response):
+    """Whether the response says it is a PDF, an image, an archive... and its body does not begin
+    like markup (Scrapy sniffs a body with few control bytes as text, so a PDF reaches a callback
+    as a TextResponse and would be parsed as a page; a lying octet-stream over HTML is still read)."""
+    media = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
+    return bool(_BINARY_MEDIA.match(media)) and not response.body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
 
 
 def _slug(name):
@@ -376,6 +485,8 @@ def _feed_entries(body):
                                                         no_network=True))
     if root is None:
         raise ValueError("empty feed")
+    if etree.QName(root).localname.lower() not in ("rss", "feed", "rdf"):
+        raise ValueError(f"not a feed (root element {etree.QName(root).localname!r})")
     out = []
     for el in root.iter():
         tag = etree.QName(el).localname if isinstance(el.tag, str) else ""

@@ -92,7 +92,8 @@ def test_incremental_run_without_cheap_sources_walks_the_listings(tmp_path_facto
     from tests.conftest import Replica
 
     data = tmp_path_factory.mktemp("nocheap")
-    missing = {"GBAF_CHEAP_SOURCES": json.dumps({"/no-sitemap.xml": "sitemap", "/no-feed/": "feed"})}
+    missing = {"GBAF_CHEAP_SOURCES": json.dumps({"/no-sitemap.xml": "sitemap", "/no-feed/": "feed"}),
+               "GBAF_ROBOTS_SITEMAPS": "0"}  # else the sitemaps robots.txt names are read
     for step in (0, 1):
         replica = Replica("--articles", ARTICLES, "--seed", 1, "--step", step)
         try:
@@ -105,6 +106,24 @@ def test_incremental_run_without_cheap_sources_walks_the_listings(tmp_path_facto
     assert new <= got  # found through the listings
     assert result.report["pages"]["by_kind"].get("category", 0) >= 1
     assert "gap" in result.log
+
+
+def test_incremental_run_reads_the_sitemaps_robots_txt_names_when_its_own_are_missing(tmp_path_factory):
+    from tests.conftest import Replica
+
+    data = tmp_path_factory.mktemp("robotscheap")
+    missing = {"GBAF_CHEAP_SOURCES": json.dumps({"/no-sitemap.xml": "sitemap", "/no-feed/": "feed"})}
+    for step in (0, 1):
+        replica = Replica("--articles", ARTICLES, "--seed", 1, "--step", step)
+        try:
+            result = run_crawl(replica.url, data, settings=missing)
+        finally:
+            replica.stop()
+    assert result.returncode == 0, result.log[-2000:]
+    new = set(Site(articles=ARTICLES, seed=1, step=1).changes_since(0)["new"])
+    assert new <= {r["url"] for r in newest_run_records(data)}
+    assert "sitemap named by robots.txt read too" in result.log
+    assert result.report["pages"]["by_kind"].get("category", 0) == 0  # the robots sitemaps cover it
 
 
 def test_full_recrawl_on_request(tmp_path, replica):

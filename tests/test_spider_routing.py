@@ -1,7 +1,8 @@
 """The spider's routing rules on small responses, without a crawl: what it asks for, and what not twice."""
 import gzip
+from pathlib import Path
 
-from scrapy.http import HtmlResponse, Request, Response
+from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from scrapy.utils.test import get_crawler
 
 from spiders.gbaf import GbafSpider
@@ -55,3 +56,162 @@ def test_a_gzipped_sitemap_file_is_read_like_a_plain_one():
         asked = [r.url for r in s.parse_cheap(response)]
         assert f"{BASE}/some-story/" in asked
     assert not s.crawler.stats.get_value("gbaf/cheap/unreadable/sitemap")
+
+
+SITEMAP_NS = b'<?xml version="1.0" encoding="UTF-8"?>'
+INDEX = (SITEMAP_NS + b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+         b'<sitemap><loc>https://www.globalbankingandfinance.com/sitemap.xml</loc></sitemap>'
+         b'<sitemap><loc>https://www.globalbankingandfinance.com/sitemaps/posts.xml</loc></sitemap>'
+         b'</sitemapindex>')
+
+
+def cheap_response(s, path, body, source="sitemap", **meta):
+    url = BASE + path
+    return Response(url, body=body, request=Request(url, meta={"source": source, "kind": "cheap", **meta}))
+
+
+def incremental(s):
+    """The spider as on a later run: the cheap sources first, listings only when they leave a gap."""
+    class State:
+        empty = False
+
+        def needs_fetch(self, url):
+            return True, "unknown"
+
+        def lookup(self, url):
+            return None
+
+        def note_lastmod(self, url, lastmod):
+            pass
+    s.run_state, s.incremental = State(), True
+    return s
+
+
+def test_a_sitemap_index_that_lists_itself_or_is_listed_by_its_child_is_read_once():
+    # The duplicate filter would drop the second request for the index unseen: the run would wait
+    # for ever for a source that never answers, and never decide whether to walk the listings.
+    s = incremental(spider())
+    for path, kind in s.cheap_sources:
+        s._cheap_request(BASE + path, kind)
+    assert s.cheap_pending == 3
+    asked = [r.url for r in s.parse_cheap(cheap_response(s, "/sitemap.xml", INDEX))]
+    assert asked == [f"{BASE}/sitemaps/posts.xml"]  # itself not again
+    child = INDEX.replace(b"posts.xml", b"other.xml")  # a child that lists the index back
+    asked = [r.url for r in s.parse_cheap(cheap_response(s, "/sitemaps/posts.xml", child, child_of_index=True))]
+    assert asked == [f"{BASE}/sitemaps/other.xml"]
+    assert s.crawler.stats.get_value("gbaf/cheap/skipped/already_requested") == 2
+    assert s.cheap_pending == 3  # news sitemap, feed, other.xml
+
+
+def test_a_cheap_source_forbidden_by_robots_still_lets_the_run_decide_on_listings():
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.python.failure import Failure
+
+    s = incremental(spider())
+    requests = [s._cheap_request(BASE + path, kind) for path, kind in s.cheap_sources]
+    walked = []
+    for request in requests:
+        failure = Failure(IgnoreRequest("Forbidden by robots.txt"))
+        failure.request = request
+        walked += list(s.on_error(failure))
+    assert s.cheap_pending == 0
+    assert any(r.meta["kind"] == "category" for r in walked)  # nothing read: the listings are walked
+
+
+def test_a_page_that_is_no_sitemap_or_feed_is_unreadable_not_an_empty_complete_sitemap():
+    soft404 = b"<html><head><title>Page not found</title></head><body><h1>Page not found</h1></body></html>"
+    s = incremental(spider())
+    for path, kind in s.cheap_sources:
+        s._cheap_request(BASE + path, kind)
+    walked = []
+    for path, kind in s.cheap_sources:
+        walked += list(s.parse_cheap(cheap_response(s, path, soft404, source=kind)))
+    assert not s.cheap["complete_sitemap"]
+    assert s.crawler.stats.get_value("gbaf/cheap/unreadable/sitemap") == 2
+    assert s.crawler.stats.get_value("gbaf/cheap/unreadable/feed") == 1
+    assert any(r.meta["kind"] == "category" for r in walked)
+
+
+def test_listing_and_home_pages_that_are_not_html_are_counted_not_a_crash():
+    s = spider()
+    for url, kind, parse in ((f"{BASE}/category/banking/", "category", s.parse_listing),
+                             (f"{BASE}/", "home", s.parse_home)):
+        for response in (Response(url, body=b"\x89PNG\r\n\x1a\n", request=Request(url, meta={"kind": kind})),
+                         TextResponse(url, body=b'{"page": 1}', encoding="utf-8",
+                                      request=Request(url, meta={"kind": kind}))):
+            assert list(parse(response)) == []
+        assert s.crawler.stats.get_value(f"gbaf/pages/not_html/{kind}") == 2
+
+
+def test_control_characters_in_a_page_do_not_reach_the_record_or_hide_its_byline():
+    from pathlib import Path
+
+    html = (Path(__file__).parent / "fixtures" / "pages" / "gbaf-app-router.html").read_bytes()
+    url = f"{BASE}/some-story/"
+    records = []
+    for body in (html, html.replace(b"<p>", b"<p>\x00", 5), html.replace(b"<p>", b"<p>\x01\x0b\x1f", 5)):
+        s = spider()
+        response = HtmlResponse(url, body=body, request=Request(url, meta={"kind": "article"}))
+        records.append([dict(i) for i in s.parse_article(response) if not isinstance(i, Request)][0])
+    plain = records[0]
+    for record in records[1:]:
+        assert record["body"] == plain["body"] and record["authors"] == plain["authors"]
+        assert not any(c in record["body"] for c in "\ufffd\x00\x01\x0b\x1f")
+    assert s.crawler.stats.get_value("gbaf/encoding/control_chars_removed") == 1
+
+
+def test_a_sitemap_index_whose_children_cannot_be_read_is_no_complete_picture():
+    # Children on another host, or longer than URLLENGTH_LIMIT (Scrapy's middleware would drop the
+    # request unseen and the run would wait for it for ever): the listings are walked.
+    index = INDEX.replace(b"https://www.globalbankingandfinance.com/sitemap.xml", b"https://cdn.example.com/s1.xml")
+    index = index.replace(b"/sitemaps/posts.xml", b"/sitemaps/" + b"p" * 3000 + b".xml")
+    s = incremental(spider())
+    for path, kind in s.cheap_sources:
+        s._cheap_request(BASE + path, kind)
+    walked = list(s.parse_cheap(cheap_response(s, "/sitemap.xml", index)))
+    assert not [r for r in walked if r.meta.get("child_of_index")]
+    assert s.crawler.stats.get_value("gbaf/cheap/skipped/unfetchable_child") == 2
+    news = cheap_response(s, "/sitemap-news.xml", INDEX.replace(b"sitemapindex", b"urlset").replace(b"sitemap>", b"url>"))
+    walked += list(s.parse_cheap(news))
+    walked += list(s.parse_cheap(cheap_response(s, "/feed/", b"<rss><channel></channel></rss>", source="feed")))
+    assert s.cheap_pending == 0 and any(r.meta["kind"] == "category" for r in walked)
+
+
+def test_a_pdf_or_image_at_an_article_url_is_not_parsed_as_a_page():
+    # Scrapy sniffs a body with few control bytes as text: a PDF reached parse_article as a
+    # TextResponse and was parsed, then remembered as "no article signals".
+    s = spider()
+    url = f"{BASE}/some-story/"
+    for media, body in (("application/pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF"),
+                        ("image/svg+xml; charset=utf-8", b"GIF89a not really")):
+        response = TextResponse(url, body=body, encoding="utf-8", headers={"Content-Type": media},
+                                request=Request(url, meta={"kind": "article"}))
+        assert list(s.parse_article(response)) == []
+    assert s.crawler.stats.get_value("gbaf/pages/not_html") == 2
+    assert not s.crawler.stats.get_value("gbaf/pages/not_article/no_article_signals")
+    # HTML served as octet-stream (a misconfigured server) is still read.
+    html = (Path(__file__).parent / "fixtures" / "pages" / "gbaf-app-router.html").read_bytes()
+    response = HtmlResponse(url, body=html, headers={"Content-Type": "application/octet-stream"},
+                            request=Request(url, meta={"kind": "article"}))
+    assert [i for i in s.parse_article(response) if not isinstance(i, Request)]
+
+
+def test_a_listing_nested_thousands_of_elements_deep_is_read_not_a_recursion_error():
+    deep = 2000  # past Python's recursion limit, within lxml's depth bound for parsel's huge trees
+    body = (b"<html><body><main>" + b"<div>" * deep + b'<article><a href="/deep-story/">Deep</a></article>'
+            + b"</div>" * deep + b"</main></body></html>")
+    url = f"{BASE}/category/banking/"
+    response = HtmlResponse(url, body=body, request=Request(url, meta={"page": 1, "kind": "category"}))
+    assert [r.url for r in spider().parse_listing(response)] == [f"{BASE}/deep-story/"]
+
+
+def test_an_article_nested_past_libxml2s_default_depth_still_makes_its_record():
+    html = (Path(__file__).parent / "fixtures" / "pages" / "gbaf-app-router.html").read_bytes()
+    url = f"{BASE}/some-story/"
+    deep = html.replace(b"<body>", b"<body>" + b"<div>" * 1000 + b"x" + b"</div>" * 1000, 1)
+    records = []
+    for body in (html, deep):
+        response = HtmlResponse(url, body=body, request=Request(url, meta={"kind": "article"}))
+        records.append([dict(i) for i in spider().parse_article(response) if not isinstance(i, Request)])
+    assert records[1] and records[1][0]["title"] == records[0][0]["title"]
+    assert records[1][0]["body"] == records[0][0]["body"]
