@@ -248,6 +248,10 @@ def _place_streamed_segments(root):
         div.getparent().remove(div)
 
 
+# libxml2 stops reading a page nested more than 256 elements deep (unclosed <div>s in every card
+# get there) unless told it is a huge tree: the rest of the page, its article too, was lost.
+_HTML_PARSER = etree.HTMLParser(recover=True, encoding="utf-8", remove_comments=True, huge_tree=True)
+
 def _own_text(el):
     return tx.clean(el.text or "")
 
@@ -269,10 +273,9 @@ class ArticlePage:
     # --- the one parse -----------------------------------------------------------------------
     @staticmethod
     def _parse(html):
-        parser = etree.HTMLParser(recover=True, encoding="utf-8", remove_comments=True)
-        root = etree.fromstring(html.encode("utf-8", "replace") or b"<html/>", parser=parser)
+        root = etree.fromstring(html.encode("utf-8", "replace") or b"<html/>", parser=_HTML_PARSER)
         if root is None:
-            root = etree.fromstring(b"<html><body></body></html>", parser=parser)
+            root = etree.fromstring(b"<html><body></body></html>", parser=_HTML_PARSER)
         return root
 
     def _precompute(self):

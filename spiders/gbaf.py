@@ -360,7 +360,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         if removed:
             stats.inc_value("gbaf/encoding/control_chars_removed")
             self.logger.info("%d control characters (NUL and the like) removed: %s", removed, response.url)
-        page = ArticlePage(text, response.url, base_url=self.site.base_url, root=_parse_html(text))
+        page = ArticlePage(text, response.url, base_url=self.site.base_url)
         rendered = self.renderer.article_request(response, page, self.parse_article)
         if rendered is not None:
             yield rendered  # the record comes from the rendered page
@@ -449,19 +449,6 @@ def _failure_reason(exc):
         if needle in text:
             return reason
     return type(exc).__name__
-
-
-# libxml2 stops reading a page nested more than 256 elements deep (unclosed <div>s in every card
-# get there) unless told it is a huge tree: the rest of the page, its article too, was lost.
-_HTML_PARSER = etree.HTMLParser(recover=True, encoding="utf-8", remove_comments=True, huge_tree=True)
-
-
-def _parse_html(text):
-    """The lxml tree of a page, as ArticlePage parses it, without libxml2's depth bound."""
-    root = etree.fromstring(text.encode("utf-8", "replace") or b"<html/>", parser=_HTML_PARSER)
-    if root is None:
-        root = etree.fromstring(b"<html><body></body></html>", parser=_HTML_PARSER)
-    return root
 
 
 _BINARY_MEDIA = re.compile(r"^(?:image|audio|video|font)/|^application/(?:pdf|zip|gzip|x-|msword|vnd\.|octet-stream)")
