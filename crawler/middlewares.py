@@ -69,28 +69,24 @@ class BackoffRetryMiddleware(RetryMiddleware):
             return response
         if response.status == 200 and _empty(request, response):
             self.crawler.stats.inc_value("retry/empty_body")
-            wait = self.delay(request)
-            retry = self._retry(request, "empty body")
+            retry = await self._paused_retry(request, "empty body")
             if retry is None:
                 raise IgnoreRequest(f"empty body (200, no content) after retries: {request.url}")
-            if wait > 0:
-                await asyncio.sleep(wait)
             return retry
         if response.status not in self.retry_http_codes:
             return response
-        wait = self.delay(request, response)
-        retry = self._retry(request, response_status_message(response.status))
-        if retry is None:
-            return response
-        if wait > 0:
-            await asyncio.sleep(wait)
-        return retry
+        retry = await self._paused_retry(request, response_status_message(response.status), response)
+        return response if retry is None else retry
 
     async def process_exception(self, request, exception):
         if request.meta.get("dont_retry", False) or not isinstance(exception, self.exceptions_to_retry):
             return None
-        wait = self.delay(request)
-        retry = self._retry(request, exception)
+        return await self._paused_retry(request, exception)
+
+    async def _paused_retry(self, request, reason, response=None):
+        """The retry of request after its pause, or None when its retries are spent."""
+        wait = self.delay(request, response)
+        retry = self._retry(request, reason)
         if retry is not None and wait > 0:
             await asyncio.sleep(wait)
         return retry
