@@ -88,18 +88,27 @@ def test_cross_run_feeds_hold_the_latest_articles(three_runs):
         assert links[:10] == [r["url"] for r in newest[:10]]  # the third run's new ones on top
 
 
-def test_incremental_run_without_cheap_sources_walks_the_listings(tmp_path_factory):
+MISSING_CHEAP_SOURCES = {"/no-sitemap.xml": "sitemap", "/no-feed/": "feed"}
+
+
+def crawl_two_steps(data, settings):
+    """A first run over the replica, then a run over it one step later; the second run's result."""
     from tests.conftest import Replica
 
-    data = tmp_path_factory.mktemp("nocheap")
-    missing = {"GBAF_CHEAP_SOURCES": json.dumps({"/no-sitemap.xml": "sitemap", "/no-feed/": "feed"}),
-               "GBAF_ROBOTS_SITEMAPS": "0"}  # else the sitemaps robots.txt names are read
     for step in (0, 1):
         replica = Replica("--articles", ARTICLES, "--seed", 1, "--step", step)
         try:
-            result = run_crawl(replica.url, data, settings=missing)
+            result = run_crawl(replica.url, data, settings=settings)
         finally:
             replica.stop()
+    return result
+
+
+def test_incremental_run_without_cheap_sources_walks_the_listings(tmp_path_factory):
+    data = tmp_path_factory.mktemp("nocheap")
+    missing = {"GBAF_CHEAP_SOURCES": json.dumps(MISSING_CHEAP_SOURCES),
+               "GBAF_ROBOTS_SITEMAPS": "0"}  # else the sitemaps robots.txt names are read
+    result = crawl_two_steps(data, missing)
     assert result.returncode == 0, result.log[-2000:]
     new = set(Site(articles=ARTICLES, seed=1, step=1).changes_since(0)["new"])
     got = {r["url"] for r in newest_run_records(data)}
@@ -109,16 +118,8 @@ def test_incremental_run_without_cheap_sources_walks_the_listings(tmp_path_facto
 
 
 def test_incremental_run_reads_the_sitemaps_robots_txt_names_when_its_own_are_missing(tmp_path_factory):
-    from tests.conftest import Replica
-
     data = tmp_path_factory.mktemp("robotscheap")
-    missing = {"GBAF_CHEAP_SOURCES": json.dumps({"/no-sitemap.xml": "sitemap", "/no-feed/": "feed"})}
-    for step in (0, 1):
-        replica = Replica("--articles", ARTICLES, "--seed", 1, "--step", step)
-        try:
-            result = run_crawl(replica.url, data, settings=missing)
-        finally:
-            replica.stop()
+    result = crawl_two_steps(data, {"GBAF_CHEAP_SOURCES": json.dumps(MISSING_CHEAP_SOURCES)})
     assert result.returncode == 0, result.log[-2000:]
     new = set(Site(articles=ARTICLES, seed=1, step=1).changes_since(0)["new"])
     assert new <= {r["url"] for r in newest_run_records(data)}
