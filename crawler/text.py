@@ -68,18 +68,8 @@ def html_text(response):
     multi-byte characters is wrong (a byte string in a single-byte charset is almost never valid
     UTF-8 by chance), so such a page is read as UTF-8. The other lie, UTF-8 declared over a legacy
     page's windows-1252 bytes, is read as windows-1252 (see legacy_text)."""
-    declared = (response.encoding or "").lower().replace("_", "-")
-    body = response.body
-    if declared in _SINGLE_BYTE and max(body, default=0) >= 0x80:
-        try:
-            return body.decode("utf-8"), True
-        except UnicodeDecodeError:
-            pass
-    if declared in ("utf-8", "utf8"):
-        legacy = legacy_text(body)
-        if legacy is not None:
-            return legacy, True
-    return response.text, False
+    corrected = _corrected_text(response.encoding, response.body)
+    return (corrected, True) if corrected is not None else (response.text, False)
 
 
 def decode_html(body, content_type=""):
@@ -88,17 +78,21 @@ def decode_html(body, content_type=""):
     from w3lib.encoding import html_to_unicode
 
     encoding, text = html_to_unicode(content_type or "", body)
-    encoding = encoding.lower().replace("_", "-")
-    if encoding in _SINGLE_BYTE and max(body, default=0) >= 0x80:
+    corrected = _corrected_text(encoding, body)
+    return corrected if corrected is not None else text
+
+
+def _corrected_text(declared, body):
+    """The text of body where its declared charset lies (see html_text), else None."""
+    declared = (declared or "").lower().replace("_", "-")
+    if declared in _SINGLE_BYTE and max(body, default=0) >= 0x80:
         try:
             return body.decode("utf-8")
         except UnicodeDecodeError:
             pass
-    if encoding in ("utf-8", "utf8"):
-        legacy = legacy_text(body)
-        if legacy is not None:
-            return legacy
-    return text
+    if declared in ("utf-8", "utf8"):
+        return legacy_text(body)
+    return None
 
 
 def legacy_text(body):
