@@ -62,7 +62,7 @@ def machine():
     except OSError:
         pass
     versions = []
-    for name in ("scrapy", "twisted", "lxml", "parsel", "trafilatura", "datasketch", "pyarrow"):
+    for name in ("scrapy", "twisted", "lxml", "parsel", "trafilatura", "numpy", "pyarrow"):
         try:
             from importlib.metadata import version
             versions.append(f"{name} {version(name)}")
