@@ -21,7 +21,8 @@ from scrapy.exceptions import NotConfigured
 logger = logging.getLogger(__name__)
 
 MARK = "gbaf.running"
-SCRAPY_FILES = ("requests.seen", "requests.queue", "spider.state")
+# Scrapy's files, and the spider's frontier of a paused crawl (spiders/gbaf.py, FRONTIER_FILE).
+SCRAPY_FILES = ("requests.seen", "requests.queue", "spider.state", "gbaf.frontier.json")
 
 
 def _alive(pid):

@@ -17,11 +17,17 @@ shown modified since the stored time, or published within the revisit window; li
 walked only when the cheap sources leave a gap (missing, failing, or not reaching back to what is
 known), and a category's pagination stops after `GBAF_LISTING_MARGIN` pages holding nothing new.
 """
+import functools
+import json
 import re
+from collections import deque
 from datetime import datetime, timezone
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import scrapy
+import scrapy.exceptions
+import scrapy.signals
 from scrapy.http import TextResponse
 from lxml import etree
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
@@ -38,12 +44,22 @@ from crawler.text import html_text, to_utc_iso
 from crawler.urls import (KNOWN_CATEGORIES, NON_NEWS_SECTIONS, SiteUrls, category_of,
                           category_page_url, kind_of_url)
 
+FRONTIER_FILE = "gbaf.frontier.json"  # in JOBDIR: the frontier of a paused crawl
 PRIORITY = {"home": 30, "cheap": 40, "category": 5, "listing": 0, "article": 20, "related": 10}
 # C0 control characters other than tab and line breaks, and DEL: never text. lxml reads NUL as
 # U+FFFD, and either kind before a paragraph hides its byline or dateline from the parser.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The cheap sources the site names (site-model.md): read before any listing on incremental runs.
 CHEAP_SOURCES = (("/sitemap-news.xml", "sitemap"), ("/feed/", "feed"), ("/sitemap.xml", "sitemap"))
+
+
+def _feeding(callback):
+    """A callback whose output is followed by requests from the frontier (GbafSpider._feed)."""
+    @functools.wraps(callback)
+    def wrapper(self, *args, **kwargs):
+        yield from callback(self, *args, **kwargs) or ()
+        yield from self._feed()
+    return wrapper
 
 
 class GbafSpider(DistributedMixin, scrapy.Spider):
@@ -70,6 +86,10 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         self.cheap_requested = set()
         self.listings_started = False
         self.requested = set()  # article URLs this run made a request for (before the dupefilter)
+        # The frontier: article URLs from sitemaps, the home page and related links, waiting for a
+        # request (see _feed). A URL string each, where a queued Request costs ~2 KiB.
+        self.pending = set()
+        self.frontier = {"article": deque(), "related": deque()}
         self.skipped_other_category = set()  # fetch URLs skipped as another category's (see parse_listing)
 
     @classmethod
@@ -85,6 +105,14 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         spider.margin = s.getint("GBAF_LISTING_MARGIN", 1)
         spider.cheap_sources = list(s.getdict("GBAF_CHEAP_SOURCES", {}).items()) or list(CHEAP_SOURCES)
         spider.setup_distributed(crawler)
+        # Scrapy-redis shares its queue between workers: there, every request goes to it at once.
+        spider.lazy = not spider.distributed and s.getint("GBAF_FRONTIER_TARGET", 64) > 0
+        spider.frontier_target = max(s.getint("GBAF_FRONTIER_TARGET", 64), 2 * s.getint("CONCURRENT_REQUESTS", 16))
+        crawler.signals.connect(spider._frontier_idle, signal=scrapy.signals.spider_idle)
+        crawler.signals.connect(spider._frontier_closed, signal=scrapy.signals.spider_closed)
+        # After crawler.jobdir.JobDirGuard has cleared the JOBDIR of a killed crawl (extensions are
+        # built after the spider).
+        crawler.signals.connect(spider._frontier_restore, signal=scrapy.signals.spider_opened)
         spider.renderer = Renderer.from_crawler(crawler)
         spider.run_state = RunState.start_run(crawler, spider)
         spider.state_failed = spider.run_state is None and s.getbool("GBAF_STATE_ENABLED", True)
@@ -93,19 +121,94 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         spider.discover_from_cheap = spider.only_categories is None
         return spider
 
-    def _wanted_article(self, url, kind="article"):
+    def _wanted_article(self, url, kind="article", defer=False):
         """A request for an article page, or None when the state store says it is not needed or
         this run asked for it already (most related links point at pages already requested: a
-        Request built only for the duplicate filter to drop costs more than parsing the page)."""
+        Request built only for the duplicate filter to drop costs more than parsing the page).
+        With defer, a wanted URL joins the frontier instead (None is returned; _feed requests it);
+        without, a URL waiting there is requested now (a listing claims it)."""
         if url in self.requested:
             return None
-        if self.incremental:
+        if url in self.pending:
+            if defer:
+                return None
+            self.pending.discard(url)  # its frontier entry is skipped by _feed
+        elif self.incremental:
             fetch, reason = self.run_state.needs_fetch(self.site.canonical(url))
             self.crawler.stats.inc_value(f"gbaf/incremental/{'fetch' if fetch else 'skip'}/{reason}")
             if not fetch:
                 return None  # not remembered: a later source may show it modified
+        if defer and self.lazy:
+            self.pending.add(url)
+            self.frontier[kind].append(url)
+            return None
         self.requested.add(url)
         return self._request(url, kind, self.parse_article)
+
+    # --- the frontier --------------------------------------------------------------------------
+    # A first run finds every article in the sitemap at once: 20,000 Requests in the scheduler
+    # would hold ~50 MiB until the end of the crawl. They wait here as URLs, and every callback
+    # tops the scheduler up to GBAF_FRONTIER_TARGET requests (sitemap and home articles before
+    # related links, as their priorities say), so the downloader never waits for work.
+    def _room(self):
+        try:
+            return self.frontier_target - len(self.crawler.engine._slot.scheduler)
+        except (AttributeError, RuntimeError, TypeError):  # no engine yet (tests) or another scheduler
+            return self.frontier_target
+
+    def _feed(self, room=None):
+        room = self._room() if room is None else room
+        for kind in ("article", "related"):
+            queue = self.frontier[kind]
+            while room > 0 and queue:
+                url = queue.popleft()
+                if url not in self.pending:
+                    continue  # requested since by a listing
+                self.pending.discard(url)
+                self.requested.add(url)
+                room -= 1
+                yield self._request(url, kind, self.parse_article)
+
+    def _frontier_idle(self, spider):
+        """Nothing scheduled nor downloading: the frontier goes on (a batch of pages that gave no
+        output, or failed, cannot end the crawl before it is empty)."""
+        if spider is not self or not self.pending:
+            return
+        for request in self._feed(self.frontier_target):
+            self.crawler.engine.crawl(request)
+        raise scrapy.exceptions.DontCloseSpider
+
+    # A paused crawl (JOBDIR) keeps the frontier next to Scrapy's queue, and resumes it.
+    def _frontier_path(self):
+        jobdir = self.crawler.settings.get("JOBDIR")
+        return Path(jobdir) / FRONTIER_FILE if jobdir and self.lazy else None
+
+    def _frontier_closed(self, spider, reason):
+        path = self._frontier_path()
+        if spider is not self or path is None:
+            return
+        waiting = [(kind, url) for kind in ("article", "related") for url in self.frontier[kind] if url in self.pending]
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(waiting))
+        tmp.replace(path)
+        if waiting:
+            self.logger.info("frontier saved for the resume: %d article URLs in %s", len(waiting), path)
+
+    def _frontier_restore(self, spider=None):
+        path = self._frontier_path()
+        if spider is not self or path is None or not path.exists():
+            return
+        try:
+            waiting = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            self.logger.warning("frontier of the paused crawl unreadable (%s): %s", exc, path)
+            return
+        for kind, url in waiting:
+            if kind in self.frontier and url not in self.pending:
+                self.pending.add(url)
+                self.frontier[kind].append(url)
+        self.crawler.stats.set_value("gbaf/frontier/resumed", len(self.pending))
+        self.logger.info("resuming the frontier of the paused crawl: %d article URLs", len(self.pending))
 
     # --- requests ------------------------------------------------------------------------------
     def _request(self, url, kind, callback, **meta):
@@ -164,6 +267,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         self.cheap_pending += 1
         return self._request(url, "cheap", self.parse_cheap, source=source, **meta)
 
+    @_feeding
     def parse_cheap(self, response):
         source = response.meta["source"]
         entries, children = [], []
@@ -223,7 +327,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
                 self.run_state.note_lastmod(canonical, lastmod)
             if not self.discover_from_cheap or (self.since and lastmod and lastmod < self.since):
                 continue
-            request = self._wanted_article(fetch)
+            request = self._wanted_article(fetch, defer=True)
             if request:
                 yield request
         yield from self._cheap_done(ok=True)
@@ -275,6 +379,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
                             response.headers.get("Content-Type", b"").decode("latin-1"), response.url)
         return None
 
+    @_feeding
     def parse_home(self, response):
         root = self._markup_root(response)
         if root is None:
@@ -286,10 +391,11 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
                 yield request
         if self.only_categories is None:
             for url in facts["articles"]:
-                request = self._wanted_article(url)
+                request = self._wanted_article(url, defer=True)
                 if request:
                     yield request
 
+    @_feeding
     def parse_listing(self, response):
         root = self._markup_root(response)
         if root is None:
@@ -344,6 +450,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             slug, _ = category_of(facts["next"])
             yield self._request(facts["next"], "listing", self.parse_listing, page=page + 1, quiet=quiet)
 
+    @_feeding
     def parse_article(self, response):
         stats = self.crawler.stats
         if not hasattr(response, "text") or _binary_media(response):
@@ -391,7 +498,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         for url in page.related_fetch_urls():
             fetch = self.site.to_fetch(url, response.url)
             if fetch:
-                request = self._wanted_article(fetch, "related")
+                request = self._wanted_article(fetch, "related", defer=True)
                 if request:
                     yield request
 
@@ -402,6 +509,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             if alias != url and kind_of_url(alias) == "article":
                 self.run_state.stage("alias", alias, {"alias": alias, "id": aid})
 
+    @_feeding
     def on_error(self, failure):
         request = failure.request
         kind = request.meta.get("kind", "unknown")

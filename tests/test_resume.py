@@ -60,3 +60,28 @@ def test_no_partial_file_under_a_final_name_after_a_kill(replica, tmp_path):
     finals = [p for p in data.rglob("*") if p.is_file() and not p.name.startswith(".")
               and p.suffix in (".jsonl", ".json", ".xml")]
     assert finals == []
+
+
+def test_a_paused_crawl_resumes_its_frontier_and_misses_nothing(replica, tmp_path):
+    """The article URLs waiting for a request (the sitemap's, as URLs, not Requests in Scrapy's
+    queue) are saved in JOBDIR by a pause and requested by the resumed crawl, which alone (no
+    later run) brings the delivered records to the whole site, each once. One listing page per
+    category (max_pages=1), so that most articles come from the sitemap, through the frontier (on
+    the replica, related links would still reach the rest: the log line says it was resumed)."""
+    import json
+
+    data, jobdir = tmp_path / "data", tmp_path / "job"
+    settings = {**SLOW, "JOBDIR": str(jobdir)}
+    _rc, err = interrupted(crawl_command(replica.url, data, "max_pages=1",
+                                         settings={**settings, "LOG_LEVEL": "DEBUG"}),
+                           0.2, signal.SIGTERM, scraped=20)
+    paused = delivered_records(data)
+    waiting = json.loads((jobdir / "gbaf.frontier.json").read_text())
+    assert 0 < len(paused) < 300 and waiting, err[-2000:]
+    resumed = run_crawl(replica.url, data, "max_pages=1", settings=settings)
+    assert resumed.returncode == 0, resumed.log[-3000:]
+    counts = collections.Counter(r["url"] for r in delivered_records(data))
+    assert [u for u, n in counts.items() if n > 1] == []
+    missing = set(Site(articles=300, seed=1).expected_by_url()) - set(counts)
+    assert not missing, f"{len(missing)} articles never delivered"
+    assert "resuming the frontier of the paused crawl" in resumed.log
