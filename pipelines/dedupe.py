@@ -34,12 +34,11 @@ from crawler.incremental import RunState
 logger = logging.getLogger(__name__)
 
 NUM_PERM = 128  # estimate error ~0.04 at J=0.8: false drops stay rare
-SHINGLE = 3
+SHINGLE = 3  # words per shingle (shingles() builds them with a three-way zip)
 SEED = 1
 SCHEME = "affine32"  # stored signatures are only comparable under the same hashing scheme
 CACHE_KIB = 4096  # SQLite page cache of the index: what of it stays in memory
 _WORD = re.compile(r"\w+", re.UNICODE)
-_MAX32 = np.uint32(0xFFFFFFFF)
 
 
 @lru_cache(maxsize=4)
@@ -80,19 +79,23 @@ class Signature:
 
 
 def shingles(text):
+    """The word 3-shingles of a text (a shorter text is one shingle of all its words)."""
     words = _WORD.findall((text or "").lower())
-    return {" ".join(words[i:i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))}
+    if len(words) < SHINGLE:
+        return {" ".join(words)}
+    return {f"{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:])}
 
 
 def minhash(text, num_perm=NUM_PERM):
     """The signature of a text's word 3-shingles."""
-    items = shingles(text)
-    hv = np.fromiter((int.from_bytes(hashlib.sha1(s.encode("utf-8")).digest()[:4], "little") for s in items),
-                     dtype=np.uint32, count=len(items))
+    sha1 = hashlib.sha1
+    # datasketch's sha1_hash32: the first 4 bytes of the SHA1, little-endian.
+    hv = np.frombuffer(b"".join([sha1(s.encode("utf-8")).digest()[:4] for s in shingles(text)]), dtype="<u4")
     a, b = _permutations(num_perm)
     with np.errstate(over="ignore"):  # uint32 arithmetic wraps: that is the modulo 2^32
-        values = (_fmix32(hv)[:, None] * a + b).min(axis=0) if len(hv) else np.full(num_perm, _MAX32)
-    return Signature(values.astype(np.uint32))
+        values = np.multiply.outer(_fmix32(hv), a)
+        values += b
+    return Signature(values.min(axis=0).astype(np.uint32, copy=False))
 
 
 def from_bytes(raw, num_perm=NUM_PERM):
