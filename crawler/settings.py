@@ -93,6 +93,9 @@ GBAF_CHEAP_SOURCES = {"/sitemap-news.xml": "sitemap", "/feed/": "feed", "/sitema
 # The sitemaps robots.txt names (`Sitemap:` lines) are read too, each once (spiders/gbaf.py robots_sitemaps).
 GBAF_ROBOTS_SITEMAPS = True
 GBAF_NEAR_DUP_THRESHOLD = 0.8
+# Article URLs wait in the spider's frontier (a string each) and are handed to the scheduler as it
+# empties, this many at a time at most (spiders/gbaf.py _feed); 0 queues every Request at once.
+GBAF_FRONTIER_TARGET = 64
 
 # --- outputs -----------------------------------------------------------------------------------
 FEED_EXPORTERS = {

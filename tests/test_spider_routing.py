@@ -215,3 +215,33 @@ def test_an_article_nested_past_libxml2s_default_depth_still_makes_its_record():
         records.append([dict(i) for i in spider().parse_article(response) if not isinstance(i, Request)])
     assert records[1] and records[1][0]["title"] == records[0][0]["title"]
     assert records[1][0]["body"] == records[0][0]["body"]
+
+
+def test_a_sitemap_of_thousands_is_queued_as_urls_and_fed_as_the_scheduler_empties():
+    """A first run's sitemap lists every article: the spider hands Scrapy's scheduler at most
+    GBAF_FRONTIER_TARGET requests at once and keeps the rest as URLs, each requested once, related
+    links after the sitemap's articles."""
+    urls = [f"https://www.globalbankingandfinance.com/story-{i}/" for i in range(1000)]
+    sitemap = (SITEMAP_NS + b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+               + b"".join(b"<url><loc>%s</loc></url>" % u.encode() for u in urls) + b"</urlset>")
+    s = spider()
+    s.cheap_pending = 1
+    first = [r for r in s.parse_cheap(cheap_response(s, "/sitemaps/posts.xml", sitemap))
+             if r.meta["kind"] == "article"]
+    assert len(first) == s.frontier_target == 64
+    assert len(s.pending) == 1000 - 64
+    assert s._wanted_article(f"{BASE}/story-500/", "related", defer=True) is None  # waiting already
+    assert s._wanted_article(f"{BASE}/related-only/", "related", defer=True) is None  # joins the frontier
+    fed = [r.url for r in s._feed(10_000)]
+    assert len(fed) == 1000 - 64 + 1 and fed[-1] == f"{BASE}/related-only/"
+    assert len(set(fed) | {r.url for r in first}) == 1001 and not s.pending
+    assert list(s._feed(10)) == []
+
+
+def test_a_listing_claims_an_article_waiting_in_the_frontier():
+    s = spider(categories="banking")
+    url = f"{BASE}/some-story/"
+    assert s._wanted_article(url, "related", defer=True) is None
+    listed = [r for r in s.parse_listing(listing_response()) if r.url == url]
+    assert len(listed) == 1 and listed[0].meta["listed"]
+    assert list(s._feed(10)) == []  # not requested a second time from the frontier
