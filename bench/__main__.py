@@ -101,6 +101,7 @@ def section_crawl(table, args, work, server):
         settings = {"CONCURRENT_ITEMS": str(ci)} if ci else {}
         label = f"CONCURRENT_ITEMS={ci}" if ci else "default CONCURRENT_ITEMS"
         data = work / f"crawl-ci{ci}"
+        shutil.rmtree(data, ignore_errors=True)  # a --work reused: an old state store would make it incremental
         result = crawls.gbaf(server, data, settings, log_path=work / f"crawl-ci{ci}.log")
         if not result.ok:
             raise RuntimeError(f"gbaf crawl failed (exit {result.run.returncode}): see {work / f'crawl-ci{ci}.log'}")
@@ -152,6 +153,7 @@ def section_memory(table, args, work):
         modes = {"both": (False, True), "off": (False,), "on": (True,)}[args.jobdir]
         for jobdir in modes:
             data = work / f"memory-{'jobdir' if jobdir else 'plain'}"
+            shutil.rmtree(data, ignore_errors=True)
             settings = {"JOBDIR": str(data / "job")} if jobdir else {}
             label = "with JOBDIR (disk queues)" if jobdir else "memory queues"
             result = crawls.gbaf(server, data, settings, log_path=work / f"memory-{'jobdir' if jobdir else 'plain'}.log")
@@ -291,6 +293,7 @@ def main(argv=None):
                 if "4" in args.sections:
                     if data is None:
                         data = work / "incremental"
+                        shutil.rmtree(data, ignore_errors=True)
                         crawls.gbaf(server, data, {}, log_path=work / "incremental-first.log")
                     print("4. incremental ...", file=sys.stderr, flush=True)
                     section_incremental(table, args, work, data, server)
