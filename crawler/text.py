@@ -68,10 +68,8 @@ def html_text(response):
     multi-byte characters is wrong (a byte string in a single-byte charset is almost never valid
     UTF-8 by chance), so such a page is read as UTF-8. The other lie, UTF-8 declared over a legacy
     page's windows-1252 bytes, is read as windows-1252 (see legacy_text)."""
-    text = response.text  # decoded once, with U+FFFD for bytes the charset cannot read
-    if (response.encoding or "").lower().replace("_", "-") in ("utf-8", "utf8") and "\ufffd" not in text:
-        return text, False  # read as UTF-8 without a replacement: the bytes are UTF-8 indeed
-    corrected = _corrected_text(response.encoding, response.body)
+    text = response.text
+    corrected = _corrected_text(response.encoding, response.body, text)
     return (corrected, True) if corrected is not None else (text, False)
 
 
@@ -81,13 +79,16 @@ def decode_html(body, content_type=""):
     from w3lib.encoding import html_to_unicode
 
     encoding, text = html_to_unicode(content_type or "", body)
-    corrected = _corrected_text(encoding, body)
+    corrected = _corrected_text(encoding, body, text)
     return corrected if corrected is not None else text
 
 
-def _corrected_text(declared, body):
-    """The text of body where its declared charset lies (see html_text), else None."""
+def _corrected_text(declared, body, text):
+    """The text of body where its declared charset lies (see html_text), else None. text is body
+    as decoded under the declared charset, with U+FFFD for the bytes it cannot read."""
     declared = (declared or "").lower().replace("_", "-")
+    if declared in ("utf-8", "utf8") and "\ufffd" not in text:
+        return None  # read as UTF-8 without a replacement: the bytes are UTF-8 indeed
     if declared in _SINGLE_BYTE and not body.isascii():
         try:
             return body.decode("utf-8")

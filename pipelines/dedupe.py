@@ -158,14 +158,15 @@ class DedupeIndex:
         self._add_signature(url, sig, in_run=0)
 
     def _add_signature(self, url, sig, in_run):
+        raw = sig.to_bytes() if sig is not None else None
         cur = self.db.execute("INSERT OR IGNORE INTO docs (url, in_run, signature) VALUES (?, ?, ?)",
-                              (url, in_run, sig.to_bytes() if sig is not None else None))
+                              (url, in_run, raw))
         if cur.rowcount:
             doc = cur.lastrowid
         else:  # known already: its first signature stays the one compared with
             doc, stored = self.db.execute("SELECT id, signature FROM docs WHERE url = ?", (url,)).fetchone()
             self.db.execute("UPDATE docs SET in_run = max(in_run, ?), signature = coalesce(signature, ?) "
-                            "WHERE id = ?", (in_run, sig.to_bytes() if sig is not None else None, doc))
+                            "WHERE id = ?", (in_run, raw, doc))
             if stored is not None:
                 return
         if sig is not None and self.bands:

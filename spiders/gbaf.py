@@ -106,8 +106,9 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         spider.cheap_sources = list(s.getdict("GBAF_CHEAP_SOURCES", {}).items()) or list(CHEAP_SOURCES)
         spider.setup_distributed(crawler)
         # Scrapy-redis shares its queue between workers: there, every request goes to it at once.
-        spider.lazy = not spider.distributed and s.getint("GBAF_FRONTIER_TARGET", 64) > 0
-        spider.frontier_target = max(s.getint("GBAF_FRONTIER_TARGET", 64), 2 * s.getint("CONCURRENT_REQUESTS", 16))
+        target = s.getint("GBAF_FRONTIER_TARGET", 64)
+        spider.lazy = not spider.distributed and target > 0
+        spider.frontier_target = max(target, 2 * s.getint("CONCURRENT_REQUESTS", 16))
         crawler.signals.connect(spider._frontier_idle, signal=scrapy.signals.spider_idle)
         crawler.signals.connect(spider._frontier_closed, signal=scrapy.signals.spider_closed)
         # After crawler.jobdir.JobDirGuard has cleared the JOBDIR of a killed crawl (extensions are
@@ -158,8 +159,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
 
     def _feed(self, room=None):
         room = self._room() if room is None else room
-        for kind in ("article", "related"):
-            queue = self.frontier[kind]
+        for kind, queue in self.frontier.items():  # sitemap and home articles first
             while room > 0 and queue:
                 url = queue.popleft()
                 if url not in self.pending:
@@ -187,7 +187,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         path = self._frontier_path()
         if spider is not self or path is None:
             return
-        waiting = [(kind, url) for kind in ("article", "related") for url in self.frontier[kind] if url in self.pending]
+        waiting = [(kind, url) for kind, queue in self.frontier.items() for url in queue if url in self.pending]
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(waiting))
         tmp.replace(path)
