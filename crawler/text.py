@@ -34,6 +34,25 @@ def join_paragraphs(paragraphs):
     return "\n\n".join(p for p in (clean(x) for x in paragraphs) if p)
 
 
+# C0 control characters other than tab and line breaks, and DEL: never text. lxml reads NUL as
+# U+FFFD, and either kind before a paragraph hides its byline or dateline from the parser.
+_CONTROL_CHARS = "".join(map(chr, [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]))
+_CONTROL = re.compile(f"[{re.escape(_CONTROL_CHARS)}]")
+_CONTROL_BYTES = _CONTROL_CHARS.encode("ascii")
+
+
+def strip_control_chars(text):
+    """(text without control characters, how many were removed).
+
+    Most pages have none: the test is bytes.translate over the UTF-8 form (C, ~0.1 ms for a
+    100 KB page; UTF-8 writes U+0000-U+007F as those bytes and uses no byte below 0x80 in any
+    other character), and the regex (~0.8 ms, per character) runs only on a page that has one."""
+    raw = text.encode("utf-8", "surrogatepass")
+    if len(raw.translate(None, _CONTROL_BYTES)) == len(raw):
+        return text, 0
+    return _CONTROL.subn("", text)
+
+
 def word_count(body):
     return len(body.split()) if body else 0
 

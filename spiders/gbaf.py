@@ -40,15 +40,12 @@ from crawler.incremental import RunState
 from crawler.items import ArticleItem
 from crawler.listing import listing_dates, listing_facts
 from crawler.render import Renderer
-from crawler.text import html_text, to_utc_iso
+from crawler.text import html_text, strip_control_chars, to_utc_iso
 from crawler.urls import (KNOWN_CATEGORIES, NON_NEWS_SECTIONS, SiteUrls, category_of,
                           category_page_url, kind_of_url)
 
 FRONTIER_FILE = "gbaf.frontier.json"  # in JOBDIR: the frontier of a paused crawl
 PRIORITY = {"home": 30, "cheap": 40, "category": 5, "listing": 0, "article": 20, "related": 10}
-# C0 control characters other than tab and line breaks, and DEL: never text. lxml reads NUL as
-# U+FFFD, and either kind before a paragraph hides its byline or dateline from the parser.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The cheap sources the site names (site-model.md): read before any listing on incremental runs.
 CHEAP_SOURCES = (("/sitemap-news.xml", "sitemap"), ("/feed/", "feed"), ("/sitemap.xml", "sitemap"))
 
@@ -463,7 +460,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             stats.inc_value("gbaf/encoding/header_overridden")
             self.logger.info("charset header %r contradicts the bytes, read as UTF-8: %s",
                              response.encoding, response.url)
-        text, removed = _CONTROL.subn("", text)
+        text, removed = strip_control_chars(text)
         if removed:
             stats.inc_value("gbaf/encoding/control_chars_removed")
             self.logger.info("%d control characters (NUL and the like) removed: %s", removed, response.url)

@@ -254,6 +254,20 @@ def test_spider_reads_windows_1252_bytes_under_a_utf8_header():
     text, overridden = html_text(response)
     assert overridden and "caf\u00e9\u2019s" in text
 
+@pytest.mark.parametrize("text,expected,removed", [
+    ("plain text\twith\nbreaks\r\n", "plain text\twith\nbreaks\r\n", 0),
+    ("caf\u00e9 \u2019\u2028 \U0001f4c8 \u0100\u0101", "caf\u00e9 \u2019\u2028 \U0001f4c8 \u0100\u0101", 0),
+    ("a\x00b\x01\x0bc\x1fd\x7fe", "abcde", 5),
+    ("\u00e9\x00\u4e2d\x08", "\u00e9\u4e2d", 2),
+    ("lone \ud800 surrogate", "lone \ud800 surrogate", 0),
+])
+def test_control_characters_are_removed_and_counted(text, expected, removed):
+    """The fast byte-level test must agree with the character class on every kind of text."""
+    from crawler.text import strip_control_chars
+
+    assert strip_control_chars(text) == (expected, removed)
+
+
 
 def test_jsonld_authors_named_by_reference():
     """Yoast's graph names each person once: the article's author is {"@id": ...}."""
