@@ -460,3 +460,28 @@ def test_control_characters_do_not_break_the_feed():
     parsed = feedparser.parse(data)
     assert parsed.bozo == 0
     assert parsed.entries[0].title == "Badchar title"
+
+
+def test_a_record_that_does_not_fit_the_parquet_schema_is_left_out_alone(tmp_path, caplog):
+    """The batch is the check: a bad record costs only itself, counted and logged with its URL."""
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    from crawler.exporters import ParquetItemExporter
+
+    stats = MemoryStatsCollector(get_crawler())
+    good = [record(i) for i in range(5)]
+    bad = record(9, word_count="many")
+    path = tmp_path / "out.parquet"
+    with path.open("wb") as f:
+        exporter = ParquetItemExporter(f, batch_size=4, stats=stats)
+        exporter.start_exporting()
+        for item in [good[0], good[1], bad, good[2], good[3], good[4]]:
+            exporter.export_item(item)
+        exporter.finish_exporting()
+    rows = pq.read_table(path).to_pylist()
+    assert [r["url"] for r in rows] == [r["url"] for r in good]
+    assert exporter.exported_count == 5
+    assert sum(v for k, v in stats.get_stats().items() if k.startswith("parquet_exporter/record_rejected/")) == 1
+    assert any(bad["url"] in m and r.levelname == "ERROR" for r, m in
+               ((r, r.getMessage()) for r in caplog.records))
