@@ -262,7 +262,7 @@ class Renderer:
         methods = [_page_method(wait_until, condition, self.wait_ms)] if condition else []
         return self._request(response, callback, reason, methods)
 
-    def listing_request(self, response, facts, callback):
+    def listing_request(self, response, facts, root, callback):
         """A rendering request for a listing whose later cards sit behind 'Load more', or None."""
         if response.meta.get("gbaf_render_failed"):
             return None
@@ -272,7 +272,7 @@ class Renderer:
             self.stats.inc_value("render/load_more/clicks", result.get("clicks", 0))
             self._rendered(rendered, incomplete=rendered == "load_more" and not result.get("done", False))
             return None
-        need = self.listing_need(facts, response.selector.root)
+        need = self.listing_need(facts, root)
         reason = need or ("always" if self.mode == "always" else None)
         if reason is None:
             return None

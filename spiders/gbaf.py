@@ -29,6 +29,7 @@ import scrapy
 import scrapy.exceptions
 import scrapy.signals
 from scrapy.http import TextResponse
+from scrapy.selector import Selector
 from lxml import etree
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip
@@ -367,7 +368,10 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
     def _markup_root(self, response):
         """The lxml root of an HTML (or XML) page; None, counted and logged, for a body that is not
         markup (an image, a PDF, JSON, octet-stream answered with 200 where a listing should be)."""
-        selector = response.selector if isinstance(response, TextResponse) and not _binary_media(response) else None
+        # A Selector of its own, not response.selector: that one is cached on the response and
+        # points back at it, a cycle that kept every listing page and its tree alive until the
+        # cycle collector ran (~45 MiB of RSS through the listing phase of a 20,000-article run).
+        selector = Selector(response) if isinstance(response, TextResponse) and not _binary_media(response) else None
         if selector is not None and selector.type in ("html", "xml") and isinstance(selector.root.tag, str):
             return selector.root
         kind = response.meta.get("kind", "page")
@@ -398,7 +402,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         if root is None:
             return
         facts = listing_facts(root, response.url, self.site)
-        rendered = self.renderer.listing_request(response, facts, self.parse_listing)
+        rendered = self.renderer.listing_request(response, facts, root, self.parse_listing)
         if rendered is not None:
             yield rendered
         wanted = 0

@@ -245,3 +245,29 @@ def test_a_listing_claims_an_article_waiting_in_the_frontier():
     listed = [r for r in s.parse_listing(listing_response()) if r.url == url]
     assert len(listed) == 1 and listed[0].meta["listed"]
     assert list(s._feed(10)) == []  # not requested a second time from the frontier
+
+
+def test_a_parsed_page_is_freed_when_its_callback_is_done_not_when_the_cycle_collector_runs():
+    """A page kept alive by a reference cycle waits for a full collection with its whole tree (C
+    memory Python does not count): in a crawl's listing phase that was ~45 MiB of RSS."""
+    import gc
+    import weakref
+
+    s = spider()
+    article = (b'<html><head><title>A story</title></head><body><main><article><h1>A story</h1>'
+               b'<p>Posted on March 6, 2026</p>' + b'<p>Words of the story are here for the reader. </p>' * 20 +
+               b'<h2>More from Headlines</h2><a href="/other-story/">Other story</a></article></main></body></html>')
+    cases = [(s.parse_home, f"{BASE}/", LISTING), (s.parse_listing, f"{BASE}/category/banking/", LISTING),
+             (s.parse_article, f"{BASE}/a-story/", article)]
+    gc.collect()
+    gc.disable()
+    try:
+        for parse, url, body in cases:
+            response = HtmlResponse(url, body=body, request=Request(url, meta={"page": 1}))
+            alive = weakref.ref(response)
+            output = list(parse(response))
+            del response
+            assert alive() is None, f"{parse.__name__} left its response in a reference cycle"
+            assert output or parse != s.parse_article
+    finally:
+        gc.enable()
