@@ -352,9 +352,11 @@ def _load_more_button(root):
 
 def _is_shell(page):
     """An article page whose HTML has no body text, and no body in its JSON data either."""
-    words = word_count(" ".join(t for _e, t, _h in page.dom_paragraphs()))
-    if words >= SHELL_WORDS:
-        return False
+    words = 0
+    for _e, t, _h in page.dom_paragraphs():
+        words += word_count(t)
+        if words >= SHELL_WORDS:
+            return False
     if len(page.next.body_html() or "") > 50:
         return False
     body = page.jsonld.get("articleBody")
@@ -384,8 +386,8 @@ def related_links(page):
         for a in node.iter("a"):
             href = (a.get("href") or "").strip()
             rel = (a.get("rel") or "").lower().split()
-            if not href or "prev" in rel or "next" in rel or any(
-                    (x.tag if isinstance(x.tag, str) else "").lower() == "nav" for x in a.iterancestors()):
+            # lxml's HTML parser names every tag in lower case: the nav test runs in C.
+            if not href or "prev" in rel or "next" in rel or next(a.iterancestors("nav"), None) is not None:
                 continue
             url = page.site.to_fetch(href, page.url)
             if url and kind_of_url(url) == "article":

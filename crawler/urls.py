@@ -160,6 +160,7 @@ def kind_of_path(path):
     return "article"
 
 
+@lru_cache(maxsize=8192)  # asked of every related and listed link, on every page
 def kind_of_url(url):
     return kind_of_path(urlsplit(url).path)
 

@@ -72,6 +72,15 @@ def test_an_empty_more_from_block_needs_rendering():
     assert Renderer.article_need(page, page.url) == "related_empty"
 
 
+def test_links_in_a_nav_inside_the_block_are_not_related_articles():
+    cards = "<a href='/story-1/'><img alt='Image for Story 1'/><p>Story 1</p></a>"
+    pager = "<NAV class='pager'><A href='/story-2/'>Story 2</A><a href='/story-3/'>Story 3</a></NAV>"
+    page = page_of(article_html(cards + pager))
+    assert [u.rsplit("/", 2)[-2] for u in related_links(page)] == ["story-1"]
+    only_nav = page_of(article_html(pager))
+    assert related_links(only_nav) == [] and Renderer.article_need(only_nav, only_nav.url) == "related_empty"
+
+
 def test_a_section_holding_the_whole_article_is_not_the_related_block():
     html = (f"<html><body><main><section><article><h1>Title</h1>{BODY}<p>See <a href='/other-story/'>other story</a>"
             f" for more.</p></article><h2>More from Banking</h2><div aria-busy='true'></div></section></main></body></html>")
