@@ -271,3 +271,19 @@ def test_a_parsed_page_is_freed_when_its_callback_is_done_not_when_the_cycle_col
             assert output or parse != s.parse_article
     finally:
         gc.enable()
+
+
+def test_no_callback_is_a_generator_that_returns_a_value():
+    """WARN_ON_GENERATOR_RETURN_VALUE is off (Scrapy re-read the source of every callback): the
+    check it made at run time, made here once on every generator the spider has."""
+    import inspect
+
+    from scrapy.utils.misc import is_generator_with_return_value
+
+    from crawler import settings
+
+    assert settings.WARN_ON_GENERATOR_RETURN_VALUE is False
+    generators = [f for _n, f in inspect.getmembers(GbafSpider, inspect.isfunction)
+                  if inspect.isgeneratorfunction(inspect.unwrap(f))]
+    assert {f.__name__ for f in generators} >= {"parse_home", "parse_listing", "parse_article", "parse_cheap"}
+    assert [f.__name__ for f in generators if is_generator_with_return_value(inspect.unwrap(f))] == []
