@@ -4,7 +4,8 @@ Pure functions of an lxml tree, so the spider stays a router and the rules are u
 small HTML.
 """
 import re
-from urllib.parse import urljoin
+
+from lxml import etree
 
 from crawler.urls import category_of, kind_of_url
 
@@ -16,8 +17,8 @@ def _tag(el):
     return el.tag.lower() if isinstance(el.tag, str) else ""
 
 
-def page_links(root, page_url):
-    """[(absolute url, in_chrome, rel, text)] of every <a href> (and <link rel=next>), in page order."""
+def page_links(root):
+    """[(href, in_chrome, rel)] of every <a href> (and <link rel=next>), in page order."""
     out = []
     # A stack, not recursion: a page nested thousands of elements deep (broken or hostile markup)
     # would raise RecursionError.
@@ -28,11 +29,12 @@ def page_links(root, page_url):
         if not tag or tag in ("script", "style", "template", "svg"):
             continue
         chrome = chrome or tag in CHROME or (el.get("role") or "") in ("navigation", "banner", "contentinfo")
-        if tag in ("a", "link") and el.get("href"):
-            rel = (el.get("rel") or "").lower().split()
-            if tag == "a" or "next" in rel:
-                href = el.get("href").strip()
-                out.append((urljoin(page_url, href), chrome, rel, " ".join(el.itertext()).strip()))
+        if tag in ("a", "link"):
+            href = el.get("href")
+            if href:
+                rel = (el.get("rel") or "").lower().split()
+                if tag == "a" or "next" in rel:
+                    out.append((href.strip(), chrome, rel))
         stack.extend((child, chrome) for child in reversed(el))
     return out
 
@@ -44,10 +46,10 @@ def listing_facts(root, page_url, site):
     articles, seen, categories = [], set(), []
     next_url = None
     current_slug, current_page = category_of(page_url)
-    for url, chrome, rel, text in page_links(root, page_url):
+    for href, chrome, rel in page_links(root):
         if "nofollow" in rel:
             continue
-        fetch = site.to_fetch(url, page_url)
+        fetch = site.to_fetch(href, page_url)  # made absolute against the page, cheaply and cached
         if not fetch:
             continue
         kind = kind_of_url(fetch)
@@ -61,8 +63,17 @@ def listing_facts(root, page_url, site):
         elif kind == "article" and not chrome and fetch not in seen:
             seen.add(fetch)
             articles.append(fetch)
-    load_more = any(_LOAD_MORE.match(" ".join(b.itertext())) for b in root.iter("button", "a"))
-    return {"articles": articles, "next": next_url, "categories": categories, "load_more": load_more}
+    return {"articles": articles, "next": next_url, "categories": categories, "load_more": _has_load_more(root)}
+
+
+# The controls whose text holds "more" (XPath, in C), before the exact test on their text: joining
+# the text nodes with spaces never makes a "more" that the plain concatenation does not hold.
+_MAYBE_MORE = etree.XPath("//button[contains(translate(., 'MORE', 'more'), 'more')]"
+                          " | //a[contains(translate(., 'MORE', 'more'), 'more')]")
+
+
+def _has_load_more(root):
+    return any(_LOAD_MORE.match(" ".join(b.itertext())) for b in _MAYBE_MORE(root))
 
 
 def listing_dates(root):
