@@ -252,6 +252,12 @@ def _place_streamed_segments(root):
 # get there) unless told it is a huge tree: the rest of the page, its article too, was lost.
 _HTML_PARSER = etree.HTMLParser(recover=True, encoding="utf-8", remove_comments=True, huge_tree=True)
 
+def _plausible_minutes(minutes):
+    """A reading time a page can mean (up to a day), else None: a hostile or broken value such as
+    PT99999999999999999999M is no reading time, and no int64 (the Parquet column) holds it."""
+    return minutes if 0 <= minutes <= 24 * 60 else None
+
+
 def _own_text(el):
     return tx.clean(el.text or "")
 
@@ -1409,17 +1415,19 @@ class ArticlePage:
         if isinstance(required, str):
             m = re.match(r"^PT(?:(\d+)H)?(?:(\d+)M)?", required)
             if m and (m.group(1) or m.group(2)):
-                return int(m.group(1) or 0) * 60 + int(m.group(2) or 0), "jsonld"
+                minutes = _plausible_minutes(int(m.group(1) or 0) * 60 + int(m.group(2) or 0))
+                if minutes is not None:
+                    return minutes, "jsonld"
         for n in range(1, 5):  # WordPress/Yoast: twitter:label2 "Est. reading time", data2 "3 minutes"
             label = self.meta.first(f"twitter:label{n}")
             if label and "read" in label.lower():
                 m = re.search(r"(\d+)", self.meta.first(f"twitter:data{n}") or "")
-                if m:
+                if m and _plausible_minutes(int(m.group(1))) is not None:
                     return int(m.group(1)), "meta"
         el = self.dated.get("reading")
         if el is not None:
             m = READING_TIME.search(self.dated_text.get("reading") or _own_text(el))
-            if m:
+            if m and _plausible_minutes(int(m.group(1) or m.group(2))) is not None:
                 return int(m.group(1) or m.group(2)), "dom"
         return None, None
 

@@ -375,7 +375,7 @@ class ParquetItemExporter(BaseItemExporter):
             rows, self._rows = self._rows, []
             try:
                 batch = pa.RecordBatch.from_pylist(rows, schema=self.schema)
-            except (pa.ArrowException, TypeError, ValueError):
+            except Exception:  # noqa: BLE001 - whatever Arrow raises (OverflowError too), no row is lost
                 # Converting the batch is the check (one row at a time cost 0.5 ms per record):
                 # only a batch that fails is converted row by row, to leave out the bad records alone.
                 batch = pa.RecordBatch.from_pylist(self._fitting(rows), schema=self.schema)
@@ -390,7 +390,7 @@ class ParquetItemExporter(BaseItemExporter):
         for row in rows:
             try:
                 pa.RecordBatch.from_pylist([row], schema=self.schema)
-            except (pa.ArrowException, TypeError, ValueError) as exc:
+            except Exception as exc:  # noqa: BLE001 - ArrowInvalid, ArrowTypeError, OverflowError...
                 if self.stats is not None:
                     self.stats.inc_value("parquet_exporter/record_rejected/%s" % type(exc).__name__)
                 logger.error("record left out of the Parquet file, it does not fit the schema (%s: %s): %s",

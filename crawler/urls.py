@@ -45,6 +45,9 @@ _CATEGORY = re.compile(r"^/category/([a-z0-9][a-z0-9-]*)/?(?:page/(\d+)/?)?$", r
 _TRACKING = re.compile(r"^(?:utm_|fbclid$|gclid$|dclid$|mc_[a-z]+$|ref$|ref_src$|_hs|igshid$|cmpid$)", re.I)
 
 
+_URL_WHITESPACE = str.maketrans("", "", "\t\r\n")
+
+
 class SiteUrls:
     """Maps between the site's canonical URLs and the base URL a crawl actually fetches from."""
 
@@ -63,6 +66,8 @@ class SiteUrls:
     def to_fetch(self, url, base=None):
         """Absolute URL on the base host for a link (absolute or relative); None when off-site or not http."""
         url = (url or "").strip()
+        if "\n" in url or "\t" in url or "\r" in url:
+            url = url.translate(_URL_WHITESPACE)  # dropped as urljoin and browsers drop them
         if not url or url.startswith(("#", "javascript:", "data:", "mailto:", "tel:")):
             return None
         # The same links recur on every page (navigation, related blocks): the answer is cached

@@ -471,17 +471,18 @@ def test_a_record_that_does_not_fit_the_parquet_schema_is_left_out_alone(tmp_pat
 
     stats = MemoryStatsCollector(get_crawler())
     good = [record(i) for i in range(5)]
-    bad = record(9, word_count="many")
+    bad = record(9, word_count="many")  # ArrowInvalid / ArrowTypeError
+    huge = record(10, reading_time_minutes=10 ** 20)  # OverflowError, in the last batch
     path = tmp_path / "out.parquet"
     with path.open("wb") as f:
         exporter = ParquetItemExporter(f, batch_size=4, stats=stats)
         exporter.start_exporting()
-        for item in [good[0], good[1], bad, good[2], good[3], good[4]]:
+        for item in [good[0], good[1], bad, good[2], good[3], huge, good[4]]:
             exporter.export_item(item)
         exporter.finish_exporting()
-    rows = pq.read_table(path).to_pylist()
+    rows = pq.read_table(path).to_pylist()  # a complete file: its footer was written
     assert [r["url"] for r in rows] == [r["url"] for r in good]
     assert exporter.exported_count == 5
-    assert sum(v for k, v in stats.get_stats().items() if k.startswith("parquet_exporter/record_rejected/")) == 1
-    assert any(bad["url"] in m and r.levelname == "ERROR" for r, m in
-               ((r, r.getMessage()) for r in caplog.records))
+    assert sum(v for k, v in stats.get_stats().items() if k.startswith("parquet_exporter/record_rejected/")) == 2
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert any(bad["url"] in m for m in errors) and any(huge["url"] in m for m in errors)

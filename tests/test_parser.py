@@ -367,3 +367,14 @@ def test_a_standfirst_above_the_tags_does_not_end_the_text():
     standfirst = "<p>" + "A standfirst saying what the story is about, in a sentence of many words. " * 2 + "</p>"
     record = parse_article(html.replace('<figure class="my-6">', standfirst + '<figure class="my-6">'), spec["url"])
     assert record["body"].endswith(spec["record"]["body"])
+
+
+@pytest.mark.parametrize("required,expected", [("PT6M", (6, "jsonld")), ("PT1H30M", (90, "jsonld")),
+                                               ("PT99999999999999999999M", (4, "dom")),
+                                               ("PT999H", (4, "dom"))])
+def test_a_reading_time_no_page_can_mean_falls_back_to_the_next_layer(required, expected):
+    """A hostile JSON-LD duration is no reading time (and no int64): the page's "4 min read" is."""
+    html = _page(head=_ld({"@type": "NewsArticle", "headline": "Rates", "timeRequired": required}),
+                 h1="Rates", text="Words of the article body are here. " * 10 + "</p><p>4 min read")
+    record = ArticlePage(html, "https://news.example/rates/").record()
+    assert (record["reading_time_minutes"], record["extraction"].get("reading_time_minutes")) == expected

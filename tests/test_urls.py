@@ -19,6 +19,11 @@ SITE = SiteUrls("http://127.0.0.1:8000")
     ("data:text/html,hello", None),
     ("mailto:news@example.com", None),
     ("ftp://www.globalbankingandfinance.com/file", None),
+    # Tabs and line breaks inside an href are dropped, as urljoin and browsers drop them.
+    ("/\n/www.globalbankingandfinance.com/some-story", "http://127.0.0.1:8000/some-story/"),
+    ("/some-\tstory/", "http://127.0.0.1:8000/some-story/"),
+    ("https://www.globalbankingandfinance.com/some-\r\nstory", "http://127.0.0.1:8000/some-story/"),
+    ("#\n", None),
 ])
 def test_links_are_fetched_on_the_base_url(link, expected):
     assert SITE.to_fetch(link) == expected
