@@ -92,3 +92,16 @@ def test_rel_next_wins_and_last_page_has_no_next():
     last = b"<html><body><main><a href='/a-story/'>A</a><a href='/category/banking/page/4/'>4</a></main></body></html>"
     root = etree.fromstring(last, etree.HTMLParser())
     assert listing_facts(root, "http://127.0.0.1:8000/category/banking/page/5/", SITE)["next"] is None
+
+
+def test_a_next_control_that_links_nowhere_is_no_next_page():
+    """<a rel="next" href="#"> is a script's control, not the page itself: the real page 2 link
+    after it is the next page, and with none the listing has no next."""
+    html = b"""<html><body><main><a href="/a-story/">A</a><a rel="next" href="#">Next</a>
+    <a href="/category/banking/page/2/">2</a></main></body></html>"""
+    root = etree.fromstring(html, etree.HTMLParser())
+    facts = listing_facts(root, "http://127.0.0.1:8000/category/banking/", SITE)
+    assert facts["next"] == "http://127.0.0.1:8000/category/banking/page/2/"
+    alone = b"""<html><body><main><a href="/a-story/">A</a><a rel="next" href=" # ">Next</a></main></body></html>"""
+    root = etree.fromstring(alone, etree.HTMLParser())
+    assert listing_facts(root, "http://127.0.0.1:8000/category/banking/", SITE)["next"] is None
