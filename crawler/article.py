@@ -53,6 +53,7 @@ LABEL_STARTS = ("quick", "summary", "in brief", "at a glance", "tl", "key ", "fr
                 "up next", "what to", "recommended", "most ", "trending", "popular", "latest", "also", "read",
                 "don")
 SUMMARY_WORDS = 20
+MAX_READING_MINUTES = 24 * 60  # a stated reading time past this is no reading time
 BEGUN_WORDS = 25  # the text has begun once it holds this many words: a caption above the blocks has not
 TERMINAL_BLOCKS = {"takeaways", "faq", "references", "toc", "related", "previous", "next", "view_all", "tags",
                    "more"}
@@ -251,12 +252,6 @@ def _place_streamed_segments(root):
 # libxml2 stops reading a page nested more than 256 elements deep (unclosed <div>s in every card
 # get there) unless told it is a huge tree: the rest of the page, its article too, was lost.
 _HTML_PARSER = etree.HTMLParser(recover=True, encoding="utf-8", remove_comments=True, huge_tree=True)
-
-def _plausible_minutes(minutes):
-    """A reading time a page can mean (up to a day), else None: a hostile or broken value such as
-    PT99999999999999999999M is no reading time, and no int64 (the Parquet column) holds it."""
-    return minutes if 0 <= minutes <= 24 * 60 else None
-
 
 def _own_text(el):
     return tx.clean(el.text or "")
@@ -1411,25 +1406,31 @@ class ArticlePage:
         return url
 
     def field_reading_time(self):
+        # A reading time past a day is no reading time a page can mean (a hostile or broken value
+        # such as PT99999999999999999999M, which no int64 Parquet column holds): the next one counts.
+        for minutes, layer in self._reading_times():
+            if 0 <= minutes <= MAX_READING_MINUTES:
+                return minutes, layer
+        return None, None
+
+    def _reading_times(self):
+        """(minutes, layer) each layer states, in the order they are trusted."""
         required = self.jsonld.get("timeRequired")
         if isinstance(required, str):
             m = re.match(r"^PT(?:(\d+)H)?(?:(\d+)M)?", required)
             if m and (m.group(1) or m.group(2)):
-                minutes = _plausible_minutes(int(m.group(1) or 0) * 60 + int(m.group(2) or 0))
-                if minutes is not None:
-                    return minutes, "jsonld"
+                yield int(m.group(1) or 0) * 60 + int(m.group(2) or 0), "jsonld"
         for n in range(1, 5):  # WordPress/Yoast: twitter:label2 "Est. reading time", data2 "3 minutes"
             label = self.meta.first(f"twitter:label{n}")
             if label and "read" in label.lower():
                 m = re.search(r"(\d+)", self.meta.first(f"twitter:data{n}") or "")
-                if m and _plausible_minutes(int(m.group(1))) is not None:
-                    return int(m.group(1)), "meta"
+                if m:
+                    yield int(m.group(1)), "meta"
         el = self.dated.get("reading")
         if el is not None:
             m = READING_TIME.search(self.dated_text.get("reading") or _own_text(el))
-            if m and _plausible_minutes(int(m.group(1) or m.group(2))) is not None:
-                return int(m.group(1) or m.group(2)), "dom"
-        return None, None
+            if m:
+                yield int(m.group(1) or m.group(2)), "dom"
 
     def field_language(self):
         for get, layer in (
