@@ -113,8 +113,10 @@ FEED_STORAGES = {
     "file": "crawler.outputs.storage.AtomicFileFeedStorage",
 }
 GBAF_FEED_MAX_ENTRIES = int(os.environ.get("GBAF_FEED_MAX_ENTRIES", "100"))
-GBAF_FEED_DELIVER_REASONS = ["finished"]
-GBAF_MANIFEST_ENABLED = True
+# Close reasons whose outputs are delivered: finished, and a graceful stop (Ctrl-C, SIGTERM, a
+# Scrapyd cancel, a time limit, CLOSESPIDER_*), which delivers what it extracted so far.
+GBAF_FEED_DELIVER_REASONS = ["finished", "shutdown", "closespider_itemcount", "closespider_pagecount",
+                             "closespider_timeout", "closespider_timeout_no_item", "closespider_errorcount"]
 # %(data_dir)s is the spider's GBAF_DATA_DIR at run time, so `-s GBAF_DATA_DIR=...` moves everything.
 FEEDS = {
     "%(data_dir)s/articles/%(run_date)s/%(run_id)s.jsonl": {"format": "jsonlines", "overwrite": True},
@@ -127,8 +129,8 @@ GBAF_LATEST_FEEDS = {
 
 EXTENSIONS = {
     "crawler.run.report.RunReport": 500,
-    "crawler.outputs.manifest.RunManifest": 510,
-    "crawler.state.incremental.StateExtension": 520,
+    # The run's owner: store, settlement of dead runs, delivery under docs/protocol.md, commit.
+    "crawler.run.lifecycle.RunLifecycle": 520,
     "crawler.run.jobdir.JobDirGuard": 0,
 }
 

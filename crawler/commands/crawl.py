@@ -13,6 +13,7 @@ import os
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
+from crawler.run.lifecycle import RunLifecycle
 from crawler.run.verdict import run_problems
 
 logger = logging.getLogger(__name__)
@@ -30,8 +31,8 @@ class Command(ScrapyCrawlCommand):
         if self.exitcode or self.crawler is None or self.crawler.stats is None:
             return
         problems = run_problems(self.crawler.stats.get_stats())
-        state = getattr(self.crawler, "_gbaf_state", None)  # crawler.state.incremental.RunState
-        if state is not None and state.run_id and not state.committed and not problems:
+        lifecycle = self.crawler.get_extension(RunLifecycle)
+        if lifecycle is not None and lifecycle.state is not None and not lifecycle.committed and not problems:
             problems.append("state store: the run was not committed")
         if problems:
             self.exitcode = 1
