@@ -170,6 +170,7 @@ REDIS_SERVER = shutil.which("redis-server")
 def test_redis_store(small_replica, tmp_path, expected):
     from tests.test_distributed import RedisServer
 
+    (tmp_path / "redis").mkdir()
     server = RedisServer(tmp_path / "redis")
     try:
         def store(i, data):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from scrapy import signals
 from scrapy.extensions.feedexport import FeedExporter
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.crashpoints import crash_point
 from crawler.outputs.manifest import (JSONL_FORMATS, OutputError, build_manifest, deliver_outputs,
@@ -124,7 +125,7 @@ class RunLifecycle:
     def spider_opened(self, spider):
         if self.error is not None:
             self.stats.set_value("gbaf/state/error", str(self.error))
-            self.crawler.engine.close_spider(spider, "state_error")
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="state_error"))
 
     # --- during the run ---------------------------------------------------------------------------
     def item_scraped(self, item):
