@@ -166,7 +166,7 @@ def test_full_export_from_the_store_in_any_format(small_replica, tmp_path):
     rc, log = _crawl(small_replica, data)
     assert rc == 0, log[-3000:]
     out = tmp_path / "all.jsonl"
-    cmd = ["python", "-m", "scrapy", "crawl", "gbaf_store", "-O", str(out), "-O", str(tmp_path / "all.parquet"),
+    cmd = ["python", "-m", "scrapy", "export", "-O", str(out), "-O", str(tmp_path / "all.parquet"),
            "-s", f"GBAF_DATA_DIR={data}", "-s", f"GBAF_STATE_URL={data / 'state.sqlite'}", "-s", "LOG_LEVEL=INFO"]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
