@@ -29,6 +29,7 @@ from typing import IO, Any
 from w3lib.url import file_uri_to_path
 
 from crawler.crashpoints import maybe_failing
+from crawler.pids import pid_alive
 
 logger = logging.getLogger(__name__)
 
@@ -65,16 +66,6 @@ def replace_durably(src: str | os.PathLike, dst: str | os.PathLike) -> None:
     fsync_path(Path(dst).parent, directory=True)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's live process
-    return True
-
-
 def remove_stale_parts(folder: str | os.PathLike, older_than: float) -> list[Path]:
     """Remove `.part` files in `folder` left by dead processes before `older_than` (epoch s)."""
     removed = []
@@ -84,7 +75,7 @@ def remove_stale_parts(folder: str | os.PathLike, older_than: float) -> list[Pat
         return removed
     for path in candidates:
         match = _PART_RE.match(path.name)
-        if not match or int(match["pid"]) == os.getpid() or _pid_alive(int(match["pid"])):
+        if not match or int(match["pid"]) == os.getpid() or pid_alive(int(match["pid"])):
             continue
         try:
             if path.stat().st_mtime >= older_than:
