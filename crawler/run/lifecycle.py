@@ -71,6 +71,14 @@ class RunLifecycle:
     # --- begin ------------------------------------------------------------------------------------
     def begin(self):
         try:
+            self.manifest.parent.mkdir(parents=True, exist_ok=True)
+            if not os.access(self.manifest.parent, os.W_OK):
+                raise PermissionError(f"{self.manifest.parent} is read-only")
+        except OSError as exc:
+            self.error = StateError(f"the run's directory cannot be written ({exc})")
+            logger.error("%s: the crawl does not start (its outputs could not be delivered)", self.error)
+            return
+        try:
             self._begin_state()
         finally:  # after the settlement, which may still need a dead run's files
             for stale in remove_stale_parts(self.manifest.parent, float("inf")):
