@@ -17,6 +17,11 @@ else
 ENV_READY :=
 endif
 PIP := $(PYTHON) -m pip
+# pip before 24 does not normalise extra names (PEP 685) and warns on every install that lxml has
+# no 'html_clean' extra (jusText asks for lxml[html_clean]; lxml names it html-clean): a newer pip first.
+PIP_MIN := pip>=24.1
+# CI and deploy hosts run setup as root on purpose (a container, or a dedicated venv): no warning.
+export PIP_ROOT_USER_ACTION := ignore
 
 .PHONY: setup setup-dev crawl-replica test bench
 
@@ -26,9 +31,11 @@ $(abspath $(VENV))/bin/python:
 	  && apt-get install -y -qq python3-venv >/dev/null && rm -rf $(VENV) && $(BASE_PYTHON) -m venv $(VENV); }
 
 setup: $(ENV_READY)
+	$(PIP) install -q '$(PIP_MIN)'
 	$(PIP) install -q -r requirements.txt
 
 setup-dev: $(ENV_READY)
+	$(PIP) install -q '$(PIP_MIN)'
 	$(PIP) install -q -r requirements-dev.txt
 
 # Serve the bundled replica on a free port, crawl it with every pipeline and exporter, print the summary.
