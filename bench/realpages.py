@@ -84,11 +84,12 @@ def fundus_pages(corpus, limit=None):
     return out
 
 
-def eval_pages(corpus, limit=None):
+def eval_pages(corpus, limit=None, every=1):
+    """The eval set's pages sorted by URL; every: only each every-th of them (the gate's subset)."""
     base = corpus / "trafilatura-eval"
     data = json.loads((base / "evaldata.json").read_text(encoding="utf-8"))
     out = []
-    for url, item in sorted(data.items()):
+    for url, item in sorted(data.items())[::every]:
         path = base / "html" / item["file"]
         if path.is_file():
             out.append(Page(f"trafilatura-eval/html/{item['file']}", url, _read(path), item))
@@ -238,15 +239,15 @@ def summarise_eval(counts):
             "accuracy": (tp + tn) / total if total else 0.0}
 
 
-def score_project(corpus, which=("fundus", "eval"), limit=None):
-    """The project's summaries alone, without trafilatura (what the gate checks): {set: summary}."""
-    return {name: evaluate(corpus, name, limit, tools=("project",))["project"]["summary"] for name in which}
+def score_project(corpus, which, limit=None, every=1):
+    """The project's summary of one set alone, without trafilatura (what the gate checks)."""
+    return evaluate(corpus, which, limit, tools=("project",), every=every)["project"]["summary"]
 
 
-def evaluate(corpus, which, limit=None, tools=("project", "trafilatura")):
+def evaluate(corpus, which, limit=None, tools=("project", "trafilatura"), every=1):
     """{tool: {"summary": {...}, "ms": [...], "pages": [(name, score), ...]}} for one set."""
     warnings.filterwarnings("ignore")
-    pages = fundus_pages(corpus, limit) if which == "fundus" else eval_pages(corpus, limit)
+    pages = fundus_pages(corpus, limit) if which == "fundus" else eval_pages(corpus, limit, every)
     runners = {"project": run_project, "trafilatura": run_trafilatura}
     out = {t: {"ms": [], "pages": [], "reasons": Counter()} for t in tools}
     for tool in tools:  # imports and compiled patterns: not part of any page's time
@@ -352,6 +353,7 @@ def main(argv=None):
     ap.add_argument("--set", choices=("fundus", "eval"), help="one set only (default: both)")
     ap.add_argument("--limit", type=int, help="the first N pages of each set (sorted by name)")
     ap.add_argument("--corpus", help=f"the realpages folder (default: $REALPAGES_DIR or {DEFAULT_CORPUS})")
+    ap.add_argument("--every", type=int, default=1, help="eval set: each N-th page only (the gate uses 3)")
     ap.add_argument("--no-trafilatura", action="store_true", help="the project alone")
     ap.add_argument("--write", action="store_true", help="append the table to bench/results.md")
     args = ap.parse_args(argv)
@@ -360,15 +362,15 @@ def main(argv=None):
         ap.error(f"no real pages at {corpus} (see ../shared/realpages/README.md)")
     from bench.measure import machine
 
-    m = machine()
+    m, rev = machine(), commit()
     started = time.time()
     tools = ("project",) if args.no_trafilatura else ("project", "trafilatura")
-    results = {w: evaluate(corpus, w, args.limit, tools) for w in ([args.set] if args.set else ["fundus", "eval"])}
+    results = {w: evaluate(corpus, w, args.limit, tools, args.every) for w in ([args.set] if args.set else ["fundus", "eval"])}
     wall = time.time() - started
     rows = table(results)
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     header = [f"## Real pages: `python -m bench.realpages{' ' + ' '.join(argv or sys.argv[1:]) if (argv or sys.argv[1:]) else ''}`",
-              "", f"{when}, commit {commit()}, {wall:.0f} s. {m['machine']}; {m['python']}; {m['load']}. "
+              "", f"{when}, commit {rev}, {wall:.0f} s. {m['machine']}; {m['python']}; {m['load']}. "
               f"trafilatura: `bare_extraction(html, url=url, {', '.join(f'{k}={v}' for k, v in TRAFILATURA_OPTS.items())})`"
               "; both given the same decoded text (crawler.text.decode_html); ms per page measured page by page, "
               "interleaved. Scoring: docs/realpages.md."]
