@@ -365,20 +365,23 @@ def main(argv=None):
     m, rev = machine(), commit()
     started = time.time()
     tools = ("project",) if args.no_trafilatura else ("project", "trafilatura")
-    results = {w: evaluate(corpus, w, args.limit, tools, args.every) for w in ([args.set] if args.set else ["fundus", "eval"])}
+    sets = [args.set] if args.set else ["fundus", "eval"]
+    results = {w: evaluate(corpus, w, args.limit, tools, args.every) for w in sets}
     wall = time.time() - started
     rows = table(results)
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    header = [f"## Real pages: `python -m bench.realpages{' ' + ' '.join(argv or sys.argv[1:]) if (argv or sys.argv[1:]) else ''}`",
-              "", f"{when}, commit {rev}, {wall:.0f} s. {m['machine']}; {m['python']}; {m['load']}. "
-              f"trafilatura: `bare_extraction(html, url=url, {', '.join(f'{k}={v}' for k, v in TRAFILATURA_OPTS.items())})`"
-              "; both given the same decoded text (crawler.text.decode_html); ms per page measured page by page, "
-              "interleaved. Scoring: docs/realpages.md."]
+    given = " ".join(a for a in (sys.argv[1:] if argv is None else argv) if a != "--write")
+    opts = ", ".join(f"{k}={v}" for k, v in TRAFILATURA_OPTS.items())
+    header = [f"## Real pages: `python -m bench.realpages{' ' + given if given else ''}`", "",
+              f"{when}, commit {rev}, {wall:.0f} s. {m['machine']}; {m['python']}; {m['load']}. "
+              f"trafilatura: `bare_extraction(html, url=url, {opts})`; both given the same decoded text "
+              "(crawler.text.decode_html); ms per page measured page by page, interleaved. "
+              "Scoring: docs/realpages.md."]
     print("\n".join(header[2:]))
     print("\n".join(rows))
     print("\n".join(weakest(results)))
     if args.write:
-        write_results([r for r in rows if r], [h.replace(" --write", "") for h in header])
+        write_results(rows, header)
         print("added to bench/results.md")
     return 0
 
