@@ -474,8 +474,8 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         text, overridden = html_text(response)
         if overridden:
             stats.inc_value("gbaf/encoding/header_overridden")
-            self.logger.info("charset header %r contradicts the bytes, read from the bytes (UTF-8 or UTF-16): %s",
-                             response.encoding, response.url)
+            self.logger.info("charset header %r contradicts the bytes, read from the bytes "
+                             "(UTF-8 or UTF-16): %s", response.encoding, response.url)
         text, removed = strip_control_chars(text)
         if removed:
             stats.inc_value("gbaf/encoding/control_chars_removed")
