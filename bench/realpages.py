@@ -363,17 +363,18 @@ def main(argv=None):
     from bench.measure import machine
 
     m, rev = machine(), commit()
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     started = time.time()
     tools = ("project",) if args.no_trafilatura else ("project", "trafilatura")
     sets = [args.set] if args.set else ["fundus", "eval"]
     results = {w: evaluate(corpus, w, args.limit, tools, args.every) for w in sets}
     wall = time.time() - started
     rows = table(results)
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     given = " ".join(a for a in (sys.argv[1:] if argv is None else argv) if a != "--write")
     opts = ", ".join(f"{k}={v}" for k, v in TRAFILATURA_OPTS.items())
     header = [f"## Real pages: `python -m bench.realpages{' ' + given if given else ''}`", "",
-              f"{when}, commit {rev}, {wall:.0f} s. {m['machine']}; {m['python']}; {m['load']}. "
+              f"{when}, commit {rev}, {wall:.0f} s. {m['machine']}; {m['python']}; {m['load']}, "
+              f"{os.getloadavg()[0]:.2f} at the end. "
               f"trafilatura: `bare_extraction(html, url=url, {opts})`; both given the same decoded text "
               "(crawler.text.decode_html); ms per page measured page by page, interleaved. "
               "Scoring: docs/realpages.md."]
