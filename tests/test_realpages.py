@@ -8,6 +8,7 @@ FLOORS ONLY GO UP. They sit a little under the figures measured when they were p
 that raises a figure should raise its floor in the same commit (to a little under the new figure),
 and no change lowers one: a field that falls is a regression to fix, not a floor to move.
 Without ../shared/realpages (or $REALPAGES_DIR) the gate skips, except under CI, where it fails.
+The scorer's own rules are tested at the end, on small inputs.
 """
 import os
 
@@ -61,3 +62,48 @@ def test_real_pages_score_at_least_their_floors(corpus, which):
     assert not fallen, f"{which} set ({summary['pages']} pages): " + "; ".join(fallen) + (
         ". See the weakest pages with `python -m bench.realpages --set "
         f"{which} --no-trafilatura`; floors only go up (docs/realpages.md).")
+
+
+# --- the scorer itself (no corpus needed) ----------------------------------------------------------
+def test_body_word_f1_counts_words_and_each_chinese_or_japanese_character():
+    from bench.realpages import tokens, word_f1
+
+    assert word_f1("The bank said so.", "the bank  said SO") == 1.0
+    assert word_f1("", "text") == 0.0 and word_f1("", "") == 1.0
+    assert round(word_f1("a b c d", "a b"), 3) == round(2 * 0.5 * 1 / 1.5, 3)
+    assert tokens("习近平主席 Tokyo東京") == ["习", "近", "平", "主", "席", "tokyo", "東", "京"]
+
+
+def test_the_expected_body_is_summary_headlines_and_paragraphs_in_order():
+    from bench.realpages import expected_body
+
+    body = {"body": {"summary": ["Lead."], "sections": [{"headline": [], "paragraphs": ["One."]},
+                                                        {"headline": ["Head"], "paragraphs": ["Two."]}]}}
+    assert expected_body(body) == "Lead.\n\nOne.\n\nHead\n\nTwo."
+
+
+def test_a_date_matches_by_day_in_the_pages_zone_or_utc_and_by_instant_within_a_second():
+    from bench.realpages import date_match
+
+    want = "2024-05-03 00:30:00+02:00"  # 2 May 22:30 in UTC
+    assert date_match("2024-05-02T22:30:00+00:00", want) == (True, True)
+    assert date_match("2024-05-03", want) == (True, False)  # trafilatura's day, as the page wrote it
+    assert date_match("2024-05-04T00:00:00+00:00", want) == (False, False)
+    assert date_match(None, want) == (False, False)
+    assert date_match("2024-05-03", "2024-05-03 00:00:00") == (True, None)  # no time to compare
+
+
+def test_authors_are_compared_as_people_without_agencies():
+    from bench.realpages import people
+
+    assert people(["Jane  Doe", "dpa", "AFP"]) == people(["jane doe"]) == {"jane doe"}
+
+
+def test_snippets_count_as_trafilaturas_evaluation_counts_them():
+    from bench.realpages import snippet_counts, summarise_eval
+
+    item = {"with": ["first  sentence", "last one"], "without": ["Menu", "Imprint"]}
+    counts = snippet_counts(item, "The first sentence. Menu\nand the last one")
+    assert counts == (2, 1, 0, 1)
+    assert summarise_eval([counts]) == {"pages": 1, "precision": 2 / 3, "recall": 1.0, "f1": 0.8,
+                                        "accuracy": 0.75}
