@@ -126,10 +126,7 @@ class WarcWriterMiddleware:
             self._close_file()
 
     def _member(self, record):
-        """One record as one gzip member (warcio compresses at level 9: twice the CPU for 3 %)."""
-        buf = io.BytesIO()
-        WARCWriter(buf, gzip=False, warc_version="WARC/1.1").write_record(record)
-        return gzip.compress(buf.getvalue(), compresslevel=self.gzip_level)
+        return gzip_member(record, self.gzip_level)
 
     def _delivered_or_ours(self, filename):
         return (self.dir / filename).exists() or any(final.name == filename for _, final in self.files)
@@ -144,7 +141,7 @@ class WarcWriterMiddleware:
             self.current = (temp, final)
             self.files.append(self.current)
             self.fh = open(temp, "wb")
-            self.fh.write(self._member(_warcinfo(name)))
+            self.fh.write(self._member(warcinfo_record(name)))
             self.stats.inc_value("archive/warc/files")
         return self.fh
 
@@ -200,6 +197,13 @@ class _DigestIndex:
             self.db = None
 
 
+def gzip_member(record, level=6):
+    """One record as one gzip member (warcio compresses at level 9: twice the CPU for 3 %)."""
+    buf = io.BytesIO()
+    WARCWriter(buf, gzip=False, warc_version="WARC/1.1").write_record(record)
+    return gzip.compress(buf.getvalue(), compresslevel=level)
+
+
 def _buffer_writer():
     return WARCWriter(io.BytesIO(), gzip=False, warc_version="WARC/1.1")
 
@@ -224,7 +228,7 @@ def _request_headers(request):
     return StatusAndHeaders(f"{request.method} {target} HTTP/1.1", headers, is_http_request=True)
 
 
-def _warcinfo(filename):
+def warcinfo_record(filename):
     writer = _buffer_writer()
     return writer.create_warcinfo_record(filename, {
         "software": "gbaf-crawler (Scrapy; warcio)", "format": "WARC File Format 1.1",
