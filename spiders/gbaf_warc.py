@@ -105,8 +105,19 @@ class GbafWarcSpider(GbafSpider):
 
     def _from_capture(self, capture, parsed=None):
         """The article callback's items for one capture (its requests are none: nothing is fetched)."""
-        self.crawler.stats.inc_value("gbaf/requests/article")  # the run checks count article pages taken
-        meta = {"gbaf_parsed": parsed} if parsed is not None else {}
-        for output in self.parse_article(capture_response(capture, **meta)):
-            if not isinstance(output, Request):
-                yield output
+        stats = self.crawler.stats
+        stats.inc_value("gbaf/requests/article")  # the run checks count article pages taken
+        error = parsed.error if parsed is not None else None
+        if error is None:
+            meta = {"gbaf_parsed": parsed} if parsed is not None else {}
+            try:  # the whole callback first: an exception halfway must not leave half its output
+                outputs = [o for o in self.parse_article(capture_response(capture, **meta))
+                           if not isinstance(o, Request)]
+            except Exception as exc:  # noqa: BLE001 - one page must not end the re-extraction
+                error = f"{type(exc).__name__}: {exc}"
+                self.logger.debug("callback failed on %s", capture.url, exc_info=True)
+        if error is not None:
+            stats.inc_value(f"archive/parse/failed/{error.split(':')[0]}")
+            self.logger.error("parsing failed on the capture of %s (%s): %s", capture.url, capture.date, error)
+            return
+        yield from outputs

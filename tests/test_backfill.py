@@ -101,7 +101,7 @@ def read_records(path):
                 for r in ArchiveIterator(f) if r.rec_type == "response"]
 
 
-def reextract(out_dir, data_dir):
+def reextract(out_dir, data_dir, with_log=False):
     data_dir.mkdir(parents=True, exist_ok=True)
     feeds = json.dumps({str(data_dir / "%(run_id)s.jsonl"): {"format": "jsonlines"}})
     cmd = ["python", "-m", "scrapy", "crawl", "gbaf_warc", "-a", f"warc={out_dir}", "-a", "workers=1",
@@ -109,7 +109,8 @@ def reextract(out_dir, data_dir):
            "-s", f"FEEDS={feeds}", "-s", "GBAF_LATEST_FEEDS={}", *sum((["-s", f"{k}={v}"] for k, v in FAST.items()), [])]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return [json.loads(line) for p in data_dir.glob("*.jsonl") for line in p.read_text().splitlines()]
+    records = [json.loads(line) for p in data_dir.glob("*.jsonl") for line in p.read_text().splitlines()]
+    return (records, proc.stderr) if with_log else records
 
 
 def test_ccnews_keeps_the_gbaf_host_and_reextracts_it(server, tmp_path):
@@ -198,3 +199,30 @@ def test_wayback_cdx_fetches_raw_captures_with_a_limit(server, tmp_path):
     with open(path, "rb") as f:
         dates = [r.rec_headers.get_header("WARC-Date") for r in ArchiveIterator(f) if r.rec_type == "response"]
     assert all(d.startswith("2015-01-0") for d in dates), "dated when the Wayback Machine archived the page"
+
+
+def test_bad_archive_input_is_counted_not_fatal(tmp_path):
+    """A PDF at an article URL, a 404 capture, a capture of another host and a file cut off in the
+    middle of a record: the good page gives its record, the rest is counted."""
+    url, html, expected = page(GBAF[1])
+    pdf_url = page(GBAF[2])[0]
+    buf = io.BytesIO()
+    writer = WARCWriter(buf, gzip=True)
+    for target, status, ctype, body in ((url, "200 OK", "text/html", html),
+                                        (pdf_url, "200 OK", "application/pdf", b"%PDF-1.4 binary"),
+                                        (page(GBAF[3])[0], "404 Not Found", "text/html", b"<html>gone</html>"),
+                                        (page(OTHERS[0])[0], "200 OK", "text/html", page(OTHERS[0])[1])):
+        http = StatusAndHeaders(status, [("Content-Type", ctype)], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(target, "response", payload=io.BytesIO(body),
+                                                      length=len(body), http_headers=http))
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "good.warc.gz").write_bytes(buf.getvalue())
+    (archive / "cut.warc.gz").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 3])
+    data = tmp_path / "data"
+    records, log = reextract(archive, data, with_log=True)
+    assert [r["title"] for r in records] == [expected["title"]]
+    assert "'gbaf/pages/not_html': 1" in log  # the PDF (its latest capture)
+    assert "'archive/files/truncated': 1" in log and "cut.warc.gz ends inside a record" in log
+    assert "'archive/records/skipped/http_404'" in log
+    assert "'archive/records/skipped/not_wanted'" in log  # the other host

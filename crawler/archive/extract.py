@@ -24,6 +24,7 @@ class ParsedPage:
     reason: str | None = None
     record_: dict | None = None
     related: list = field(default_factory=list)
+    error: str | None = None  # the parser raised: "ExceptionName: message"
 
     def not_article_reason(self):
         return self.reason
@@ -61,5 +62,12 @@ def parse_capture(response, base_url):
 
 
 def parse_batch(captures, base_url):
-    """[ParsedPage or None] of a batch of captures (the worker processes' task)."""
-    return [parse_capture(capture_response(c), base_url) for c in captures]
+    """[ParsedPage or None] of a batch of captures (the worker processes' task). A page the
+    parser fails on is one ParsedPage with its error: the batch's other pages still count."""
+    out = []
+    for capture in captures:
+        try:
+            out.append(parse_capture(capture_response(capture), base_url))
+        except Exception as exc:  # noqa: BLE001 - reported by the spider, as Scrapy reports a callback's
+            out.append(ParsedPage(error=f"{type(exc).__name__}: {exc}"))
+    return out

@@ -14,6 +14,7 @@ archive as a `response` record), so they are skipped and counted.
 import glob
 import logging
 import os
+import zlib
 from dataclasses import dataclass
 
 from fastwarc.warc import ArchiveIterator, WarcRecordType
@@ -66,9 +67,12 @@ def index_latest(paths, keep, stats=None):
     latest = {}
     for number, path in enumerate(paths):
         try:
+            last = None
             with open(path, "rb") as stream:
-                for record in ArchiveIterator(stream, record_types=WarcRecordType.response | WarcRecordType.revisit,
-                                              parse_http=False):
+                for record in ArchiveIterator(stream, parse_http=False):
+                    last = record.stream_pos
+                    if record.record_type not in (WarcRecordType.response, WarcRecordType.revisit):
+                        continue
                     url = target_uri(record)
                     key = keep(url)
                     if key is None:
@@ -88,11 +92,34 @@ def index_latest(paths, keep, stats=None):
                         if latest[key][0] > date:
                             continue
                     latest[key] = (date, number, record.stream_pos)
+            if _cut_off(path, last):
+                _inc(stats, "archive/files/truncated")
+                logger.warning("WARC file %s ends inside a record (cut off?): the records before it are kept",
+                               path)
         except OSError as exc:  # a truncated or unreadable file: what was read counts, the rest is said
             _inc(stats, "archive/files/unreadable")
-            logger.error("WARC file %s unreadable from some point (%s): the captures before it are kept",
+            logger.warning("WARC file %s unreadable from some point (%s): the captures before it are kept",
                          path, exc)
     return latest
+
+
+def _cut_off(path, last):
+    """Whether a gzipped WARC has bytes after its last readable record that are no whole record
+    (fastwarc stops there without an error). Reads the last record's member only."""
+    if last is None or not str(path).endswith(".gz"):
+        return False
+    with open(path, "rb") as f:
+        f.seek(last)
+        inflater = zlib.decompressobj(31)
+        while not inflater.eof:
+            chunk = f.read(1 << 16)
+            if not chunk:
+                return True  # the last member never ends
+            try:
+                inflater.decompress(chunk, 0)
+            except zlib.error:
+                return True
+        return bool(inflater.unused_data or f.read(1))
 
 
 def iter_captures(paths, index):
@@ -111,7 +138,7 @@ def iter_captures(paths, index):
                                               func_filter=lambda r: r.stream_pos in positions):
                     yield _capture(record)
         except OSError as exc:
-            logger.error("WARC file %s unreadable from some point (%s)", path, exc)
+            logger.warning("WARC file %s unreadable from some point (%s)", path, exc)
 
 
 def _capture(record):
