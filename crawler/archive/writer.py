@@ -4,8 +4,9 @@
 every response as it came off the wire: redirects, errors and retried answers too, bodies still
 Content-Encoded) writes a `response` record and its `request` record (WARC-Concurrent-To), each
 its own gzip member, through warcio. Files are named `GBAF-<run id>-<serial>.warc.gz`, written as
-`.<name>.open` and rotated past `GBAF_WARC_MAX_SIZE` bytes; at the end of the run each is delivered
-(crawler.archive.delivery: the run lifecycle's artifact protocol, or fsync and rename).
+`.<name>.open` and rotated past `GBAF_WARC_MAX_SIZE` bytes; each is delivered when it is closed (at
+rotation, and the last one when the spider closes: before the feeds are stored and the manifest
+written) through crawler.archive.delivery (the run lifecycle's artifact protocol, or fsync and rename).
 
 A payload already archived (the same WARC-Payload-Digest, in this run or in an earlier run whose
 file is still in DIR) is written as a `revisit` record (identical-payload-digest profile) that
@@ -146,19 +147,20 @@ class WarcWriterMiddleware:
         return self.fh
 
     def _close_file(self):
+        """Close the current file and deliver it at once: a complete file is never left under its
+        temporary name (as Heritrix does), whatever becomes of the run."""
         if self.fh is not None:
             self.stats.inc_value("archive/warc/bytes", self.fh.tell())
             self.fh.flush()
             os.fsync(self.fh.fileno())
             self.fh.close()
             self.fh = None
+            deliver(self.crawler, *self.current, "warc")
 
     def spider_closed(self, spider, reason):
-        # Every run's captures are true whatever its close reason: they are delivered either way.
+        # A run's captures are true whatever its close reason: they are delivered either way.
         self._close_file()
         self.digests.close()
-        for temp, final in self.files:
-            deliver(self.crawler, temp, final, "warc")
         if self.files:
             logger.info("WARC: %d file(s) in %s (%s records, %s revisits)", len(self.files), self.dir,
                         self.stats.get_value("archive/warc/records", 0),
