@@ -1,6 +1,7 @@
 """Benchmark of the archive features: `python -m bench.archive`.
 
-    python -m bench.archive [--articles 5000] [--snapshot-articles N] [--workers 2] [--work DIR] [--quick]
+    python -m bench.archive [--articles 5000] [--snapshot-articles N] [--workers 2] [--sections 1,2,3]
+                            [--work DIR] [--out FILE] [--quick]
 
 Every figure below comes from this one run (prints a table; --out also writes it as Markdown):
   1. WARC writing: `scrapy crawl gbaf` of an --articles replica (bench.server) with GBAF_WARC_DIR
@@ -180,6 +181,7 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--work", help="keep the crawls, WARC files and logs here (default: a temporary folder)")
     ap.add_argument("--out", help="also write the table here (Markdown)")
+    ap.add_argument("--sections", default="1,2,3", help="2 needs 1's WARC crawl; 3 uses 1's WARC-off crawl")
     ap.add_argument("--quick", action="store_true", help="smoke run: 300 articles")
     args = ap.parse_args(argv)
     if args.quick:
@@ -188,9 +190,12 @@ def main(argv=None):
     work.mkdir(parents=True, exist_ok=True)
     info, rows, started = machine(), Rows(), time.monotonic()
     try:
+        sections = {x.strip() for x in args.sections.split(",")}
         off, on, base_url = section_warc(rows, args, work)
-        section_reextract(rows, args, work, on, base_url)
-        section_snapshot(rows, args, work, off)
+        if "2" in sections:
+            section_reextract(rows, args, work, on, base_url)
+        if "3" in sections:
+            section_snapshot(rows, args, work, off)
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)

@@ -24,6 +24,7 @@ from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
 
+import scrapy
 from scrapy import Request
 
 from crawler.archive.extract import capture_response, parse_batch
@@ -54,6 +55,15 @@ class GbafWarcSpider(GbafSpider):
             raise ValueError("gbaf_warc needs -a warc=PATHS (files, globs or directories, comma-separated)")
         self.warc_spec = warc
         self.workers = int(workers) if workers not in (None, "") else (os.cpu_count() or 1)
+
+    @classmethod
+    def update_settings(cls, settings):
+        # Not the gbaf spider's switch to scrapy-redis under GBAF_REDIS_URL: a re-extraction is one
+        # run that parallelises itself (a Redis state store is still used if GBAF_STATE_URL names one).
+        scrapy.Spider.update_settings.__func__(cls, settings)
+
+    def setup_distributed(self, crawler):
+        self.distributed = False
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):

