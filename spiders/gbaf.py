@@ -480,7 +480,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         if removed:
             stats.inc_value("gbaf/encoding/control_chars_removed")
             self.logger.info("%d control characters (NUL and the like) removed: %s", removed, response.url)
-        page = ArticlePage(text, response.url, base_url=self.site.base_url)
+        page = self.article_page(text, response)
         rendered = self.renderer.article_request(response, page, self.parse_article)
         if rendered is not None:
             yield rendered  # the record comes from the rendered page
@@ -514,6 +514,11 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
                 request = self._wanted_article(fetch, "related", defer=True)
                 if request:
                     yield request
+
+    def article_page(self, text, response):
+        """The parsed page of an article response (spiders/gbaf_warc.py hands in pages parsed in
+        worker processes, dated by their capture)."""
+        return ArticlePage(text, response.url, base_url=self.site.base_url)
 
     def _note_aliases(self, response, url, aid):
         """Every other URL this article was reached at, so that later runs do not fetch it again."""
