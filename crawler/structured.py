@@ -8,30 +8,82 @@ import re
 
 logger = logging.getLogger(__name__)
 
-ARTICLE_TYPES = {
-    "newsarticle", "article", "reportagenews", "analysisnewsarticle", "opinionnewsarticle",
-    "backgroundnewsarticle", "reviewnewsarticle", "blogposting", "liveblogposting", "techarticle",
-    "scholarlyarticle", "report", "socialmediaposting",
+# schema.org's Article and its subtypes (https://schema.org/Article, "More specific Types"),
+# as the hierarchy gives them, lower-cased: a page of any of them is an article.
+ARTICLE_HIERARCHY = {
+    "article": ("advertisercontentarticle", "newsarticle", "report", "satiricalarticle",
+                "scholarlyarticle", "socialmediaposting", "techarticle"),
+    "newsarticle": ("analysisnewsarticle", "askpublicnewsarticle", "backgroundnewsarticle",
+                    "opinionnewsarticle", "reportagenewsarticle", "reviewnewsarticle"),
+    "scholarlyarticle": ("medicalscholarlyarticle",),
+    "socialmediaposting": ("blogposting", "discussionforumposting"),
+    "blogposting": ("liveblogposting",),
+    "techarticle": ("apireference",),
 }
+
+
+def _subtypes(name):
+    out = {name}
+    for child in ARTICLE_HIERARCHY.get(name, ()):
+        out |= _subtypes(child)
+    return out
+
+
+ARTICLE_TYPES = _subtypes("article") | {"reportagenews"}  # the latter: a misspelling seen in the wild
 NON_ARTICLE_TYPES = {
     "videoobject", "collectionpage", "profilepage", "aboutpage", "contactpage", "searchresultspage",
     "event", "product", "itempage", "mediagallery", "imagegallery", "webapplication",
 }
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# What no text field may hold: control characters (also from \u0000 escapes) and lone surrogates
+# (a \ud800 escape without its pair), which no UTF-8 encoder accepts.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+_DECODER = json.JSONDecoder(strict=False)  # strict=False: raw newlines and tabs inside strings
+_WRAPPERS = re.compile(r"^\s*(?://\s*)?(?:<!--|<!\[CDATA\[)\s*|\s*(?://\s*)?(?:-->|\]\]>)\s*$")
 
 
 def _loads_lenient(text):
-    """json.loads that survives what CMSes emit: control characters, trailing commas, HTML comments."""
-    text = text.strip()
-    if text.startswith("<!--"):
-        text = text.strip("<!->").strip()
+    """json.loads that survives what CMSes emit: raw control characters and newlines in strings,
+    trailing commas, HTML comment or CDATA wrappers, a stray ';' or other text after the value."""
+    text = _WRAPPERS.sub("", text.strip())
     try:
-        return json.loads(text)
+        data = _DECODER.raw_decode(text)[0]
     except ValueError:
-        pass
-    fixed = _CONTROL.sub(" ", text)
-    fixed = re.sub(r",\s*([}\]])", r"\1", fixed)
-    return json.loads(fixed)
+        fixed = _CONTROL.sub(" ", text)
+        fixed = re.sub(r",\s*([}\]])", r"\1", fixed)
+        data = _DECODER.raw_decode(fixed)[0]
+    if "\\u" in text or _CONTROL.search(text):
+        data = _sanitized(data)
+    return data
+
+
+def _sanitized(data):
+    """data with the unsafe characters taken out of every string (iteratively: no recursion)."""
+    def clean(v):
+        return _UNSAFE.sub("", v) if isinstance(v, str) and _UNSAFE.search(v) else v
+
+    data = clean(data)
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for k in list(node):
+                v = node[k]
+                if isinstance(v, (dict, list)):
+                    stack.append(v)
+                else:
+                    cleaned = clean(v)
+                    ck = clean(k)
+                    if ck is not k:
+                        del node[k]
+                    node[ck] = cleaned
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                if isinstance(v, (dict, list)):
+                    stack.append(v)
+                else:
+                    node[i] = clean(v)
+    return data
 
 
 def _types(node):
@@ -58,7 +110,8 @@ class JsonLd:
             self._collect(data, depth=0)
         # Yoast and others name a node once and refer to it elsewhere: "author": {"@id": "...#/person/1"}.
         self.by_id = {n["@id"]: n for n in self.nodes if isinstance(n.get("@id"), str)}
-        self.article = next((n for n in self.nodes if _types(n) & ARTICLE_TYPES), None)
+        self.articles = [n for n in self.nodes if _types(n) & ARTICLE_TYPES]
+        self.article = self.articles[0] if self.articles else None
         self.breadcrumb = next((n for n in self.nodes if "breadcrumblist" in _types(n)), None)
         self.faq = next((n for n in self.nodes if "faqpage" in _types(n)), None)
         self.non_article = next((n for n in self.nodes if _types(n) & NON_ARTICLE_TYPES), None)
@@ -76,6 +129,24 @@ class JsonLd:
                 self.nodes.append(data)
             elif "mainEntity" in data:
                 self._collect(data["mainEntity"], depth + 1)
+
+    def prefer(self, urls, titles):
+        """Where the page holds several articles (a story's own and others': related stories, a
+        live blog's posts), the one whose URL or headline is the page's, else the first."""
+        if len(self.articles) < 2:
+            return
+        keys = {_url_key(u) for u in urls if isinstance(u, str) and u.strip()}
+        names = {t.strip().casefold() for t in titles if isinstance(t, str) and t.strip()}
+        for node in self.articles:
+            claimed = (node.get("url"), node.get("@id"), url_of(node.get("mainEntityOfPage")))
+            if keys & {_url_key(u) for u in claimed if isinstance(u, str)}:
+                self.article = node
+                return
+        for node in self.articles:
+            headline = text_of(node.get("headline")) or text_of(node.get("name"))
+            if headline and headline.strip().casefold() in names:
+                self.article = node
+                return
 
     def get(self, key):
         return self.article.get(key) if self.article else None
@@ -108,6 +179,12 @@ class JsonLd:
             if isinstance(name, str):
                 names.append(name)
         return names
+
+
+def _url_key(url):
+    """A URL compared loosely: no scheme, www, query, fragment or trailing slash."""
+    url = re.sub(r"^[a-z]+://(?:www\.)?", "", url.strip().lower())
+    return re.split(r"[?#]", url)[0].rstrip("/")
 
 
 def _int(value, default=None):

@@ -1,6 +1,49 @@
-"""The article gate: whether a page is a news article, and the reason when it is not."""
+"""The article gate: whether a page is a news article, as a decision over independent signals.
+
+Each signal adds or takes away evidence (`SIGNALS` gives the weights); the page is an article when
+the evidence reaches `ARTICLE_EVIDENCE`, so no single signal vetoes: a NewsArticle JSON-LD outweighs
+`og:type=website`, and an embedded VideoObject takes nothing away. GBAF's own rules (its non-news
+sections, its URL kinds) apply to the site's own pages only. The reason for a page that is not an
+article is its strongest contrary signal, else `no_article_signals`, as counted by the spider.
+"""
+import re
+from urllib.parse import urlsplit
+
 from crawler import text as tx
 from crawler.urls import NON_NEWS_SECTIONS, kind_of_url
+
+ARTICLE_EVIDENCE = 3
+# Words of visible text a title must stand over to count as an article's text.
+LONG_TEXT_WORDS = 150
+SHORT_TEXT_WORDS = 60
+_DATE_PATH = re.compile(r"/(?:19|20)\d{2}[/-]?(?:0[1-9]|1[0-2])(?:[/-]?(?:0[1-9]|[12]\d|3[01]))?(?:[/-]|$)")
+# Han, kana and hangul are written without spaces: two characters count as a word.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+VERY_LONG_TEXT_WORDS = 300
+_ID = re.compile(r"\d{5,}")
+_SLUG_WORDS = re.compile(r"[^\W_]+")
+
+
+def url_shape(url):
+    """+2 for a date in the path, +1 for another article-like path (a slug of several words, a long
+    id, a page file), -3 for a site's home page, 0 otherwise (a section path says little)."""
+    path = urlsplit(url or "").path
+    segments = [s for s in path.split("/") if s]
+    if not segments:
+        return -3
+    last = segments[-1]
+    if _DATE_PATH.search(path):
+        return 2
+    if _ID.search(last) or len(_SLUG_WORDS.findall(last)) >= 3 \
+            or re.search(r"\.(?:s?html?|php|aspx?)$", last, re.I) and len(segments) >= 2:
+        return 1
+    return 0
+
+
+def text_words(text):
+    """Words of a text, also where it is written without spaces."""
+    cjk = len(_CJK.findall(text)) if not text.isascii() else 0
+    return tx.word_count(text) + cjk // 2
 
 
 class Gate:
@@ -9,25 +52,59 @@ class Gate:
         return self.not_article_reason() is None
 
     def not_article_reason(self):
+        if self.is_site_page():
+            reason = self._site_reason()
+            if reason:
+                return reason
+        evidence, against = 0, []
+        for weight, reason in self.article_signals():
+            evidence += weight
+            if weight < 0:
+                against.append((weight, reason))
+        if evidence >= ARTICLE_EVIDENCE:
+            return None
+        return min(against)[1] if against else "no_article_signals"
+
+    def _site_reason(self):
+        """GBAF's own: its non-news sections and the kinds of its URLs (site-model.md)."""
         category = (self.value("category")[0] or "").strip().lower()
         if category in NON_NEWS_SECTIONS:
             return f"section:{category}"
         url, _ = self.value("url")
         if self.site.is_site(url) and kind_of_url(url) != "article":
             return "url"
-        if self.jsonld.article is not None:
-            return None
-        og_type = (self.meta.first("og:type") or "").lower()
-        if self.jsonld.non_article is not None:
-            return "jsonld_type"
+        return None
+
+    def article_signals(self):
+        """(weight, name) of each signal the page gives, for and against."""
+        ld, meta = self.jsonld, self.meta
+        if ld.article is not None:
+            yield 3, "jsonld_article"
+        elif ld.non_article is not None:
+            yield -2, "jsonld_type"
+        og_type = (meta.first("og:type") or "").lower()
         if og_type == "article":
-            return None
-        if og_type and og_type != "article":
-            return f"og_type:{og_type}"
+            yield 3, "og_article"
+        elif og_type:
+            yield -1, f"og_type:{og_type}"
         if self.next.post is not None and self.next.published():
-            return None
-        has_date = self._dom_date("posted") is not None
-        words = tx.word_count(" ".join(t for _e, t, _h in self.dom_paragraphs()))
-        if self.h1 is not None and has_date and words >= 60:
-            return None
-        return "no_article_signals"
+            yield 3, "nextdata_post"
+        if meta.first("article:published_time"):
+            yield 1, "published_time"
+        if self.value("published_at")[0] or any(t.get("datetime") for t in self.times):
+            yield 1, "dated"
+        if self._dom_date("posted") is not None:
+            yield 1, "date_line"
+        if self.h1 is not None or meta.first("og:title"):
+            words = text_words(" ".join(t for _e, t, _h in self.dom_paragraphs()))
+            if words >= VERY_LONG_TEXT_WORDS and self.h1 is not None:
+                yield 3, "title_and_long_text"
+            elif words >= LONG_TEXT_WORDS:
+                yield 2, "title_and_text"
+            elif words >= SHORT_TEXT_WORDS and self.h1 is not None:
+                yield 1, "title_and_text"
+        if len(self.articles) >= 4 and self.scope.tag != "article":
+            yield -2, "listing"  # teasers, each an <article>, and none of them the page's
+        shape = url_shape(self.value("url")[0] if self.is_site_page() else self.url)
+        if shape:
+            yield shape, "url_shape" if shape > 0 else "url"

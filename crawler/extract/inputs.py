@@ -7,7 +7,8 @@ from lxml import etree
 
 from crawler import text as tx
 from crawler.extract.dom import (
-    tag_name, visible_text, prepare, place_streamed_segments, contains, SPACED, INVISIBLE, HTML_PARSER)
+    tag_name, visible_text, prepare, place_streamed_segments, SPACED, INVISIBLE, HTML_PARSER)
+from crawler.extract.scope import find_scope
 from crawler.extract.patterns import (
     LABELS, LABEL_STARTS, LABEL_TAGS, HEADINGS, BYLINE, POSTED, READING_TIME, META_SEPARATORS)
 from crawler.structured import JsonLd, Meta, NextData
@@ -81,6 +82,8 @@ class PageInputs:
         if self._jsonld is not None and self._jsonld.errors:
             self.problems.append(("jsonld_invalid", f"{self._jsonld.errors} block(s)"))
         self.meta = Meta(meta_pairs)
+        if self._jsonld is not None:
+            self._prefer_own_article(self._jsonld)
         self.scope = self._find_scope()
         self._blocks = {}
         self._label_ids = {id(el) for _k, el, _t in self.labels}
@@ -118,9 +121,17 @@ class PageInputs:
     def jsonld(self):
         if self._jsonld is None:
             self._jsonld = JsonLd(self.next.jsonld_scripts())
+            self._prefer_own_article(self._jsonld)
             if self._jsonld.errors:
                 self.problems.append(("jsonld_invalid", f"{self._jsonld.errors} block(s) in the RSC payload"))
         return self._jsonld
+
+    def _prefer_own_article(self, jsonld):
+        """Of several JSON-LD articles, the one that is this page's (another story's NewsArticle
+        placed first must not give this page its title, date and authors)."""
+        jsonld.prefer((self.canonical_link, self.meta.first("og:url"), self.url),
+                      (self.meta.first("og:title", "twitter:title"),
+                       visible_text(self.h1) if self.h1 is not None else None))
 
     def _maybe_label(self, el, tag):
         raw = el.text
@@ -219,20 +230,8 @@ class PageInputs:
             self.breadcrumb_lists.append(items)
 
     def _find_scope(self):
-        """The element holding the article: the <article> with the h1, or the richest <article>, <main>, <body>."""
-        def p_text(el):
-            return sum(len(p.text or "") for p in el.iter("p"))
-
-        if self.articles:
-            with_h1 = [a for a in self.articles if self.h1 is not None and contains(a, self.h1)]
-            if with_h1 and p_text(with_h1[-1]) > 200:
-                return with_h1[-1]
-            best = max(self.articles, key=p_text)
-            if p_text(best) > 200:
-                return best
-        if self.mains:
-            return self.mains[0]
-        return self.body_el if self.body_el is not None else self.root
+        """The element holding the article (scope.py)."""
+        return find_scope(self)
 
     def _absolute(self, href):
         """An href made absolute against the page (urljoin only where a cheap rule will not do)."""

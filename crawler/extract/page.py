@@ -1,7 +1,7 @@
 """The article page object: one fetched page, from (HTML, URL) to the contract's record.
 
 `ArticlePage` is the sum of the parser's parts, each in its own module: the inputs parsed once
-(`inputs`), the visible blocks (`blocks`), the body (`body`), the generic fields (`fields`, `people`,
+(`inputs`, `scope`), the visible blocks (`blocks`), the body (`walk`, `body`), the generic fields (`fields`, `people`,
 `dates`), GBAF's own blocks (`gbaf`) and the article gate (`gate`). Each contract field is one
 `@field` method; `record()` walks them in the contract's order (docs/parser.md).
 """
@@ -17,12 +17,13 @@ from crawler.extract.gate import Gate
 from crawler.extract.gbaf import Gbaf
 from crawler.extract.inputs import PageInputs
 from crawler.extract.people import People
+from crawler.extract.walk import Walk
 from crawler.extract.registry import field, registry
 from crawler.items import ARTICLE_FIELDS, SCHEMA_VERSION
 from crawler.urls import SiteUrls
 
 
-class ArticlePage(PageInputs, Blocks, Body, Fields, People, Dates, Gbaf, Gate):
+class ArticlePage(PageInputs, Blocks, Walk, Body, Fields, People, Dates, Gbaf, Gate):
     """One fetched page. `record()` gives the contract's record; `is_article()` says whether it is one."""
 
     def __init__(self, html, url, *, base_url=None, root=None, crawled_at=None):

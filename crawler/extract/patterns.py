@@ -65,7 +65,16 @@ FURNITURE = re.compile(
     r"subscribe|follow us.{0,40}|share (?:this|on)\b.{0,20}|why waste money on news and opinion.*|"
     r"take advantage of our newsletter subscription.*|original content:.*|"
     r"editorial & advertiser disclosure|continue reading|read more|"
-    r"(?:explore more articles in the\b.*))$",
+    r"(?:explore more articles in the\b.*)|"
+    # Captions and credits, filing lines, paywall and ad notices (also in the languages seen most).
+    r"(?:photo|foto|image|bild|picture|credit|crédit|fotograf[íi]a)s?\s*(?:credit)?\s*:\s*.{0,150}|"
+    r"(?:\(?(?:photo|foto|bild)\)?\s*[©(].{0,100})|"
+    r"filed (?:under|in)\b.{0,200}|article content|"
+    r"advertisement\s*[-–—]?\s*scroll to continue|anzeige|werbung|publicidad|publicité|"
+    r"(?:subscribe|sign in|log in|register)\b.{0,60}\b(?:to (?:continue|keep) reading|"
+    r"for (?:full|unlimited) access|to read (?:the full|this|more)).{0,80}|"
+    r"this (?:article|content|story) is (?:only )?(?:available|reserved|exclusive) (?:to|for)\b.{0,80}|"
+    r"already (?:a )?(?:subscriber|member)\??.{0,40})$",
     re.I,
 )
 BYLINE = re.compile(r"^(?:written\s+)?by\s+\S", re.I)
