@@ -91,3 +91,4 @@ def find_scope(page):
     if page.mains:
         return page.mains[0]
     return root
+

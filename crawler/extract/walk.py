@@ -22,6 +22,8 @@ from crawler.extract.patterns import (
 
 # Boxes that stand inside an article's text as often as after it: skipped, not an end.
 SOFT_ENDS = {"related", "more", "toc"}
+LINK_LIST_MIN = 3  # links a container needs before its link density is asked
+LINK_DENSITY = 0.6  # a container with this share of its text in links is a list of links
 LOOSE_MIN_CHARS = 25  # loose text shorter than this is a separator or a label, not a paragraph
 _CONTROLS = ("button", "select", "input", "textarea")
 
@@ -72,15 +74,19 @@ class Walk:
         """Body paragraphs from the visible page: [(element, text, is_heading)]."""
         if self._body_cache is not None:
             return self._body_cache
+        self._body_cache = self._walk(self.scope)
+        return self._body_cache
+
+    def _walk(self, scope):
         skip = self._skip_nodes()
-        h1 = self.h1 if self.h1 is not None and contains(self.scope, self.h1) else None
+        h1 = self.h1 if self.h1 is not None and contains(scope, self.h1) else None
         h1_chain = ([h1, *h1.iterancestors()] if h1 is not None else [])  # alive: ids stay valid
         h1_path = {id(a) for a in h1_chain}
         out, tail = [], None  # tail: paragraphs after an in-article box, kept if they read as prose
         started = h1 is None
         # An explicit stack, not recursion: (element, None) to visit, or (container, text) for
         # loose text met in a container.
-        stack = [(self.scope, None)]
+        stack = [(scope, None)]
         while stack:
             el, loose = stack.pop()
             if loose is not None:
@@ -98,12 +104,17 @@ class Walk:
                 continue
             tag = tag_name(el)
             if not tag or tag in SKIP_TAGS or (el.get("role") or "").lower() in SKIP_ROLES \
-                    or el.get("aria-hidden") == "true" or el.get("hidden") is not None:
+                    or el.get("aria-hidden") == "true" or (
+                    el.get("hidden") is not None and not (started and self._withheld_text(el))):
                 if id(el) in h1_path:  # the title sits in a header: the text starts after it
                     started = True
                 continue
-            if tag == "article" and el is not self.scope and id(el) not in h1_path and in_a_list(el):
+            if tag == "article" and el is not scope and id(el) not in h1_path and in_a_list(el):
                 continue  # a row of <article>s inside the article: its comments or teasers
+            if el is not scope and id(el) not in h1_path and self._is_link_list(el):
+                if started and self._text_begun(out, "more"):  # a box of links: what follows must read as text
+                    out, tail = self._close_tail(out, tail), []
+                continue
             if not has_block_inside(el):
                 if id(el) in h1_path:  # the h1's own wrapper: the title, and the text starts after it
                     started = True
@@ -125,8 +136,24 @@ class Walk:
                 continue
             stack.extend(reversed(self._children(el)))
         out = self._close_tail(out, tail)
-        self._body_cache = [p for p in out if not self._is_furniture(p[0], p[1])]
-        return self._body_cache
+        return [p for p in out if not self._is_furniture(p[0], p[1])]
+
+    @staticmethod
+    def _is_link_list(el):
+        """A container whose text is mostly link text (teasers, menus, "more" lists), not prose."""
+        links = el.findall(".//a")
+        if len(links) < LINK_LIST_MIN:
+            return False
+        linked = sum(len(s) for a in links for s in a.itertext())
+        if linked < 40:
+            return False
+        total = sum(len(s) for s in el.itertext())
+        return linked >= LINK_DENSITY * total
+
+    @staticmethod
+    def _withheld_text(el):
+        """A hidden block that is the rest of the text (a soft paywall sends it, hidden): paragraphs."""
+        return el.find(".//p") is not None and text_longer_than(el, 500)
 
     @staticmethod
     def _children(el):
