@@ -127,7 +127,8 @@ class JsonLd:
                 self._collect(data["@graph"], depth + 1)
             if "@type" in data:
                 self.nodes.append(data)
-            elif "mainEntity" in data:
+            # A WebPage whose mainEntity is the NewsArticle: the article is a node of its own.
+            if isinstance(data.get("mainEntity"), (dict, list)):
                 self._collect(data["mainEntity"], depth + 1)
 
     def prefer(self, urls, titles):

@@ -9,6 +9,11 @@ from crawler import text as tx
 from crawler.extract.dom import leaf_blocks
 from crawler.extract.patterns import BYLINE, CREDITS, FURNITURE, SENTENCE_END
 from crawler.extract.registry import field
+# trafilatura is not run on pages past these bounds: it takes seconds there (a page of 50,000 links).
+FALLBACK_MAX_CHARS = 2_000_000
+FALLBACK_MAX_LINKS = 5_000
+SHORT_BODY_WORDS = 80  # a DOM body shorter than this is doubtful on a page with much paragraph text
+PICK_FALLBACK = 1.5  # trafilatura's text replaces a doubtful DOM body when it has this many times its words
 
 
 class Body:
@@ -35,11 +40,19 @@ class Body:
         return body, layer
 
     def _body_candidates(self):
-        paragraphs = self.dom_paragraphs()
+        paragraphs = self.dom_paragraphs() if not self._cut_before_text() else []
         if paragraphs:
             paras, _ = self._split_byline(paragraphs)
             texts = [(t, h) for _e, t, h in paras]
-            if tx.word_count(" ".join(t for t, _h in texts)) >= 20:
+            words = tx.word_count(" ".join(t for t, _h in texts))
+            if words >= 20 and self._dom_looks_wrong(words):
+                fallback = self._trafilatura()
+                self.problems.append(("dom_body_doubtful", "trafilatura taken" if fallback and tx.word_count(
+                    " ".join(fallback)) >= PICK_FALLBACK * words else "dom kept"))
+                if fallback and tx.word_count(" ".join(fallback)) >= PICK_FALLBACK * words:
+                    yield [(p, False) for p in fallback], "fallback"
+                    return
+            if words >= 20:
                 yield texts, "dom"
         html = self.next.body_html()
         if html and len(html) > 50:
@@ -55,15 +68,39 @@ class Body:
         article_body = self.jsonld.get("articleBody")
         if isinstance(article_body, str) and len(article_body.split()) >= 20:
             yield [(p, False) for p in re.split(r"\n\s*\n|\r?\n", article_body)], "jsonld"
-        fallback = self._trafilatura()
+        fallback = self._trafilatura() if not self.page_cut() else None
         if fallback:
             yield [(p, False) for p in fallback], "fallback"
+
+    def _dom_looks_wrong(self, words):
+        """The body rule (docs/parser.md): the DOM walk looks wrong when it gave little text on a page
+        that holds much more in its paragraphs, or far less than the JSON-LD articleBody says. Only
+        then is trafilatura asked (it costs four times the whole parse)."""
+        if self.is_site_page():
+            return False
+        if words < SHORT_BODY_WORDS and self.page_paragraph_chars >= max(1500, 3 * 6 * words):
+            return True
+        stated = self.jsonld.get("articleBody")
+        return isinstance(stated, str) and len(stated) >= 600 and tx.word_count(stated) >= 2 * words
+
+    def page_cut(self):
+        """Whether the page stops before its end (no </body> or </html> in its last 2 KB)."""
+        tail = self.html[-2048:].lower()
+        return "</html>" not in tail and "</body>" not in tail
+
+    def _cut_before_text(self):
+        """A page cut before its article began: no h1 and no <article> arrived, so what the walk
+        would find is the site's menus and newsletter box, not the text."""
+        return self.page_cut() and self.h1 is None and not self.articles
 
     def _trafilatura(self):
         try:
             import trafilatura
         except ImportError as exc:  # a dependency, but the crawl must not die of it: say so
             self.problems.append(("fallback_unavailable", str(exc)[:200]))
+            return None
+        if len(self.html) > FALLBACK_MAX_CHARS or self.link_count > FALLBACK_MAX_LINKS:
+            self.problems.append(("fallback_skipped", f"{len(self.html)} chars, {self.link_count} links"))
             return None
         try:
             extracted = trafilatura.extract(self.html, url=self.url, include_comments=False,
@@ -77,8 +114,7 @@ class Body:
         return lines or None
 
     def is_truncated(self, body):
-        tail = self.html[-2048:].lower()
-        if "</html>" not in tail and "</body>" not in tail:
+        if self.page_cut():
             return True
         paragraphs = body.split("\n\n") if body else []
         # A wire story ends with its credits ("Reporting by A; Editing by B"), which are no sentence.

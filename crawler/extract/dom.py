@@ -172,25 +172,45 @@ def has_block_inside(el):
 
 
 def leaf_blocks(node, exclude=None):
-    """Leaf text blocks under node, in order: (element, text, is_heading)."""
-    out = []
-
-    def walk(el):
+    """Leaf text blocks under node, in order: (element, text, is_heading). Iterative: a page nested
+    a thousand levels deep is no RecursionError."""
+    out, stack = [], [node]
+    while stack:
+        el = stack.pop()
         if el is exclude:
-            return
+            continue
         tag = tag_name(el)
         if not tag or tag in ("script", "style", "noscript", "template", "svg", "img"):
-            return
+            continue
         if not has_block_inside(el):
             t = visible_text(el)
             if t:
                 out.append((el, t, is_heading(el)))
-            return
-        for child in el:
-            walk(child)
-
-    try:
-        walk(node)
-    finally:
-        del walk  # walk refers to itself: left alone, the cycle keeps the page's tree alive
+            continue
+        stack.extend(reversed(el))
     return out
+
+
+# A tag longer than this is checked for its number of attributes before libxml2 sees it: libxml2
+# takes 7 s over 30,000 attributes on one element, and a minute over 100,000.
+LONG_TAG_CHARS = 20_000
+MAX_ATTRIBUTES = 200
+_LONG_TAG = re.compile(r"<([a-zA-Z][\w:-]*)(\s[^>]{%d,})>" % LONG_TAG_CHARS)
+_ATTRIBUTE = re.compile(r"""\s*[^\s=>/]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?""")
+
+
+def bounded_attributes(html):
+    """html with each element's attributes past the first MAX_ATTRIBUTES dropped (only elements
+    whose tag is longer than LONG_TAG_CHARS are looked at: one regex pass on an ordinary page)."""
+    if len(html) < LONG_TAG_CHARS or not _LONG_TAG.search(html):
+        return html
+
+    def trim(m):
+        attrs = []
+        for i, a in enumerate(_ATTRIBUTE.finditer(m.group(2))):
+            if i >= MAX_ATTRIBUTES:
+                break
+            attrs.append(a.group(0))
+        return f"<{m.group(1)}{''.join(attrs)}>"
+
+    return _LONG_TAG.sub(trim, html)

@@ -9,6 +9,10 @@ from crawler.extract.dom import tag_name, is_heading, visible_text, blocks_text,
 from crawler.extract.patterns import IMAGE_FOR, BULLET, FAQ_NUMBER, SITE_NAME, SITE_SUFFIX
 from crawler.structured import text_of, url_of
 from crawler.extract.registry import field
+# The record stays small whatever the page holds: at most this many related or reference links,
+# each title at most this long (a real block has 3 to 12).
+MAX_LINKS = 50
+MAX_TITLE = 300
 
 
 class Gbaf:
@@ -86,7 +90,9 @@ class Gbaf:
                     continue
                 title = visible_text(a) or tx.clean(a.get("title")) or url
                 seen.add(url)
-                refs.append({"title": title, "url": url})
+                refs.append({"title": title[:MAX_TITLE], "url": url})
+                if len(refs) >= MAX_LINKS:
+                    return refs, "dom"
         return (refs, "dom") if refs else ([], None)
 
     @field("related", site_only=True, empty=list)
@@ -100,9 +106,12 @@ class Gbaf:
         found = self.block("related")
         if not found:
             return [], None
-        by_url, order = {}, []
+        by_url, order, anchors = {}, [], 0
         for node in found[2]:
             for a in node.iter("a"):
+                anchors += 1
+                if len(order) >= MAX_LINKS or anchors > 20 * MAX_LINKS:
+                    break  # a block of thousands of links: the first are the block, the rest is a page's abuse
                 url = self.site.site_article(self._absolute(a.get("href")))
                 if url is None:
                     continue
@@ -113,6 +122,8 @@ class Gbaf:
                         title = IMAGE_FOR.sub("", alt)
                         break
                 entry = by_url.get(url)
+                if entry is None and len(order) >= MAX_LINKS:
+                    continue
                 if entry is None:
                     entry = by_url[url] = {"title": None, "url": url, "_anchors": []}
                     order.append(url)
@@ -125,7 +136,7 @@ class Gbaf:
             # The visible card text only where no image names the title (walking it costs).
             title = e["title"] or next((t for t in map(self._card_title, e["_anchors"]) if t), None)
             if title:
-                related.append({"title": title, "url": url})
+                related.append({"title": title[:MAX_TITLE], "url": url})
         return (related, "dom") if related else ([], None)
 
     def _card_title(self, a):

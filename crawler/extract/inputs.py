@@ -66,6 +66,7 @@ class PageInputs:
             for el in root.iter("nav", "div"):
                 self._maybe_flat_breadcrumb(el)
         self.action_nodes = list(root.iter("button", "form", "input"))
+        self.link_count = sum(1 for _ in root.iter("a"))
         candidates = [  # the cheap test inline: most text is not a label
             el for el in root.iter(*LABEL_TAGS)
             if ((t := el.text) is not None and len(t) < 400

@@ -12,6 +12,7 @@ from crawler import text as tx
 from crawler.extract.blocks import Blocks
 from crawler.extract.body import Body
 from crawler.extract.dates import Dates
+from crawler.extract.dom import bounded_attributes
 from crawler.extract.fields import Fields
 from crawler.extract.gate import Gate
 from crawler.extract.gbaf import Gbaf
@@ -29,7 +30,8 @@ class ArticlePage(PageInputs, Blocks, Walk, Body, Fields, People, Dates, Gbaf, G
     def __init__(self, html, url, *, base_url=None, root=None, crawled_at=None):
         self.url = url
         self.site = SiteUrls(base_url) if base_url else SiteUrls()
-        self.html = html if isinstance(html, str) else tx.decode_html(html)
+        # Bounded before anything parses it (libxml2 here, trafilatura in the fallback).
+        self.html = bounded_attributes(html if isinstance(html, str) else tx.decode_html(html))
         self.crawled_at = crawled_at
         parts = urlsplit(url)
         self._origin = f"{parts.scheme}://{parts.netloc}"

@@ -64,6 +64,7 @@ def find_scope(page):
     articles, h1 = page.articles, page.h1
     root = page.body_el if page.body_el is not None else page.root
     text = ParagraphText(root, [a for a in articles if in_a_list(a)])
+    page.page_paragraph_chars = sum(text.chars.values())
     if articles:
         with_h1 = [a for a in articles if h1 is not None and contains(a, h1)]
         if with_h1 and text.under(with_h1[-1]) > MIN_ARTICLE_TEXT:
