@@ -6,6 +6,7 @@ import re
 from lxml import etree
 
 from crawler import text as tx
+from crawler.extract import names as nm
 from crawler.extract.dom import leaf_blocks
 from crawler.extract.patterns import BYLINE, CREDITS, FURNITURE, SENTENCE_END
 from crawler.extract.registry import field
@@ -21,8 +22,8 @@ class Body:
     def _split_byline(self, paragraphs):
         """Take a leading 'By A and B' paragraph out of the body: it gives the authors."""
         for i, (_el, t, is_heading) in enumerate(paragraphs[:6]):
-            if not is_heading and BYLINE.match(t) and len(t) < 120 and tx.split_people(t):
-                return paragraphs[:i] + paragraphs[i + 1:], tx.split_people(t)
+            if not is_heading and len(t) < 120 and nm.is_byline(t) and nm.people(t):
+                return paragraphs[:i] + paragraphs[i + 1:], nm.people(t)
         return paragraphs, []
 
     def body_paragraphs(self):
