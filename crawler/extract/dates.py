@@ -19,7 +19,22 @@ class Dates:
                              "parsely-pub-date", "sailthru.date", "dc.date", "pubdate",
                              "publish-date", "date"), "meta"),
             (lambda: self._dom_date("posted"), "dom"),
+            (self._htmldate, "fallback"),
         )
+
+    def _htmldate(self):
+        """The date htmldate (trafilatura's own date finder, installed with it) reads off the page:
+        asked only when no other layer gives one (dates written as "25.04.2024, 14:07 Uhr" or
+        "2024年04月24日" in the visible page), since it parses the page again."""
+        if self.page_cut() or len(self.html) > 2_000_000:
+            return None
+        try:
+            from htmldate import find_date
+            return find_date(self.html, url=self.url, original_date=True, extensive_search=False,
+                             outputformat="%Y-%m-%d")
+        except Exception as exc:  # noqa: BLE001 - a third-party reader on hostile HTML
+            self.problems.append(("date_fallback_failed", repr(exc)[:200]))
+            return None
 
     @field("updated_at")
     def field_updated(self):
