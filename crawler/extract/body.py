@@ -77,7 +77,7 @@ class Body:
         """The body rule (docs/parser.md): the DOM walk looks wrong when it gave little text on a page
         that holds much more in its paragraphs, or far less than the JSON-LD articleBody says. Only
         then is trafilatura asked (it costs four times the whole parse)."""
-        if self.is_site_page():
+        if self.is_site_page() or self.page_cut():
             return False
         if words < SHORT_BODY_WORDS and self.page_paragraph_chars >= max(1500, 3 * 6 * words):
             return True
