@@ -7,7 +7,7 @@ from crawler import text as tx
 from crawler.extract.dom import tag_name, visible_text, blocks_text, own_text, contains, under
 from crawler.extract.patterns import (
     LABELS_BY_KIND, MAX_READING_MINUTES, READING_TIME, TITLE_SEPARATORS)
-from crawler.structured import texts_of, text_of, url_of
+from crawler.extract.jsonld import texts_of, text_of, url_of
 from crawler.urls import SITE_HOST, canonical_url, kind_of_path, kind_of_url
 from crawler.extract.registry import field
 

@@ -57,13 +57,29 @@ class Gate:
             if reason:
                 return reason
         evidence, against = 0, []
-        for weight, reason in self.article_signals():
+        for weight, reason in self._contrary_and_cheap():
             evidence += weight
             if weight < 0:
                 against.append((weight, reason))
+        # Every contrary signal is counted above: the rest only add, so they are asked (the
+        # costlier last) until the evidence is reached.
+        for signal in (self._dated, self._date_line, self._text, self._next_post):
+            if evidence >= ARTICLE_EVIDENCE:
+                break
+            found = signal()
+            if found:
+                evidence += found[0]
         if evidence >= ARTICLE_EVIDENCE:
             return None
         return min(against)[1] if against else "no_article_signals"
+
+    def article_signals(self):
+        """(weight, name) of every signal the page gives, for and against (for a report)."""
+        yield from self._contrary_and_cheap()
+        for signal in (self._dated, self._date_line, self._text, self._next_post):
+            found = signal()
+            if found:
+                yield found
 
     def _site_reason(self):
         """GBAF's own: its non-news sections and the kinds of its URLs (site-model.md)."""
@@ -75,8 +91,7 @@ class Gate:
             return "url"
         return None
 
-    def article_signals(self):
-        """(weight, name) of each signal the page gives, for and against."""
+    def _contrary_and_cheap(self):
         ld, meta = self.jsonld, self.meta
         if ld.article is not None:
             yield 3, "jsonld_article"
@@ -87,24 +102,33 @@ class Gate:
             yield 3, "og_article"
         elif og_type:
             yield -1, f"og_type:{og_type}"
-        if self.next.post is not None and self.next.published():
-            yield 3, "nextdata_post"
         if meta.first("article:published_time"):
             yield 1, "published_time"
-        if self.value("published_at")[0] or any(t.get("datetime") for t in self.times):
-            yield 1, "dated"
-        if self._dom_date("posted") is not None:
-            yield 1, "date_line"
-        if self.h1 is not None or meta.first("og:title"):
-            words = text_words(" ".join(t for _e, t, _h in self.dom_paragraphs()))
-            if words >= VERY_LONG_TEXT_WORDS and self.h1 is not None:
-                yield 3, "title_and_long_text"
-            elif words >= LONG_TEXT_WORDS:
-                yield 2, "title_and_text"
-            elif words >= SHORT_TEXT_WORDS and self.h1 is not None:
-                yield 1, "title_and_text"
         if len(self.articles) >= 4 and self.scope.tag != "article":
             yield -2, "listing"  # teasers, each an <article>, and none of them the page's
         shape = url_shape(self.value("url")[0] if self.is_site_page() else self.url)
         if shape:
             yield shape, "url_shape" if shape > 0 else "url"
+
+    def _dated(self):
+        if self.value("published_at")[0] or any(t.get("datetime") for t in self.times):
+            return 1, "dated"
+        return None
+
+    def _date_line(self):
+        return (1, "date_line") if self._dom_date("posted") is not None else None
+
+    def _text(self):
+        if self.h1 is None and not self.meta.first("og:title"):
+            return None
+        words = text_words(" ".join(t for _e, t, _h in self.dom_paragraphs()))
+        if words >= VERY_LONG_TEXT_WORDS and self.h1 is not None:
+            return 3, "title_and_long_text"
+        if words >= LONG_TEXT_WORDS:
+            return 2, "title_and_text"
+        if words >= SHORT_TEXT_WORDS and self.h1 is not None:
+            return 1, "title_and_text"
+        return None
+
+    def _next_post(self):
+        return (3, "nextdata_post") if self.next.post is not None and self.next.published() else None

@@ -7,7 +7,7 @@ from urllib.parse import urljoin
 from crawler import text as tx
 from crawler.extract.dom import tag_name, is_heading, visible_text, blocks_text, leaf_blocks
 from crawler.extract.patterns import IMAGE_FOR, BULLET, FAQ_NUMBER, SITE_NAME, SITE_SUFFIX
-from crawler.structured import text_of, url_of
+from crawler.extract.jsonld import text_of, url_of
 from crawler.extract.registry import field
 # The record stays small whatever the page holds: at most this many related or reference links,
 # each title at most this long (a real block has 3 to 12).

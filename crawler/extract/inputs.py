@@ -11,7 +11,8 @@ from crawler.extract.dom import (
 from crawler.extract.scope import find_scope
 from crawler.extract.patterns import (
     LABELS, LABEL_STARTS, LABEL_TAGS, HEADINGS, BYLINE, POSTED, READING_TIME, META_SEPARATORS)
-from crawler.structured import JsonLd, Meta, NextData
+from crawler.extract.jsonld import JsonLd, Meta
+from crawler.extract.nextdata import NextData
 
 
 class PageInputs:

@@ -5,7 +5,7 @@ import re
 from crawler import text as tx
 from crawler.extract.dom import visible_text
 from crawler.extract.patterns import DATELINE, TITLE_DATELINE, PLAIN_DATELINE, WIRE_AGENCIES
-from crawler.structured import text_of
+from crawler.extract.jsonld import text_of
 from crawler.extract import names as nm
 from crawler.extract.names import person_name
 from crawler.extract.registry import field
