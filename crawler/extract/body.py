@@ -79,7 +79,7 @@ class Body:
         then is trafilatura asked (it costs four times the whole parse)."""
         if self.is_site_page() or self.page_cut():
             return False
-        if words < SHORT_BODY_WORDS and self.page_paragraph_chars >= max(1500, 3 * 6 * words):
+        if words < SHORT_BODY_WORDS and sum(self.paragraph_text().chars.values()) >= max(1500, 3 * 6 * words):
             return True
         stated = self.jsonld.get("articleBody")
         return isinstance(stated, str) and len(stated) >= 600 and tx.word_count(stated) >= 2 * words

@@ -8,7 +8,7 @@ from lxml import etree
 from crawler import text as tx
 from crawler.extract.dom import (
     tag_name, visible_text, prepare, place_streamed_segments, SPACED, INVISIBLE, HTML_PARSER)
-from crawler.extract.scope import find_scope
+from crawler.extract.scope import ParagraphText, find_scope, in_a_list
 from crawler.extract.patterns import (
     LABELS, LABEL_STARTS, LABEL_TAGS, HEADINGS, BYLINE, POSTED, READING_TIME, META_SEPARATORS)
 from crawler.extract.jsonld import JsonLd, Meta
@@ -86,6 +86,7 @@ class PageInputs:
         self.meta = Meta(meta_pairs)
         if self._jsonld is not None:
             self._prefer_own_article(self._jsonld)
+        self._paragraph_text = None
         self.scope = self._find_scope()
         self._blocks = {}
         self._label_ids = {id(el) for _k, el, _t in self.labels}
@@ -234,6 +235,13 @@ class PageInputs:
     def _find_scope(self):
         """The element holding the article (scope.py)."""
         return find_scope(self)
+
+    def paragraph_text(self):
+        """The page's paragraph text by element (scope.py), built once, when first asked."""
+        if self._paragraph_text is None:
+            root = self.body_el if self.body_el is not None else self.root
+            self._paragraph_text = ParagraphText(root, [a for a in self.articles if in_a_list(a)])
+        return self._paragraph_text
 
     def _absolute(self, href):
         """An href made absolute against the page (urljoin only where a cheap rule will not do)."""

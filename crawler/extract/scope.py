@@ -46,6 +46,10 @@ class ParagraphText:
         return keep[best], score[best]
 
 
+def _own_p_text(el):
+    return sum(len(p.text or "") for p in el.iter("p"))
+
+
 def in_a_list(article):
     """Whether an <article> is one of a row of them (comments, teasers), not a page's own."""
     return any(tag_name(s) == "article" for s in article.itersiblings()) or any(
@@ -63,10 +67,13 @@ def _common_ancestor(a, b):
 def find_scope(page):
     articles, h1 = page.articles, page.h1
     root = page.body_el if page.body_el is not None else page.root
-    text = ParagraphText(root, [a for a in articles if in_a_list(a)])
-    page.page_paragraph_chars = sum(text.chars.values())
     if articles:
         with_h1 = [a for a in articles if h1 is not None and contains(a, h1)]
+        # The cheap measure first (each paragraph's first text): the common case needs no more.
+        if with_h1 and _own_p_text(with_h1[-1]) > MIN_ARTICLE_TEXT:
+            return with_h1[-1]
+    text = page.paragraph_text()
+    if articles:
         if with_h1 and text.under(with_h1[-1]) > MIN_ARTICLE_TEXT:
             return with_h1[-1]
     dense, _score = text.densest()
