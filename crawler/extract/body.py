@@ -15,6 +15,14 @@ FALLBACK_MAX_CHARS = 2_000_000
 FALLBACK_MAX_LINKS = 5_000
 SHORT_BODY_WORDS = 80  # a DOM body shorter than this is doubtful on a page with much paragraph text
 PICK_FALLBACK = 1.5  # trafilatura's text replaces a doubtful DOM body when it has this many times its words
+# Han, kana and hangul are written without spaces: two characters count as a word.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def text_words(text):
+    """Words of a text, also where it is written without spaces."""
+    cjk = len(_CJK.findall(text)) if not text.isascii() else 0
+    return tx.word_count(text) + cjk // 2
 
 
 class Body:
@@ -46,11 +54,12 @@ class Body:
             paras, _ = self._split_byline(paragraphs)
             texts = [(t, h) for _e, t, h in paras]
             words = tx.word_count(" ".join(t for t, _h in texts))
-            if words >= 20 and self._dom_looks_wrong(words):
+            if words >= 20 and self._dom_looks_wrong(text_words(" ".join(t for t, _h in texts))):
                 fallback = self._trafilatura()
-                self.problems.append(("dom_body_doubtful", "trafilatura taken" if fallback and tx.word_count(
-                    " ".join(fallback)) >= PICK_FALLBACK * words else "dom kept"))
-                if fallback and tx.word_count(" ".join(fallback)) >= PICK_FALLBACK * words:
+                taken = bool(fallback) and text_words(" ".join(fallback)) >= PICK_FALLBACK * text_words(
+                    " ".join(t for t, _h in texts))
+                self.problems.append(("dom_body_doubtful", "trafilatura taken" if taken else "dom kept"))
+                if taken:
                     yield [(p, False) for p in fallback], "fallback"
                     return
             if words >= 20:
@@ -82,7 +91,7 @@ class Body:
         if words < SHORT_BODY_WORDS and sum(self.paragraph_text().chars.values()) >= max(1500, 3 * 6 * words):
             return True
         stated = self.jsonld.get("articleBody")
-        return isinstance(stated, str) and len(stated) >= 600 and tx.word_count(stated) >= 2 * words
+        return isinstance(stated, str) and len(stated) >= 600 and text_words(stated) >= 2 * words
 
     def page_cut(self):
         """Whether the page stops before its end (no </body> or </html> in its last 2 KB)."""

@@ -9,7 +9,7 @@ article is its strongest contrary signal, else `no_article_signals`, as counted 
 import re
 from urllib.parse import urlsplit
 
-from crawler import text as tx
+from crawler.extract.body import text_words
 from crawler.urls import NON_NEWS_SECTIONS, kind_of_url
 
 ARTICLE_EVIDENCE = 3
@@ -17,8 +17,6 @@ ARTICLE_EVIDENCE = 3
 LONG_TEXT_WORDS = 150
 SHORT_TEXT_WORDS = 60
 _DATE_PATH = re.compile(r"/(?:19|20)\d{2}[/-]?(?:0[1-9]|1[0-2])(?:[/-]?(?:0[1-9]|[12]\d|3[01]))?(?:[/-]|$)")
-# Han, kana and hangul are written without spaces: two characters count as a word.
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 VERY_LONG_TEXT_WORDS = 300
 _ID = re.compile(r"\d{5,}")
 _SLUG_WORDS = re.compile(r"[^\W_]+")
@@ -38,12 +36,6 @@ def url_shape(url):
             or re.search(r"\.(?:s?html?|php|aspx?)$", last, re.I) and len(segments) >= 2:
         return 1
     return 0
-
-
-def text_words(text):
-    """Words of a text, also where it is written without spaces."""
-    cjk = len(_CJK.findall(text)) if not text.isascii() else 0
-    return tx.word_count(text) + cjk // 2
 
 
 class Gate:
