@@ -10,6 +10,7 @@
   bench.measure     CPU, RSS and progress of a process, from /proc
   bench.profile     where a crawl's and the parser's time goes (cProfile, py-spy)
   bench.render      rendering costs (scrapy-playwright)
+  bench.realpages   the parser vs trafilatura on real pages of other publishers, per field
 
 Nothing here is imported by the crawler, and no spider lives here that Scrapyd would load.
 """

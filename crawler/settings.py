@@ -39,6 +39,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.RedirectMiddleware": 600,
+    # Next to the downloader: every response as it came (crawler/archive/writer.py; off without GBAF_WARC_DIR).
+    "crawler.archive.writer.WarcWriterMiddleware": 960,
 }
 GBAF_RETRY_BACKOFF_BASE = 1.0
 GBAF_RETRY_BACKOFF_MAX = 30.0
@@ -205,3 +207,10 @@ PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = DOWNLOAD_TIMEOUT * 1000
 GBAF_REDIS_URL = os.environ.get("GBAF_REDIS_URL") or None
 # A worker stops once the shared queue has been empty, and no worker busy, for this many seconds.
 GBAF_REDIS_IDLE_SECONDS = float(os.environ.get("GBAF_REDIS_IDLE_SECONDS", "30"))
+
+# --- archives (issue 17, docs/archive.md) ---
+# GBAF_WARC_DIR=DIR records every response with its request as WARC/1.1 (crawler/archive/writer.py):
+# files rotated past GBAF_WARC_MAX_SIZE bytes, one gzip member per record. Unset: off.
+GBAF_WARC_DIR = os.environ.get("GBAF_WARC_DIR") or None
+GBAF_WARC_MAX_SIZE = int(os.environ.get("GBAF_WARC_MAX_SIZE", str(1024 ** 3)))
+GBAF_WARC_GZIP_LEVEL = 6

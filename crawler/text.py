@@ -2,9 +2,10 @@
 import hashlib
 import re
 import unicodedata
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 _WS = re.compile(r"\s+")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -14,6 +15,8 @@ def clean(value):
         return None
     value = str(value)
     if not value.isascii():
+        if _SURROGATE.search(value):  # a JSON "\ud800" escape: no character, and no UTF-8 for it
+            value = _SURROGATE.sub("\ufffd", value)
         value = unicodedata.normalize("NFC", value)
     return " ".join(value.split())
 
@@ -58,7 +61,9 @@ def word_count(body):
 
 
 def content_hash(title, body):
-    return hashlib.sha256(f"{title or ''}\n\n{body or ''}".encode("utf-8")).hexdigest()
+    # surrogatepass: a lone surrogate (which clean() replaces, but a caller may hash raw text) hashes
+    # as itself instead of raising.
+    return hashlib.sha256(f"{title or ''}\n\n{body or ''}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def article_id(url):
@@ -77,9 +82,6 @@ def dedupe_names(names):
 
 
 # --- encodings -----------------------------------------------------------------------------------
-_SINGLE_BYTE = {"iso-8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii", "windows-1252",
-                "cp1252", "iso8859-1", "iso-8859-15"}
-
 
 def html_text(response):
     """(text, overridden) of an HTML response. Scrapy trusts the charset of the Content-Type
@@ -106,15 +108,44 @@ def _corrected_text(declared, body, text):
     """The text of body where its declared charset lies (see html_text), else None. text is body
     as decoded under the declared charset, with U+FFFD for the bytes it cannot read."""
     declared = (declared or "").lower().replace("_", "-")
+    if body.find(b"\x00", 0, 4096) >= 0:  # HTML has no NUL: UTF-16 without a BOM, most likely
+        utf16 = utf16_without_bom(body)
+        if utf16 and utf16 != declared:
+            return body.decode(utf16, "replace")
     if declared in ("utf-8", "utf8") and "\ufffd" not in text:
         return None  # read as UTF-8 without a replacement: the bytes are UTF-8 indeed
-    if declared in _SINGLE_BYTE and not body.isascii():
+    if declared.startswith(("utf-16", "utf-32")):
+        if body[:2] in (b"\xff\xfe", b"\xfe\xff") or body.find(b"\x00", 0, 4096) >= 0:
+            return None  # a BOM, or NULs that were no UTF-16 after all: the declaration stands
+        # Markup readable as ASCII is no UTF-16 whatever it says (the HTML standard reads such a
+        # <meta> as UTF-8).
+        return legacy_text(body) or body.decode("utf-8", "replace")
+    if declared not in ("utf-8", "utf8") and not body.isascii():
+        # Valid UTF-8 with multi-byte characters is almost never a legacy charset's bytes by chance
+        # (single-byte or GB2312/Shift_JIS/EUC-KR alike): a page re-saved as UTF-8 under its old <meta>.
         try:
             return body.decode("utf-8")
         except UnicodeDecodeError:
             pass
     if declared in ("utf-8", "utf8"):
         return legacy_text(body)
+    return None
+
+
+def utf16_without_bom(body):
+    """'utf-16-le' or 'utf-16-be' where the bytes read as UTF-16 without a BOM, else None: markup is
+    mostly ASCII, so one byte of each pair is NUL (the second in little-endian, the first in
+    big-endian) and the other almost never."""
+    head = body[:4096]
+    head = head[: len(head) - len(head) % 2]
+    pairs = len(head) // 2
+    if pairs < 8:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if odd >= 0.3 * pairs and even <= 0.05 * pairs:
+        return "utf-16-le"
+    if even >= 0.3 * pairs and odd <= 0.05 * pairs:
+        return "utf-16-be"
     return None
 
 
@@ -139,31 +170,54 @@ def legacy_text(body):
 
 # --- dates -------------------------------------------------------------------------------------
 _ISO_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?!\d)")
 # 06/03/2026, 6.3.2026, 06-03-2026 (a four-digit year last), with an optional time after.
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b(.*)$")
 _RFC822 = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
                      r"\s*(?:[+-]\d{4}|[A-Za-z]{1,5})?$")
 
 
-def to_utc_iso(value, day_first=True):
-    """ISO 8601 UTC with +00:00 and seconds; date-only is midnight UTC, naive is UTC. None if unreadable.
+# The dates a news page can have: none before the web (1990), none past tomorrow of the crawl (a
+# page's day in a zone ahead of UTC, or a clock a little fast). Outside it a date is a placeholder
+# (0000, 1970, 2999, 9999), a typo or a scheduled post's: no date, so the next layer is asked.
+EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
+AHEAD = timedelta(days=1)
+
+
+def to_utc_iso(value, day_first=True, now=None):
+    """ISO 8601 UTC with +00:00 and seconds; date-only is midnight UTC, naive is UTC. None if
+    unreadable or outside [EARLIEST, now + AHEAD] (now: the crawl's time, the clock by default).
+    Never raises: a page's text cannot stop a crawl.
 
     A numeric date is read day first (06/03/2026 is 6 March) unless a part over 12 says otherwise
     or day_first is False (a US page): see docs/record-rules.md."""
+    dt = parse_utc(value, day_first)
+    if dt is None or dt < EARLIEST or dt > (now or datetime.now(timezone.utc)) + AHEAD:
+        return None
+    return dt.isoformat()
+
+
+def parse_utc(value, day_first=True):
+    """The aware UTC datetime (whole seconds) of a date value, or None; never raises."""
     if value is None:
         return None
-    if isinstance(value, datetime):
-        dt = value
-    else:
-        text = clean(str(value))
-        if not text:
-            return None
-        dt = _parse_datetime(text, day_first)
-        if dt is None:
-            return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+    try:
+        if isinstance(value, datetime):
+            dt = value
+        else:
+            text = clean(str(value))
+            if not text:
+                return None
+            dt = _parse_datetime(text, day_first)
+            if dt is None:
+                return None
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=timezone.utc)
+        return dt.astimezone(timezone.utc).replace(microsecond=0)
+    except (ValueError, OverflowError, TypeError, ArithmeticError):
+        # 9999-12-31T23:59:59-01:00 is past datetime.max in UTC; dateparser and email.utils raise
+        # these on texts they half-read.
+        return None
 
 
 def _parse_datetime(text, day_first=True):
@@ -174,6 +228,9 @@ def _parse_datetime(text, day_first=True):
         return datetime.fromisoformat(iso)
     except ValueError:
         pass
+    m = _ISO_DAY.match(text)
+    if m:  # 2026-13-01 is no date: dateparser would read it year-day-month
+        datetime(*map(int, m.groups()))  # ValueError for an impossible day
     for fmt in ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%B %d %Y"):
         try:
             return datetime.strptime(text, fmt)
@@ -207,8 +264,11 @@ def _dateparser(text):
     import dateparser
 
     # A zone in the text ("10:15 AM EST") is honoured; a text without one is UTC.
+    # REQUIRE_PARTS: a year or a month alone ("2026", "March 2026") is no date; dateparser would
+    # fill the missing parts from today and invent one.
     return dateparser.parse(text, languages=["en"], settings={
-        "TIMEZONE": "UTC", "TO_TIMEZONE": "UTC", "RETURN_AS_TIMEZONE_AWARE": True})
+        "TIMEZONE": "UTC", "TO_TIMEZONE": "UTC", "RETURN_AS_TIMEZONE_AWARE": True,
+        "REQUIRE_PARTS": ["day", "month", "year"]})
 
 
 # --- people ------------------------------------------------------------------------------------

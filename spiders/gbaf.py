@@ -320,7 +320,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             canonical = self.site.canonical(fetch)
             if source == "feed" or "news" in response.url:
                 self.cheap["urls"].add(canonical)
-            lastmod = to_utc_iso(lastmod) if lastmod else None
+            lastmod = self._entry_date(lastmod, source, loc)
             if self.run_state is not None:
                 self.run_state.note_lastmod(canonical, lastmod)
             if not self.discover_from_cheap or (self.since and lastmod and lastmod < self.since):
@@ -329,6 +329,18 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             if request:
                 yield request
         yield from self._cheap_done(ok=True)
+
+    def _entry_date(self, value, source, loc):
+        """An entry's date as UTC ISO, or None. An unreadable or impossible one (year 9999, 0000, a
+        typo) costs that entry its date, counted, never the rest of the source."""
+        if not value or not value.strip():
+            return None
+        iso = to_utc_iso(value)
+        if iso is None:
+            self.crawler.stats.inc_value(f"gbaf/cheap/bad_date/{source}")
+            self.logger.warning("%s entry with an unreadable or impossible date %r, read without it: %s",
+                                source, value[:80], loc)
+        return iso
 
     def _cheap_done(self, ok):
         self.cheap_pending -= 1
@@ -462,13 +474,13 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         text, overridden = html_text(response)
         if overridden:
             stats.inc_value("gbaf/encoding/header_overridden")
-            self.logger.info("charset header %r contradicts the bytes, read as UTF-8: %s",
-                             response.encoding, response.url)
+            self.logger.info("charset header %r contradicts the bytes, read from the bytes "
+                             "(UTF-8 or UTF-16): %s", response.encoding, response.url)
         text, removed = strip_control_chars(text)
         if removed:
             stats.inc_value("gbaf/encoding/control_chars_removed")
             self.logger.info("%d control characters (NUL and the like) removed: %s", removed, response.url)
-        page = ArticlePage(text, response.url, base_url=self.site.base_url)
+        page = self.article_page(text, response)
         rendered = self.renderer.article_request(response, page, self.parse_article)
         if rendered is not None:
             yield rendered  # the record comes from the rendered page
@@ -502,6 +514,11 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
                 request = self._wanted_article(fetch, "related", defer=True)
                 if request:
                     yield request
+
+    def article_page(self, text, response):
+        """The parsed page of an article response (spiders/gbaf_warc.py hands in pages parsed in
+        worker processes, dated by their capture)."""
+        return ArticlePage(text, response.url, base_url=self.site.base_url)
 
     def _note_aliases(self, response, url, aid):
         """Every other URL this article was reached at, so that later runs do not fetch it again."""

@@ -1,0 +1,212 @@
+"""Benchmark of the archive features: `python -m bench.archive`.
+
+    python -m bench.archive [--articles 5000] [--snapshot-articles N] [--workers 2] [--sections 1,2,3]
+                            [--work DIR] [--out FILE] [--quick]
+
+Every figure below comes from this one run (prints a table; --out also writes it as Markdown):
+  1. WARC writing: `scrapy crawl gbaf` of an --articles replica (bench.server) with GBAF_WARC_DIR
+     on and off: articles per second of crawl span (target: on costs at most 10 %).
+  2. Re-extraction of that crawl's WARC files with `scrapy crawl gbaf_warc` into a fresh store,
+     with 1 and with --workers processes: records/s (target: >= 1.7 x), against a plain loop of
+     warcio + trafilatura.bare_extraction over the same article records (target: one process
+     >= 3 x); records identical (but crawled_at) to the live crawl's; peak RSS of the spider's
+     process and its RSS at 25/50/75/100 % of the run (flat).
+  3. Snapshot: `python -m crawler.archive.snapshot` of the store of a crawl, wall time against that
+     crawl's (target: < 0.2 x); the crawl is the WARC-off crawl of section 1, or a crawl of a
+     --snapshot-articles replica when that is larger.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bench import crawl as crawls
+from bench.measure import Server, machine, run_measured
+
+TARGETS = {"warc_cost": 0.10, "workers": 1.7, "vs_loop": 3.0, "snapshot": 0.2}
+
+
+class Rows:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, measure, value, baseline="", ratio=None, target="", ok=None):
+        self.rows.append((measure, value, baseline, f"{ratio:.2f}" if ratio is not None else "", target,
+                          "" if ok is None else ("yes" if ok else "**no**")))
+        print(" | ".join(str(c) for c in self.rows[-1]), file=sys.stderr, flush=True)
+
+    def markdown(self):
+        head = ("measure", "value", "baseline, same run", "ratio", "target", "met")
+        return "\n".join(["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+                         + ["| " + " | ".join(str(c) for c in row) + " |" for row in self.rows])
+
+
+def records_of(data_dir):
+    out = {}
+    for path in Path(data_dir, "articles").glob("*/*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            out[record["url"]] = record
+    return out
+
+
+def rss_curve(run):
+    """VmRSS (MiB) at 25/50/75/100 % of the run's wall time."""
+    if not run.samples:
+        return "?"
+    end = run.samples[-1][0]
+    picks = [next((rss for t, rss, _n in run.samples if t >= share * end and rss), None)
+             for share in (0.25, 0.5, 0.75, 1.0)]
+    return " / ".join(f"{(rss or 0) // 1024} MiB" for rss in picks)
+
+
+# --- 1. WARC writing ----------------------------------------------------------------------------
+def section_warc(rows, args, work):
+    server = Server(args.articles)
+    try:
+        off = crawls.gbaf(server, work / "off", {}, log_path=work / "off.log")
+        on = crawls.gbaf(server, work / "on", {"GBAF_WARC_DIR": str(work / "on" / "warc")}, log_path=work / "on.log")
+    finally:
+        server.stop()
+    if not (off.ok and on.ok):
+        raise RuntimeError(f"a crawl failed: see {work}/off.log, {work}/on.log")
+    rate_off, rate_on = off.records / off.run.span, on.records / on.run.span
+    cost = 1 - rate_on / rate_off
+    size = sum(p.stat().st_size for p in (work / "on" / "warc").glob("*.warc.gz"))
+    rows.add(f"1. crawl with WARC on ({on.records} records, {size / 2 ** 20:.0f} MiB of WARC)",
+             f"{rate_on:.1f} articles/s", f"WARC off {rate_off:.1f} articles/s", rate_on / rate_off,
+             f"cost ≤ {TARGETS['warc_cost']:.0%}", cost <= TARGETS["warc_cost"])
+    rows.add("1. crawler CPU per record, WARC on vs off", f"{on.run.cpu * 1000 / on.records:.1f} ms",
+             f"{off.run.cpu * 1000 / off.records:.1f} ms", on.run.cpu / off.run.cpu)
+    return off, on, server.url
+
+
+# --- 2. re-extraction ---------------------------------------------------------------------------
+def reextract(warc_glob, base_url, data_dir, workers, log_path):
+    data_dir = Path(data_dir)
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    cmd = crawls.gbaf_command(base_url, data_dir, {"GBAF_LATEST_FEEDS": "{}"},
+                              [f"warc={warc_glob}", f"workers={workers}"])
+    cmd[cmd.index("gbaf")] = "gbaf_warc"
+    return run_measured(cmd, log_path=log_path)
+
+
+def plain_loop(paths, host):
+    """warcio + trafilatura over the article responses of the files: (records, seconds)."""
+    import trafilatura
+    from warcio.archiveiterator import ArchiveIterator
+
+    from crawler.urls import kind_of_url
+
+    started, count = time.monotonic(), 0
+    for path in paths:
+        with open(path, "rb") as f:
+            for record in ArchiveIterator(f):
+                if record.rec_type != "response":
+                    continue
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                if urlsplit(url).netloc != host or kind_of_url(url) != "article" \
+                        or record.http_headers.get_statuscode() != "200":
+                    continue
+                html = record.content_stream().read().decode("utf-8", "replace")
+                if trafilatura.bare_extraction(html, url=url):
+                    count += 1
+    return count, time.monotonic() - started
+
+
+def section_reextract(rows, args, work, live, base_url):
+    warc = work / "on" / "warc"
+    runs = {}
+    for workers in (1, args.workers):
+        run = reextract(f"{warc}/*.warc.gz", base_url, work / f"re-{workers}", workers, work / f"re-{workers}.log")
+        if run.returncode != 0:
+            raise RuntimeError(f"re-extraction with {workers} workers failed: see {work}/re-{workers}.log")
+        runs[workers] = (run, records_of(work / f"re-{workers}"))
+    one, many = runs[1], runs[args.workers]
+    rate1, rate_n = len(one[1]) / one[0].wall, len(many[1]) / many[0].wall
+    rows.add(f"2. re-extraction, {args.workers} processes ({len(many[1])} records)", f"{rate_n:.1f} records/s",
+             f"1 process {rate1:.1f} records/s", rate_n / rate1, f"≥ {TARGETS['workers']}",
+             rate_n / rate1 >= TARGETS["workers"])
+    count, seconds = plain_loop(sorted(warc.glob("*.warc.gz")), urlsplit(base_url).netloc)
+    rate_loop = count / seconds
+    rows.add("2. re-extraction, 1 process, vs a warcio + trafilatura loop", f"{rate1:.1f} records/s",
+             f"loop {rate_loop:.1f} records/s ({count} pages)", rate1 / rate_loop, f"≥ {TARGETS['vs_loop']}",
+             rate1 / rate_loop >= TARGETS["vs_loop"])
+    live_records = records_of(live.data_dir)
+    for workers, (_run, records) in runs.items():
+        differing = sum(1 for url, r in live_records.items()
+                        if {k: v for k, v in (records.get(url) or {}).items() if k != "crawled_at"}
+                        != {k: v for k, v in r.items() if k != "crawled_at"})
+        rows.add(f"2. records of the {workers}-process re-extraction that differ from the live crawl's "
+                 "(but crawled_at)", f"{differing} of {len(live_records)}", "", None, "0", differing == 0)
+    for workers, (run, _records) in runs.items():
+        rows.add(f"2. spider process peak RSS, {workers} process(es); RSS at 25/50/75/100 %",
+                 f"{run.peak_rss_kib // 1024} MiB", rss_curve(run), None, "flat")
+
+
+# --- 3. snapshot --------------------------------------------------------------------------------
+def section_snapshot(rows, args, work, crawl):
+    if args.snapshot_articles > args.articles:
+        server = Server(args.snapshot_articles)
+        try:
+            crawl = crawls.gbaf(server, work / "big", {}, log_path=work / "big.log")
+        finally:
+            server.stop()
+    cmd = [sys.executable, "-m", "crawler.archive.snapshot", str(work / "snapshot"), "-s",
+           f"GBAF_STATE_URL={crawl.data_dir / 'state.sqlite'}"]
+    run = run_measured(cmd, log_path=work / "snapshot.log")
+    if run.returncode != 0:
+        raise RuntimeError(f"snapshot failed: see {work}/snapshot.log")
+    manifest = json.loads((work / "snapshot" / "snapshot.manifest.json").read_text())
+    rows.add(f"3. snapshot of {manifest['counts']['articles']} articles ({manifest['counts']['months']} months)",
+             f"{run.wall:.1f} s", f"the crawl that fetched them {crawl.run.wall:.1f} s", run.wall / crawl.run.wall,
+             f"< {TARGETS['snapshot']}", run.wall / crawl.run.wall < TARGETS["snapshot"])
+    again = run_measured(cmd, log_path=work / "snapshot-again.log")
+    rows.add("3. snapshot rebuilt, nothing changed (months rewritten: "
+             f"{json.loads((work / 'snapshot' / 'snapshot.manifest.json').read_text())['counts']['months_rebuilt']})",
+             f"{again.wall:.1f} s", f"first build {run.wall:.1f} s", again.wall / run.wall)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m bench.archive", description=__doc__.splitlines()[0])
+    ap.add_argument("--articles", type=int, default=5000)
+    ap.add_argument("--snapshot-articles", type=int, default=0, help="a larger crawl for the snapshot (3)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--work", help="keep the crawls, WARC files and logs here (default: a temporary folder)")
+    ap.add_argument("--out", help="also write the table here (Markdown)")
+    ap.add_argument("--sections", default="1,2,3", help="2 needs 1's WARC crawl; 3 uses 1's WARC-off crawl")
+    ap.add_argument("--quick", action="store_true", help="smoke run: 300 articles")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.articles, args.snapshot_articles = 300, 0
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="gbaf-bench-archive-"))
+    work.mkdir(parents=True, exist_ok=True)
+    info, rows, started = machine(), Rows(), time.monotonic()
+    try:
+        sections = {x.strip() for x in args.sections.split(",")}
+        off, on, base_url = section_warc(rows, args, work)
+        if "2" in sections:
+            section_reextract(rows, args, work, on, base_url)
+        if "3" in sections:
+            section_snapshot(rows, args, work, off)
+    finally:
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+    text = "\n".join([f"# Archive benchmark ({time.monotonic() - started:.0f} s)", "",
+                      f"- {info['machine']}; {info['load']}", f"- {info['python']}; {info['versions']}", "",
+                      rows.markdown()])
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

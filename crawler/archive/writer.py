@@ -1,0 +1,242 @@
+"""WARC writing: every fetched response with its request, as WARC/1.1 records (off by default).
+
+`GBAF_WARC_DIR=DIR` switches it on. A downloader middleware next to the downloader (so it sees
+every response as it came off the wire: redirects, errors and retried answers too, bodies still
+Content-Encoded) writes a `response` record and its `request` record (WARC-Concurrent-To), each
+its own gzip member, through warcio. Files are named `GBAF-<run id>-<serial>.warc.gz`, written as
+`.<name>.open` and rotated past `GBAF_WARC_MAX_SIZE` bytes; each is delivered when it is closed (at
+rotation, and the last one when the spider closes: before the feeds are stored and the manifest
+written) through crawler.archive.delivery (the run lifecycle's artifact protocol, or fsync and rename).
+
+A payload already archived (the same WARC-Payload-Digest, in this run or in an earlier run whose
+file is still in DIR) is written as a `revisit` record (identical-payload-digest profile) that
+refers to the first capture, found in `DIR/digests.sqlite`.
+
+Rendered pages (crawler/render.py) are recorded as the parser saw them: the browser's HTML, with
+the header `GBAF-Rendered: <reason>` and no Content-Encoding, so that a re-extraction reads the
+same bytes as the crawl did. Stats: `archive/warc/<records|revisits|files|bytes>`.
+"""
+import base64
+import gzip
+import hashlib
+import io
+import logging
+import os
+import socket
+import sqlite3
+import time
+from datetime import datetime, timezone
+from http import HTTPStatus
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from crawler.archive.delivery import deliver
+from crawler.items import SCHEMA_VERSION
+
+logger = logging.getLogger(__name__)
+
+RENDERED_HEADER = "GBAF-Rendered"
+# Headers that describe the bytes on the wire, not the body Scrapy hands over: Twisted has
+# removed the chunking already, and a rendered body is the browser's serialized DOM.
+_WIRE_HEADERS = {"transfer-encoding"}
+_RENDERED_DROP = {"transfer-encoding", "content-encoding", "content-length"}
+
+
+class WarcWriterMiddleware:
+    def __init__(self, crawler, directory, max_size, gzip_level):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.dir = Path(directory)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.max_size = max_size
+        self.gzip_level = gzip_level
+        self.prefix = None
+        self.serial = 0
+        self.fh = None
+        self.current = None  # (temp path, final path)
+        self.files = []  # [(temp path, final path)] of this run, in order
+        self.digests = _DigestIndex(self.dir / "digests.sqlite")
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        directory = s.get("GBAF_WARC_DIR")
+        if not directory:
+            raise NotConfigured("GBAF_WARC_DIR is not set")
+        mw = cls(crawler, directory, s.getint("GBAF_WARC_MAX_SIZE"), s.getint("GBAF_WARC_GZIP_LEVEL"))
+        crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
+        return mw
+
+    def spider_opened(self, spider):
+        run_id = getattr(spider, "run_id", None) or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        self.prefix = f"GBAF-{run_id}"
+
+    # --- recording -------------------------------------------------------------------------------
+    def process_response(self, request, response):
+        try:
+            self._record(request, response)
+        except OSError as exc:  # a full disk must not stop the crawl; the gap is counted
+            self.stats.inc_value(f"archive/warc/failed/{type(exc).__name__}")
+            logger.error("WARC record not written (%s) for %s", exc, response.url)
+        return response
+
+    def _record(self, request, response):
+        rendered = request.meta.get("gbaf_render") if request.meta.get("playwright") else None
+        drop = _RENDERED_DROP if rendered else _WIRE_HEADERS
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, values in response.headers.items()
+                   for v in values if k.decode("latin-1").lower() not in drop]
+        body = response.body
+        if rendered:
+            headers += [("Content-Length", str(len(body))), (RENDERED_HEADER, str(rendered))]
+        phrase = _phrase(response.status)
+        http = StatusAndHeaders(f"{response.status} {phrase}".strip(), headers,
+                                protocol=response.protocol or "HTTP/1.1")
+        digest = "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+        date = _warc_date()
+        writer = _buffer_writer()
+        first = self.digests.lookup(digest, self._delivered_or_ours) if body else None
+        if first is not None:
+            uri, first_date = first
+            record = writer.create_revisit_record(response.url, digest, uri, first_date, http_headers=http,
+                                                  warc_headers_dict={"WARC-Date": date})
+            self.stats.inc_value("archive/warc/revisits")
+        else:
+            record = writer.create_warc_record(
+                response.url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http,
+                warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": digest,
+                                   **({"WARC-IP-Address": str(response.ip_address)} if response.ip_address else {})})
+        req = writer.create_warc_record(
+            response.url, "request", payload=io.BytesIO(request.body or b""), length=len(request.body or b""),
+            http_headers=_request_headers(request),
+            warc_headers_dict={"WARC-Date": date,
+                               "WARC-Concurrent-To": record.rec_headers.get_header("WARC-Record-ID")})
+        fh = self._file()
+        name = self.current[1].name
+        # A body the server compressed already gains nothing from deflate (which cost 80 % of the
+        # writing's CPU): its member is stored (level 0), still one gzip member per record.
+        encoded = not rendered and response.headers.get("Content-Encoding")
+        fh.write(gzip_member(record, 0 if encoded else self.gzip_level))
+        fh.write(self._member(req))
+        if first is None and body:
+            self.digests.add(digest, response.url, date, name)
+        self.stats.inc_value("archive/warc/records", 2)
+        if fh.tell() >= self.max_size:
+            self._close_file()
+
+    def _member(self, record):
+        return gzip_member(record, self.gzip_level)
+
+    def _delivered_or_ours(self, filename):
+        return (self.dir / filename).exists() or any(final.name == filename for _, final in self.files)
+
+    # --- files -----------------------------------------------------------------------------------
+    def _file(self):
+        if self.fh is None:
+            name = f"{self.prefix or 'GBAF'}-{self.serial:05d}.warc.gz"
+            self.serial += 1
+            final = self.dir / name
+            temp = self.dir / f".{name}.open"
+            self.current = (temp, final)
+            self.files.append(self.current)
+            self.fh = open(temp, "wb")
+            self.fh.write(self._member(warcinfo_record(name)))
+            self.stats.inc_value("archive/warc/files")
+        return self.fh
+
+    def _close_file(self):
+        """Close the current file and deliver it at once: a complete file is never left under its
+        temporary name (as Heritrix does), whatever becomes of the run."""
+        if self.fh is not None:
+            self.stats.inc_value("archive/warc/bytes", self.fh.tell())
+            self.fh.flush()
+            os.fsync(self.fh.fileno())
+            self.fh.close()
+            self.fh = None
+            deliver(self.crawler, *self.current, "warc")
+
+    def spider_closed(self, spider, reason):
+        # A run's captures are true whatever its close reason: they are delivered either way.
+        self._close_file()
+        self.digests.close()
+        if self.files:
+            logger.info("WARC: %d file(s) in %s (%s records, %s revisits)", len(self.files), self.dir,
+                        self.stats.get_value("archive/warc/records", 0),
+                        self.stats.get_value("archive/warc/revisits", 0))
+
+
+class _DigestIndex:
+    """payload digest -> the first capture (URI, date, file): what a revisit record refers to."""
+
+    def __init__(self, path):
+        self.db = sqlite3.connect(str(path), isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS digests (digest TEXT PRIMARY KEY, uri TEXT NOT NULL,"
+                        " date TEXT NOT NULL, filename TEXT NOT NULL)")
+        self.pending = 0
+        self.db.execute("BEGIN")
+
+    def lookup(self, digest, file_exists):
+        row = self.db.execute("SELECT uri, date, filename FROM digests WHERE digest=?", (digest,)).fetchone()
+        if row is None or not file_exists(row[2]):
+            return None  # the first capture's file is gone: this one is archived in full again
+        return row[0], row[1]
+
+    def add(self, digest, uri, date, filename):
+        self.db.execute("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?)", (digest, uri, date, filename))
+        self.pending += 1
+        if self.pending >= 500:
+            self.db.execute("COMMIT")
+            self.db.execute("BEGIN")
+            self.pending = 0
+
+    def close(self):
+        if self.db is not None:
+            self.db.execute("COMMIT")
+            self.db.close()
+            self.db = None
+
+
+def gzip_member(record, level=6):
+    """One record as one gzip member (warcio compresses at level 9: twice the CPU for 3 %)."""
+    buf = io.BytesIO()
+    WARCWriter(buf, gzip=False, warc_version="WARC/1.1").write_record(record)
+    return gzip.compress(buf.getvalue(), compresslevel=level)
+
+
+def _buffer_writer():
+    return WARCWriter(io.BytesIO(), gzip=False, warc_version="WARC/1.1")
+
+
+def _phrase(status):
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _warc_date():
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _request_headers(request):
+    parts = urlsplit(request.url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    headers = [("Host", parts.netloc)]
+    headers += [(k.decode("latin-1"), v.decode("latin-1")) for k, values in request.headers.items()
+                for v in values if k.lower() != b"host"]
+    return StatusAndHeaders(f"{request.method} {target} HTTP/1.1", headers, is_http_request=True)
+
+
+def warcinfo_record(filename):
+    writer = _buffer_writer()
+    return writer.create_warcinfo_record(filename, {
+        "software": "gbaf-crawler (Scrapy; warcio)", "format": "WARC File Format 1.1",
+        "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+        "hostname": socket.gethostname(), "robots": "obey", "gbaf-schema-version": str(SCHEMA_VERSION),
+    })

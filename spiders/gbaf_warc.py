@@ -1,0 +1,133 @@
+"""Spider `gbaf_warc`: re-extraction from WARC files, without the site.
+
+    scrapy crawl gbaf_warc -a warc=PATHS [-a workers=N] [-a since=YYYY-MM-DD]
+
+PATHS: comma-separated files, globs or directories (`data/warc/*.warc.gz,cc-news/`): this
+crawler's own archive (GBAF_WARC_DIR), CC-NEWS files, any WARC. The GBAF host's article captures
+(the host of GBAF_BASE_URL and www.globalbankingandfinance.com; the latest 200 capture of each
+article, chosen on the WARC headers before any payload is read, crawler.archive.reader) go
+through the article callback of spider `gbaf` and then the same pipelines, state store,
+exporters, manifest and report as a live run: a changed extraction is a new version, an unchanged
+one exports nothing. `crawled_at` is the capture's WARC-Date.
+
+Nothing is fetched: related links and previous/next posts are not followed, no page is
+rendered (a rendered capture is what the parser saw then). With workers=N (default: the CPU
+count) the parsing runs in N worker processes, batches of captures handed out in order and their
+results taken back in the same order, while this process keeps the pipelines and the store: one
+run, one store, so no record is lost or exported twice; memory is bounded by the batches in
+flight. Stats: `archive/*` beside the usual `gbaf/*`.
+"""
+import asyncio
+import multiprocessing
+import os
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from itertools import islice
+
+import scrapy
+from scrapy import Request
+
+from crawler.archive.extract import capture_response, parse_batch
+from crawler.archive.reader import expand_paths, index_latest, iter_captures
+from crawler.article import ArticlePage
+from spiders.gbaf import GbafSpider
+
+BATCH = 8  # captures per task: large enough to pay for the pickling, small for flat memory
+
+
+class _NoRendering:
+    """The archive holds what the parser saw: no page is sent to the browser again."""
+
+    def article_request(self, response, page, callback):
+        return None
+
+    def listing_request(self, response, facts, root, callback):
+        return None
+
+
+class GbafWarcSpider(GbafSpider):
+    name = "gbaf_warc"
+    custom_settings = {"GBAF_RENDER": "never", "ROBOTSTXT_OBEY": False, "GBAF_ROBOTS_SITEMAPS": False}
+
+    def __init__(self, warc=None, workers=None, **kwargs):
+        super().__init__(**kwargs)
+        if not warc:
+            raise ValueError("gbaf_warc needs -a warc=PATHS (files, globs or directories, comma-separated)")
+        self.warc_spec = warc
+        self.workers = int(workers) if workers not in (None, "") else (os.cpu_count() or 1)
+
+    @classmethod
+    def update_settings(cls, settings):
+        # Not the gbaf spider's switch to scrapy-redis under GBAF_REDIS_URL: a re-extraction is one
+        # run that parallelises itself (a Redis state store is still used if GBAF_STATE_URL names one).
+        scrapy.Spider.update_settings.__func__(cls, settings)
+
+    def setup_distributed(self, crawler):
+        self.distributed = False
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.renderer = _NoRendering()
+        return spider
+
+    def _wanted_article(self, url, kind="article", defer=False):
+        return None  # nothing is fetched
+
+    def article_page(self, text, response):
+        parsed = response.meta.get("gbaf_parsed")
+        if parsed is not None:
+            return parsed
+        return ArticlePage(text, response.url, base_url=self.site.base_url,
+                           crawled_at=response.meta.get("warc_date"))
+
+    async def start(self):
+        if self.state_failed:
+            return  # the run closes with reason "state_error" (crawler.incremental.StateExtension)
+        stats = self.crawler.stats
+        paths = expand_paths(self.warc_spec)
+        stats.set_value("archive/files", len(paths))
+        index = index_latest(paths, self.site.site_article, stats)
+        stats.set_value("archive/captures/articles", len(index))
+        self.logger.info("%d WARC files, %d article captures to re-extract (%d workers)",
+                         len(paths), len(index), self.workers)
+        captures = iter_captures(paths, index)
+        if self.workers <= 1:
+            for capture in captures:
+                for output in self._from_capture(capture):
+                    yield output
+            return
+        context = multiprocessing.get_context("spawn")  # no fork of a running reactor
+        with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
+            in_flight = deque()
+            while True:
+                batch = list(islice(captures, BATCH))
+                if batch:
+                    in_flight.append((batch, pool.submit(parse_batch, batch, self.site.base_url)))
+                if not in_flight:
+                    break
+                if batch and len(in_flight) < 2 * self.workers:
+                    continue
+                done, future = in_flight.popleft()
+                for capture, parsed in zip(done, await asyncio.wrap_future(future)):
+                    for output in self._from_capture(capture, parsed):
+                        yield output
+
+    def _from_capture(self, capture, parsed=None):
+        """The article callback's items for one capture (its requests are none: nothing is fetched)."""
+        stats = self.crawler.stats
+        stats.inc_value("gbaf/requests/article")  # the run checks count article pages taken
+        error = parsed.error if parsed is not None else None
+        if error is None:
+            meta = {"gbaf_parsed": parsed} if parsed is not None else {}
+            try:  # the whole callback first: an exception halfway must not leave half its output
+                outputs = [o for o in self.parse_article(capture_response(capture, **meta))
+                           if not isinstance(o, Request)]
+            except Exception as exc:  # noqa: BLE001 - one page must not end the re-extraction
+                error = f"{type(exc).__name__}: {exc}"
+                self.logger.debug("callback failed on %s", capture.url, exc_info=True)
+        if error is not None:
+            stats.inc_value(f"archive/parse/failed/{error.split(':')[0]}")
+            self.logger.error("parsing failed on the capture of %s (%s): %s", capture.url, capture.date, error)
+            return
+        yield from outputs

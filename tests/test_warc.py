@@ -1,0 +1,186 @@
+"""WARC writing on a live crawl of the replica, and re-extraction of that archive without the site.
+
+One small replica (40 articles) is crawled with GBAF_WARC_DIR on and a small GBAF_WARC_MAX_SIZE;
+the files are read back with warcio, as any WARC tool would. A second, incremental crawl finds
+unchanged payloads and writes revisit records. The archive of the first crawl is then re-extracted
+(`scrapy crawl gbaf_warc`) into a fresh state store, and again into that store.
+"""
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from tests.conftest import ROOT, crawl_command, newest_run_records, run_crawl
+
+MAX_SIZE = 300_000
+
+
+def read_warc(path):
+    with open(path, "rb") as f:
+        for record in ArchiveIterator(f):
+            body = record.content_stream().read() if record.rec_type == "response" else b""
+            yield record.rec_type, dict(record.rec_headers.headers), record.http_headers, body
+
+
+def reextract(base_url, data_dir, warc, *args):
+    cmd = crawl_command(base_url, data_dir, f"warc={warc}", *args)
+    cmd[cmd.index("gbaf")] = "gbaf_warc"
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    reports = sorted(Path(data_dir, "articles").glob("*/*.report.json"), key=lambda p: p.stat().st_mtime)
+    return proc, json.loads(reports[-1].read_text()) if reports else {}
+
+
+@pytest.fixture(scope="module")
+def archived(replica_factory_module, tmp_path_factory):
+    replica = replica_factory_module("--articles", 40, "--seed", 3)
+    data = tmp_path_factory.mktemp("warc-crawl")
+    warc_dir = data / "warc"
+    settings = {"GBAF_WARC_DIR": str(warc_dir), "GBAF_WARC_MAX_SIZE": str(MAX_SIZE)}
+    first = run_crawl(replica.url, data, settings=settings)
+    assert first.returncode == 0, first.log[-3000:]
+    first_files = sorted(warc_dir.glob("*.warc.gz"))
+    first_records = newest_run_records(data)
+    second = run_crawl(replica.url, data, settings=settings)  # incremental: the cheap sources again
+    assert second.returncode == 0, second.log[-3000:]
+    second_files = sorted(set(warc_dir.glob("*.warc.gz")) - set(first_files))
+    return {"url": replica.url, "data": data, "dir": warc_dir, "first": first, "files": first_files,
+            "records": first_records, "second_files": second_files}
+
+
+@pytest.fixture(scope="module")
+def replica_factory_module():
+    from tests.conftest import Replica
+
+    started = []
+
+    def start(*args):
+        started.append(Replica(*args))
+        return started[-1]
+
+    yield start
+    for r in started:
+        r.stop()
+
+
+def test_every_response_is_archived_with_its_request(archived):
+    responses, requests = {}, {}
+    for path in archived["files"]:
+        for rec_type, headers, http, _body in read_warc(path):
+            if rec_type == "response":
+                responses[headers["WARC-Record-ID"]] = headers["WARC-Target-URI"]
+                assert headers["WARC-Payload-Digest"].startswith("sha1:")
+            elif rec_type == "request":
+                requests[headers["WARC-Concurrent-To"]] = (headers["WARC-Target-URI"], http.protocol)
+    # Every response the crawl received is there, each with the request that asked for it.
+    assert len(responses) == archived["first"].report["pages"]["responses"]
+    assert requests.keys() == responses.keys()
+    assert all(requests[rid][0] == uri for rid, uri in responses.items())
+    fetched = set(responses.values())
+    base = archived["url"]
+    for record in archived["records"]:
+        assert record["url"].replace("https://www.globalbankingandfinance.com", base) in fetched
+
+
+def test_files_rotate_by_size_and_are_delivered(archived):
+    files = archived["files"]
+    assert len(files) >= 2, "a crawl larger than GBAF_WARC_MAX_SIZE is split"
+    for path in files[:-1]:
+        assert MAX_SIZE <= path.stat().st_size < MAX_SIZE + 2 * 1024 * 1024
+    assert [p.name.rsplit("-", 1)[1] for p in files] == [f"{i:05d}.warc.gz" for i in range(len(files))]
+    assert not list(archived["dir"].glob(".*.open")), "no file left under its temporary name"
+    for path in files:  # each begins with its warcinfo record, naming it
+        rec_type, headers, _http, _body = next(read_warc(path))
+        assert rec_type == "warcinfo" and headers["WARC-Filename"] == path.name
+
+
+def test_unchanged_payloads_are_revisit_records(archived):
+    digests = {}
+    for path in archived["files"]:
+        for rec_type, headers, _http, _body in read_warc(path):
+            if rec_type == "response":
+                digests.setdefault(headers["WARC-Payload-Digest"], headers["WARC-Target-URI"])
+    kinds = Counter()
+    for path in archived["second_files"]:
+        for rec_type, headers, _http, _body in read_warc(path):
+            kinds[rec_type] += 1
+            if rec_type == "revisit":
+                assert headers["WARC-Profile"].endswith("identical-payload-digest")
+                assert digests[headers["WARC-Payload-Digest"]] == headers["WARC-Refers-To-Target-URI"]
+    assert kinds["revisit"] >= 3, kinds  # robots.txt, the feed and the sitemaps did not change
+
+
+def test_rendered_pages_are_recorded_as_the_parser_saw_them(archived):
+    stats_rendered = archived["first"].log.count("'render/pages': ")
+    rendered = [(headers, http, body) for path in archived["files"]
+                for rec_type, headers, http, body in read_warc(path)
+                if rec_type == "response" and http.get_header("GBAF-Rendered")]
+    if not stats_rendered:
+        pytest.skip("no page was rendered (Chromium missing)")
+    assert rendered
+    for _headers, http, body in rendered:
+        assert http.get_header("Content-Encoding") is None
+        assert int(http.get_header("Content-Length")) == len(body)
+        assert b"</html>" in body.lower()
+
+
+def test_reextraction_gives_the_live_records(archived, tmp_path):
+    proc, report = reextract(archived["url"], tmp_path, archived["dir"] / "GBAF-*.warc.gz", "workers=2")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    live = {r["url"]: r for r in archived["records"]}
+    again = {r["url"]: r for r in newest_run_records(tmp_path)}
+    assert again.keys() == live.keys()
+    for url, record in live.items():
+        assert {k: v for k, v in again[url].items() if k != "crawled_at"} == \
+               {k: v for k, v in record.items() if k != "crawled_at"}, url
+    assert report["pages"]["requests"] == 0, "nothing was fetched"
+    # A second re-extraction of the same archive into that store: nothing changed, nothing exported.
+    proc, report = reextract(archived["url"], tmp_path, str(archived["dir"]), "workers=1")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert newest_run_records(tmp_path) == []
+    assert report["records"]["exported"] == 0
+    assert report["records"]["dropped"]["unchanged"] == len(live)
+    # A later capture of one article with another paragraph: that article alone, as version 2.
+    changed = tmp_path / "later.warc.gz"
+    url = write_changed_capture(archived["files"], archived["records"], archived["url"], changed)
+    proc, report = reextract(archived["url"], tmp_path, f"{archived['dir']}/*.warc.gz,{changed}", "workers=1")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    [record] = newest_run_records(tmp_path)
+    assert record["url"] == url and record["version"] == 2
+    assert "A sentence the later capture added." in record["body"]
+    assert report["records"]["changed"] == 1
+
+
+def write_changed_capture(files, records, base_url, out):
+    """A copy of an archived article page with a sentence added to its body, dated a year later."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    by_url = {r["url"].replace("https://www.globalbankingandfinance.com", base_url): r for r in records}
+    for path in files:
+        for rec_type, headers, http, body in read_warc(path):
+            record = by_url.get(headers.get("WARC-Target-URI"))
+            if rec_type != "response" or record is None or http.get_header("GBAF-Rendered"):
+                continue
+            longest = max(record["body"].split("\n\n"), key=len)
+            start = body.find(b"<p>" + longest[:30].encode())  # its longest paragraph, in the page
+            end = body.find(b"</p>", start)
+            if record["extraction"].get("body") != "dom" or start < 0 or end < 0:
+                continue
+            body = body[:end] + b" A sentence the later capture added." + body[end:]
+            year = headers["WARC-Date"][:4]
+            date = headers["WARC-Date"].replace(year, str(int(year) + 1), 1)
+            kept = [(k, v) for k, v in http.headers if k.lower() not in ("content-length", "content-encoding")]
+            with open(out, "wb") as f:
+                writer = WARCWriter(f, gzip=True)
+                writer.write_record(writer.create_warc_record(
+                    headers["WARC-Target-URI"], "response", payload=io.BytesIO(body), length=len(body),
+                    http_headers=StatusAndHeaders("200 OK", kept, protocol="HTTP/1.1"),
+                    warc_headers_dict={"WARC-Date": date}))
+            return record["url"]
+    raise AssertionError("no article page of the archive to change")
