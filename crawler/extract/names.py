@@ -70,7 +70,7 @@ def person_name(value):
     """A name given as a schema.org Person's: taken as written, also in lower case ("viktor
     hedlund"), where it has the shape of a name (one to five words, no digits or addresses)."""
     name = tx.clean(value or "")
-    if _AGENCY.match(name.strip(" .").lower()):
+    if _AGENCY.match(name.strip(" .").lower()) or name.lower().rstrip(" :") in BY_WORDS:
         return []
     if not name or len(name) > 60 or re.search(r"[\d@/]", name) or not 1 <= len(name.split()) <= 5:
         return []
