@@ -10,8 +10,7 @@ corrupted JSON-LD block; and, last, the page as bytes in another encoding with r
 
 Bounded: a fixed number of examples (FUZZ_EXAMPLES, default 120), derandomized so that CI runs
 the same pages each time, with bombs kept under the sizes the parser handles today. The sizes
-of issue 14 are named tests below, marked xfail until the parser bounds them (the parser's
-zone): remove the mark when one passes. Offline, for more pages and other seeds, counting every
+of issue 14 are named tests below; the parser bounds each of them. Offline, for more pages and other seeds, counting every
 failure instead of stopping at the first:
 
     FUZZ_EXAMPLES=2000 FUZZ_SEED=7 FUZZ_COUNT=1 python -m pytest -q -s tests/test_fuzz.py -k mutated
@@ -278,7 +277,7 @@ def teardown_module(module):
             print(f"  {n:5d}  {what}")
 
 
-# --- the sizes of issue 14: each fails today in the parser (its helper's zone) ------------------------
+# --- the sizes of issue 14 (the parser's cases): each failed before the parser package bounded it -------
 def _page(op):
     url, html = pages()[0]
     return url, apply(html, op)
@@ -290,7 +289,6 @@ def test_a_lone_surrogate_escape_in_the_jsonld_headline_makes_a_record():
     assert "\ud800" not in record["title"]
 
 
-@pytest.mark.xfail(strict=False, reason="issue 14: RecursionError in the parser's DOM walk (parser zone)")
 def test_a_thousand_divs_nested_inside_the_article_make_a_record():
     try:
         check(*_page(("nest", 0.5, 1000)))
@@ -298,32 +296,25 @@ def test_a_thousand_divs_nested_inside_the_article_make_a_record():
         pytest.fail("RecursionError", pytrace=False)
 
 
-@pytest.mark.xfail(strict=False, reason="issue 14: libxml2 takes seconds on 30,000 attributes; to be "
-                                        "bounded before parsing (parser zone)")
 def test_thirty_thousand_attributes_on_one_element_parse_in_under_a_second():
     check(*_page(("attrs", 0.5, 30000)))
 
 
-@pytest.mark.xfail(strict=False, reason="issue 14: the related block is unbounded (parser zone)")
 def test_fifty_thousand_links_make_a_bounded_record_in_under_a_second():
     record, _cpu = check(*_page(("links", 0, 50000, "related")))
     assert len(json.dumps(record)) < 1_000_000
 
 
-@pytest.mark.xfail(strict=False, reason="issue 14: a \\u0000 escape in JSON-LD reaches the title (parser zone)")
 def test_a_nul_escape_in_the_jsonld_headline_does_not_reach_the_title():
     record, _cpu = check(*_page(("jsonld", "nul", 0)))
     assert "\x00" not in record["title"]
 
 
-@pytest.mark.xfail(strict=False, reason="issue 14: the first NewsArticle wins, not the page's own (parser zone)")
 def test_another_storys_jsonld_placed_first_does_not_give_its_title_or_date():
     record, _cpu = check(*_page(("jsonld", "other_story_first", 0)))
     assert record["title"] != "Another story" and not (record["published_at"] or "").startswith("2021")
 
 
-@pytest.mark.xfail(strict=False, reason="issue 14: a page cut before its text gets the menus and newsletter "
-                                        "as its body (parser zone)")
 def test_a_page_cut_before_its_article_text_has_no_menus_for_a_body():
     url, html = pages()[0]
     full = ArticlePage(html, url).record()
@@ -332,7 +323,6 @@ def test_a_page_cut_before_its_article_text_has_no_menus_for_a_body():
     assert set(record["body"].split("\n\n")) - {""} <= set(full["body"].split("\n\n"))
 
 
-@pytest.mark.xfail(strict=False, reason='issue 14: an author "By" is kept (parser zone)')
 def test_an_author_named_by_is_no_author():
     url, html = pages()[0]
     html = re.sub(r'("author":\s*\[?\{[^}]*"name":\s*)"[^"]*"', r'\1"By"', html, count=1)

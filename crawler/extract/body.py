@@ -1,0 +1,134 @@
+"""The body field: the DOM walk's paragraphs (walk.py) where they are the article's text, else the
+layers that stand in for them (Next.js body, JSON-LD articleBody, trafilatura); and whether the
+text stops short (`truncated`)."""
+import re
+
+from lxml import etree
+
+from crawler import text as tx
+from crawler.extract import names as nm
+from crawler.extract.dom import leaf_blocks
+from crawler.extract.patterns import BYLINE, CREDITS, FURNITURE, SENTENCE_END
+from crawler.extract.registry import field
+# trafilatura is not run on pages past these bounds: it takes seconds there (a page of 50,000 links).
+FALLBACK_MAX_CHARS = 2_000_000
+FALLBACK_MAX_LINKS = 5_000
+SHORT_BODY_WORDS = 80  # a DOM body shorter than this is doubtful on a page with much paragraph text
+PICK_FALLBACK = 1.5  # trafilatura's text replaces a doubtful DOM body when it has this many times its words
+# Han, kana and hangul are written without spaces: two characters count as a word.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def text_words(text):
+    """Words of a text, also where it is written without spaces."""
+    cjk = len(_CJK.findall(text)) if not text.isascii() else 0
+    return tx.word_count(text) + cjk // 2
+
+
+class Body:
+
+    def _split_byline(self, paragraphs):
+        """Take a leading 'By A and B' paragraph out of the body: it gives the authors."""
+        for i, (_el, t, is_heading) in enumerate(paragraphs[:6]):
+            if not is_heading and len(t) < 120 and nm.is_byline(t) and nm.people(t):
+                return paragraphs[:i] + paragraphs[i + 1:], nm.people(t)
+        return paragraphs, []
+
+    def body_paragraphs(self):
+        """([(text, is_heading)], layer) of the body: the first layer that has one."""
+        if self._body_paragraphs is None:
+            self._body_paragraphs = next(self._body_candidates(), ([], None))
+        return self._body_paragraphs
+
+    @field("body")
+    def field_body(self):
+        paragraphs, layer = self.body_paragraphs()
+        # The visible page's paragraphs are clean already (visible_text); other layers are cleaned here.
+        body = ("\n\n".join(t for t, _h in paragraphs) if layer == "dom"
+                else tx.join_paragraphs(t for t, _h in paragraphs))
+        return body, layer
+
+    def _body_candidates(self):
+        paragraphs = self.dom_paragraphs() if not self._cut_before_text() else []
+        if paragraphs:
+            paras, _ = self._split_byline(paragraphs)
+            texts = [(t, h) for _e, t, h in paras]
+            words = tx.word_count(" ".join(t for t, _h in texts))
+            if words >= 20 and self._dom_looks_wrong(text_words(" ".join(t for t, _h in texts))):
+                fallback = self._trafilatura()
+                taken = bool(fallback) and text_words(" ".join(fallback)) >= PICK_FALLBACK * text_words(
+                    " ".join(t for t, _h in texts))
+                self.problems.append(("dom_body_doubtful", "trafilatura taken" if taken else "dom kept"))
+                if taken:
+                    yield [(p, False) for p in fallback], "fallback"
+                    return
+            if words >= 20:
+                yield texts, "dom"
+        html = self.next.body_html()
+        if html and len(html) > 50:
+            try:
+                frag = etree.fromstring(f"<div>{html}</div>".encode("utf-8"),
+                                        parser=etree.HTMLParser(recover=True, encoding="utf-8"))
+                leaves = leaf_blocks(frag) if frag is not None else []
+            except (etree.ParserError, ValueError):
+                leaves = []
+            texts = [(t, h) for _e, t, h in leaves if not (BYLINE.match(t) and len(t) < 120)]
+            if texts:
+                yield texts, "jsonld"
+        article_body = self.jsonld.get("articleBody")
+        if isinstance(article_body, str) and len(article_body.split()) >= 20:
+            yield [(p, False) for p in re.split(r"\n\s*\n|\r?\n", article_body)], "jsonld"
+        fallback = self._trafilatura() if not self.page_cut() else None
+        if fallback:
+            yield [(p, False) for p in fallback], "fallback"
+
+    def _dom_looks_wrong(self, words):
+        """The body rule (docs/parser.md): the DOM walk looks wrong when it gave little text on a page
+        that holds much more in its paragraphs, or far less than the JSON-LD articleBody says. Only
+        then is trafilatura asked (it costs four times the whole parse)."""
+        if self.is_site_page() or self.page_cut():
+            return False
+        if words < SHORT_BODY_WORDS and sum(self.paragraph_text().chars.values()) >= max(1500, 3 * 6 * words):
+            return True
+        stated = self.jsonld.get("articleBody")
+        return isinstance(stated, str) and len(stated) >= 600 and text_words(stated) >= 2 * words
+
+    def page_cut(self):
+        """Whether the page stops before its end (no </body> or </html> in its last 2 KB)."""
+        tail = self.html[-2048:].lower()
+        return "</html>" not in tail and "</body>" not in tail
+
+    def _cut_before_text(self):
+        """A page cut before its article began: no h1 and no <article> arrived, so what the walk
+        would find is the site's menus and newsletter box, not the text."""
+        return self.page_cut() and self.h1 is None and not self.articles
+
+    def _trafilatura(self):
+        try:
+            import trafilatura
+        except ImportError as exc:  # a dependency, but the crawl must not die of it: say so
+            self.problems.append(("fallback_unavailable", str(exc)[:200]))
+            return None
+        if len(self.html) > FALLBACK_MAX_CHARS or self.link_count > FALLBACK_MAX_LINKS:
+            self.problems.append(("fallback_skipped", f"{len(self.html)} chars, {self.link_count} links"))
+            return None
+        try:
+            extracted = trafilatura.extract(self.html, url=self.url, include_comments=False,
+                                            include_tables=False, favor_precision=True)
+        except Exception as exc:  # noqa: BLE001 - a third-party extractor on hostile HTML
+            self.problems.append(("fallback_failed", repr(exc)[:200]))
+            return None
+        if not extracted:
+            return None
+        lines = [line for line in extracted.split("\n") if not FURNITURE.match(line.strip())]
+        return lines or None
+
+    def is_truncated(self, body):
+        if self.page_cut():
+            return True
+        paragraphs = body.split("\n\n") if body else []
+        # A wire story ends with its credits ("Reporting by A; Editing by B"), which are no sentence.
+        while len(paragraphs) > 1 and CREDITS.match(paragraphs[-1]):
+            paragraphs.pop()
+        last = paragraphs[-1].strip() if paragraphs else ""
+        return bool(last) and not SENTENCE_END.search(last)

@@ -1,0 +1,253 @@
+"""The page parsed once into the inputs every field reads: the tree (prepared so that
+`itertext()` is the visible text), the JSON-LD, the Next.js data, the meta tags, the h1, the
+visible block headings (labels), date lines, bylines, breadcrumbs and the article's scope."""
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+from crawler import text as tx
+from crawler.extract.dom import (
+    tag_name, visible_text, prepare, place_streamed_segments, SPACED, INVISIBLE, HTML_PARSER)
+from crawler.extract.scope import ParagraphText, find_scope, in_a_list
+from crawler.extract.patterns import (
+    LABELS, LABEL_STARTS, LABEL_TAGS, HEADINGS, BYLINE, POSTED, READING_TIME, META_SEPARATORS)
+from crawler.extract.jsonld import JsonLd, Meta
+from crawler.extract.nextdata import NextData
+
+
+class PageInputs:
+    @staticmethod
+    def _parse(html):
+        root = etree.fromstring(html.encode("utf-8", "replace") or b"<html/>", parser=HTML_PARSER)
+        if root is None:
+            root = etree.fromstring(b"<html><body></body></html>", parser=HTML_PARSER)
+        return root
+
+    def _precompute(self):
+        root = self.root
+        place_streamed_segments(root)
+        ld_scripts, meta_pairs, next_raw, flight = [], [], None, []
+        self.canonical_link = None
+        self.html_lang = root.get("lang") or root.get("xml:lang")
+        self.h1 = None
+        self.labels = []  # (kind, element, text) in document order
+        self.dated = {}  # 'posted'/'updated'/'reading' -> element
+        self.dated_text = {}  # ... -> its text (the piece of a "A | B | C" line)
+        self.articles, self.times, self.breadcrumb_lists = [], [], []
+        self.mains, self.action_nodes, self.bylines = [], [], []
+        self.body_el = root.find("body")
+        # Each kind of element is found by lxml's own (C) iteration filtered by tag: Python code
+        # runs only for the elements that matter, not for every node of a 100 KB page.
+        invisible = list(root.iter(*INVISIBLE))
+        for el in invisible:
+            if el.tag == "script":
+                stype = (el.get("type") or "").lower()
+                if "ld+json" in stype:
+                    ld_scripts.append(el.text or "")
+                elif el.get("id") == "__NEXT_DATA__":
+                    next_raw = el.text
+                elif el.text and "__next_f" in el.text:  # the app router's streamed payload
+                    flight.append(el.text)
+        spaced = list(root.iter(*SPACED))
+        for el in root.iter("meta"):
+            key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
+            meta_pairs.append((key, el.get("content")))
+        for el in root.iter("link"):
+            if "canonical" in (el.get("rel") or "").lower().split():
+                self.canonical_link = el.get("href")
+                break
+        self.articles = list(root.iter("article"))
+        self.mains = [el for el in root.iter("main", "div", "section")
+                      if el.tag == "main" or el.get("role") == "main"]
+        self.h1 = self._title_h1(list(root.iter("h1")))
+        self.times = list(root.iter("time"))
+        for el in root.iter("ol", "ul"):
+            self._maybe_breadcrumb(el)
+        if not self.breadcrumb_lists:
+            for el in root.iter("nav", "div"):
+                self._maybe_flat_breadcrumb(el)
+        self.action_nodes = list(root.iter("button", "form", "input"))
+        self.link_count = sum(1 for _ in root.iter("a"))
+        candidates = [  # the cheap test inline: most text is not a label
+            el for el in root.iter(*LABEL_TAGS)
+            if ((t := el.text) is not None and len(t) < 400
+                and (t.lstrip()[:16].lower().startswith(LABEL_STARTS) or "read" in t))
+            or (el.tag in HEADINGS and len(el))]
+        for el in candidates:
+            self._maybe_label(el, el.tag)
+        prepare(invisible, spaced)
+        self.labels = [(k, el, t) for k, el, t in self.labels if self._real_label(k, el)]
+        self.next = NextData(next_raw, flight)
+        # An app-router page without a JSON-LD tag may still render one in its payload: read it
+        # from there, but only once a field asks (the jsonld property).
+        self._jsonld = JsonLd(ld_scripts) if ld_scripts or not flight else None
+        if self._jsonld is not None and self._jsonld.errors:
+            self.problems.append(("jsonld_invalid", f"{self._jsonld.errors} block(s)"))
+        self.meta = Meta(meta_pairs)
+        if self._jsonld is not None:
+            self._prefer_own_article(self._jsonld)
+        self._paragraph_text = None
+        self.scope = self._find_scope()
+        self._blocks = {}
+        self._label_ids = {id(el) for _k, el, _t in self.labels}
+        # Elements holding a label anywhere inside: a block never runs into one of them.
+        self._label_holders = {}
+        for _k, el, _t in self.labels:
+            for anc in el.iterancestors():
+                if id(anc) in self._label_holders:
+                    break
+                self._label_holders[id(anc)] = anc  # holding the proxy keeps its id valid
+        for kind, el, label in self.labels:
+            if kind not in self._blocks:
+                self._blocks[kind] = (el, label, self._block_nodes(el, kind))
+        self._body_cache = None
+        self._body_paragraphs = None
+        self._source_dateline = None
+        self._site_page = None
+        self._related_cache = None
+
+    def _title_h1(self, h1s):
+        """The article's h1: a page can have two (the site's logo as an h1 in the header). The one in
+        an <article> or <main> wins, then any outside the header, navigation and footer."""
+        if len(h1s) < 2:
+            return h1s[0] if h1s else None
+        for h1 in h1s:
+            if any(tag_name(a) in ("article", "main") or a.get("role") == "main" for a in h1.iterancestors()):
+                return h1
+        for h1 in h1s:
+            if not any(tag_name(a) in ("header", "nav", "footer") or a.get("role") in ("banner", "navigation")
+                       for a in h1.iterancestors()):
+                return h1
+        return h1s[0]
+
+    @property
+    def jsonld(self):
+        if self._jsonld is None:
+            self._jsonld = JsonLd(self.next.jsonld_scripts())
+            self._prefer_own_article(self._jsonld)
+            if self._jsonld.errors:
+                self.problems.append(("jsonld_invalid", f"{self._jsonld.errors} block(s) in the RSC payload"))
+        return self._jsonld
+
+    def _prefer_own_article(self, jsonld):
+        """Of several JSON-LD articles, the one that is this page's (another story's NewsArticle
+        placed first must not give this page its title, date and authors)."""
+        jsonld.prefer((self.canonical_link, self.meta.first("og:url"), self.url),
+                      (self.meta.first("og:title", "twitter:title"),
+                       visible_text(self.h1) if self.h1 is not None else None))
+
+    def _maybe_label(self, el, tag):
+        raw = el.text
+        if tag in HEADINGS and len(el):
+            own = visible_text(el)  # the tree is not prepared yet, but a heading holds no script
+        elif not raw:
+            return
+        else:
+            own = tx.clean(raw)
+        if not own or len(own) > 160:
+            return
+        key = own.rstrip(" :")  # "Key Takeaways:", "Quick Summary:"
+        for kind, pattern in LABELS:
+            if pattern.match(key):
+                if kind == "related" and tag == "a":
+                    continue
+                self.labels.append((kind, el, key))
+                return
+        # One line can hold several: "Published by X | Posted on 06/03/2026 | Reading time: 3 minutes".
+        pieces = META_SEPARATORS.split(own) if len(own) > 20 else [own]
+        for piece in pieces:
+            self._maybe_dated(el, piece, piece if len(pieces) > 1 else None)
+        low = own.lower()
+        if BYLINE.match(own) and len(own) < 120:
+            self.bylines.append(el)
+        elif low.rstrip(":") in ("by", "written by") and len(el):
+            full = visible_text(el)  # "by <a href="/author/maria/">Maria Gonzalez</a>"
+            if BYLINE.match(full) and len(full) < 120:
+                self.bylines.append(el)
+
+    def _maybe_dated(self, el, own, text):
+        low = own.lower()
+        if low.startswith(("posted", "published on", "published:")) and "posted" not in self.dated:
+            if POSTED.match(own) and not low.startswith("published by"):
+                self.dated["posted"] = el
+                self.dated_text["posted"] = text
+        elif low.startswith(("last updated", "updated")) and "updated" not in self.dated:
+            self.dated["updated"] = el
+            self.dated_text["updated"] = text
+        if "reading" not in self.dated and READING_TIME.search(own) and len(own) < 40:
+            self.dated["reading"] = el
+            self.dated_text["reading"] = text
+
+    @staticmethod
+    def _real_label(kind, el):
+        """A block heading of the page, not a menu entry ('FAQ', 'Tags' in the header or footer)."""
+        if tag_name(el) == "a" and kind not in ("previous", "next", "view_all"):
+            return False
+        in_content = False
+        for anc in el.iterancestors():
+            tag = tag_name(anc)
+            if tag in ("article", "main"):
+                in_content = True
+            elif tag in ("nav", "footer") or (tag == "header" and not in_content):
+                if kind in ("previous", "next") and tag == "nav":
+                    continue  # post navigation is a <nav> too
+                return False
+        return True
+
+    def _maybe_breadcrumb(self, el):
+        items = [li for li in el if tag_name(li) == "li"]
+        if not 2 <= len(items) <= 6:
+            return
+        first = visible_text(items[0]).strip(" >›»/|").lower()
+        label = " ".join((el.get("aria-label") or "", el.getparent().get("aria-label") or "")).lower()
+        if "breadcrumb" in label or (first == "home" and self._ends_at_this_page(items[-1])):
+            self.breadcrumb_lists.append([visible_text(li).strip(" >›»/|").strip() for li in items])
+
+    def _ends_at_this_page(self, last):
+        """An unlabelled trail from Home is a breadcrumb when it ends at this page: its last item is
+        not a link, or is the title. A menu (Home, Business, Finance...) ends with a link elsewhere."""
+        if not (tag_name(last) == "a" and last.get("href")) and not any(a.get("href") for a in last.iter("a")):
+            return True
+        return self.h1 is not None and visible_text(last).strip(" >›»/|").casefold() == visible_text(self.h1).casefold()
+
+    def _maybe_flat_breadcrumb(self, el):
+        """A breadcrumb written as links and separators, not as a list:
+        <nav aria-label="breadcrumb"><a>Home</a> &gt; <a>Headlines</a> &gt; <span>Title</span></nav>."""
+        if not 2 <= len(el) <= 12:
+            return
+        label = f"{el.get('aria-label') or ''} {el.get('class') or ''}".lower()
+        if "breadcrumb" not in label:
+            # Unlabelled: a link to the home page first, and a trail that ends at this page.
+            first = el[0]
+            if tag_name(first) != "a" or urlsplit(self._absolute(first.get("href"))).path not in ("", "/"):
+                return
+        if el.find(".//li") is not None:
+            return
+        children = [c for c in el
+                    if isinstance(c.tag, str) and tx.clean("".join(c.itertext())).strip(" >›»/|")]
+        if not children or ("breadcrumb" not in label and not self._ends_at_this_page(children[-1])):
+            return
+        items = [tx.clean("".join(c.itertext())).strip(" >›»/|") for c in children]
+        items = [i for i in items if i]
+        if 2 <= len(items) <= 6 and items[0].lower() == "home":
+            self.breadcrumb_lists.append(items)
+
+    def _find_scope(self):
+        """The element holding the article (scope.py)."""
+        return find_scope(self)
+
+    def paragraph_text(self):
+        """The page's paragraph text by element (scope.py), built once, when first asked."""
+        if self._paragraph_text is None:
+            root = self.body_el if self.body_el is not None else self.root
+            self._paragraph_text = ParagraphText(root, [a for a in self.articles if in_a_list(a)])
+        return self._paragraph_text
+
+    def _absolute(self, href):
+        """An href made absolute against the page (urljoin only where a cheap rule will not do)."""
+        href = (href or "").strip()
+        if href.startswith(("http://", "https://")):
+            return href
+        if href.startswith("/") and not href.startswith("//"):
+            return self._origin + href
+        return urljoin(self.url, href)

@@ -1,0 +1,123 @@
+"""The patterns the parser matches on visible text: block headings, furniture lines, bylines,
+datelines, dates and reading times (site-model.md says what the site shows; the rest is common to
+news pages). Text is matched after whitespace is collapsed, never on class names."""
+import re
+
+# --- visible block headings (site-model.md): what a reader sees, matched on normalised text ---
+LABELS = (
+    ("summary", re.compile(r"^(?:quick summary|summary|in brief|at a glance|tl;?dr)$", re.I)),
+    ("takeaways", re.compile(r"^key (?:takeaways|points|facts)$", re.I)),
+    ("faq", re.compile(r"^(?:frequently asked questions|faqs?)\b", re.I)),
+    ("references", re.compile(r"^(?:references|sources|further reading)$", re.I)),
+    ("toc", re.compile(r"^(?:table of contents|contents|in this article|on this page)$", re.I)),
+    ("related", re.compile(r"^(?:more from\b|related(?: (?:articles|stories|posts|news|content|coverage|"
+                           r"links|reading)\b.*)?$|"
+                           r"you (?:may|might)(?: also)? like|read more\b|more stories\b)", re.I)),
+    ("previous", re.compile(r"^previous\b.{0,40}\bpost$", re.I)),
+    ("next", re.compile(r"^next\b.{0,40}\bpost$", re.I)),
+    ("view_all", re.compile(r"^view all\b.{0,40}$", re.I)),
+    ("tags", re.compile(r"^(?:tags?|tagged(?: with)?|topics|related topics)\s*:?$", re.I)),
+    # Other lists of stories after the text (not the related block: a "Trending" box can come first).
+    ("more", re.compile(r"^(?:read next|up next|what to read next|recommended(?: for you| stories)?|"
+                        r"most (?:read|popular|viewed)|trending(?: now| stories)?|popular(?: now| stories)?|"
+                        r"latest (?:news|stories)|also read|more on this(?: story| topic)?|"
+                        r"don.t miss\b.{0,60})$", re.I)),
+)
+LABELS_BY_KIND = dict(LABELS)
+# Blocks that come after the article text: the body ends at the first of them once it has begun (a
+# table of contents or "Key Points" above the text is skipped; tags after it end it, as on WordPress).
+# How every label, date line and byline above starts: a cheap test before the patterns.
+LABEL_STARTS = ("quick", "summary", "in brief", "at a glance", "tl", "key ", "frequently", "faq",
+                "references", "sources", "further", "table of", "contents", "in this", "on this",
+                "more ", "related", "you ", "read more", "previous", "next", "view all", "tag",
+                "posted", "published", "last", "updated", "modified", "by ", "by\n", "written",
+                "up next", "what to", "recommended", "most ", "trending", "popular", "latest", "also", "read",
+                "don")
+SUMMARY_WORDS = 20
+MAX_READING_MINUTES = 24 * 60  # a stated reading time past this is no reading time
+BEGUN_WORDS = 25  # the text has begun once it holds this many words: a caption above the blocks has not
+TERMINAL_BLOCKS = {"takeaways", "faq", "references", "toc", "related", "previous", "next", "view_all", "tags",
+                   "more"}
+LABEL_TAGS = {"h2", "h3", "h4", "h5", "h6", "div", "span", "p", "strong", "b", "dt", "summary",
+              "button", "header", "legend", "caption", "label", "em", "a", "li"}
+
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+TEXT_BLOCKS = {"p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dd", "dt"}
+# Elements that start a block of their own: a leaf paragraph is an element with none of them inside.
+BLOCKISH = TEXT_BLOCKS | {"div", "section", "article", "main", "ul", "ol", "dl", "table", "tbody",
+                          "tr", "td", "th", "thead", "details", "summary", "header", "footer",
+                          "aside", "nav", "figure", "form", "center", "address", "fieldset"}
+# A <time> standing as a block of its own is the date line ("March 5, 2026 12:04 PM GMT Updated 2 hours
+# ago"); inside a paragraph it is text, and a paragraph's text is taken whole.
+SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside", "time",
+             "form", "button", "figure", "figcaption", "iframe", "select", "h1", "input", "textarea",
+             "dialog", "video", "audio", "picture", "img", "object", "embed", "canvas", "head",
+             "title", "meta", "link"}
+SKIP_ROLES = {"navigation", "complementary", "banner", "contentinfo", "search", "dialog", "menu",
+              "toolbar", "alert"}
+# Lines of page furniture that can sit among the paragraphs (GBAF's and common ones).
+FURNITURE = re.compile(
+    r"^(?:published by\b.{0,80}|(?:posted|published|updated|last updated)(?: on)?:?\s.{0,40}|"
+    r"\d+\s*min(?:ute)?s?\s*read|read(?:ing)? time:?\s*\d{1,3}\s*min(?:ute)?s?|tags?:.*|"
+    r"share(?: this(?: article)?)?:?|advertisement|sponsored|"
+    r"tweet|email|print|pin it|copy link|facebook|twitter|linkedin|whatsapp|reddit|telegram|"
+    r"video\s*\d{1,2}:\d{2}.*|"
+    r"subscribe|follow us.{0,40}|share (?:this|on)\b.{0,20}|why waste money on news and opinion.*|"
+    r"take advantage of our newsletter subscription.*|original content:.*|"
+    r"editorial & advertiser disclosure|continue reading|read more|"
+    r"(?:explore more articles in the\b.*)|"
+    # Captions and credits, filing lines, paywall and ad notices (also in the languages seen most).
+    r"(?:photo|foto|image|bild|picture|credit|crédit|fotograf[íi]a)s?\s*(?:credit)?\s*:\s*.{0,150}|"
+    r"(?:\(?(?:photo|foto|bild)\)?\s*[©(].{0,100})|"
+    r"filed (?:under|in)\b.{0,200}|article content|"
+    r"advertisement\s*[-–—]?\s*scroll to continue|anzeige|werbung|publicidad|publicité|"
+    r"(?:subscribe|sign in|log in|register)\b.{0,60}\b(?:to (?:continue|keep) reading|"
+    r"for (?:full|unlimited) access|to read (?:the full|this|more)).{0,80}|"
+    r"this (?:article|content|story) is (?:only )?(?:available|reserved|exclusive) (?:to|for)\b.{0,80}|"
+    r"already (?:a )?(?:subscriber|member)\??.{0,40})$",
+    re.I,
+)
+BYLINE = re.compile(r"^(?:written\s+)?by\s+\S", re.I)
+UP = "A-ZÀ-ÖØ-ÞĀ-ſ"  # capitals, Latin-1 and Latin Extended-A (KRAKÓW, REYKJAVÍK, ŁÓDŹ)
+DATELINE = re.compile(
+    rf"^(?P<place>[{UP}][{UP} .'’\-/]{{1,40}}?(?:,\s*[{UP}][^\W\d_ .'’-]*(?:[ .'’-]+[^\W\d_]+){{0,3}})?)"
+    r"(?:,\s*(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}))?\s*"
+    r"\((?P<agency>[A-Za-z][A-Za-z .&’'-]{0,30}?)\)\s*(?:[-–—]+|:)\s*"
+)
+# AFP and some others write the place in title case: "Paris (AFP) –", "Rio de Janeiro (AFP) -". Taken
+# only with a known agency, since "Apple (AAPL) -" has the same shape.
+TITLE_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][^\W\d_]*(?:[ '’.-]+(?:[A-Z][^\W\d_]*|de|da|do|dos|del|la|el|al|es|of|sur|am)){0,4}"
+    r"(?:,\s*[A-Z][^\W\d_]*(?: [A-Z][^\W\d_]*){0,2})?)"
+    r"(?:,\s*(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}))?\s*"
+    r"\((?P<agency>[A-Za-z][A-Za-z .&’'-]{0,30}?)\)\s*(?:[-–—]+|:)\s*"
+)
+PLAIN_DATELINE = re.compile(
+    rf"^(?P<place>[{UP}][{UP}.'’\-/]{{2,}}(?: [{UP}][{UP}.'’\-/]+){{0,3}}(?:,\s*[{UP}][^\W\d_.'’-]{{1,20}})?)"
+    r"(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?\s+[-–—]{1,2}\s+\S"
+)
+WIRE_AGENCIES = {
+    "reuters": "Reuters", "afp": "AFP", "ap": "AP", "associated press": "AP",
+    "bloomberg": "Bloomberg", "dpa": "dpa", "xinhua": "Xinhua", "pti": "PTI", "ians": "IANS",
+    "efe": "EFE", "ansa": "ANSA", "kyodo": "Kyodo", "yonhap": "Yonhap", "upi": "UPI",
+}
+SENTENCE_END = re.compile(r"[.!?…](?:[\"'”’»)\]]+)?$|[.!?…][\"'”’»)\]]*\s*\(?[A-Za-z.]{0,20}\)?$")
+CREDITS = re.compile(r"^\(?(?:(?:additional )?reporting|editing|writing|compiled|edited|written|research)"
+                     r"(?: and \w+)? by\b.{0,200}$", re.I)
+POSTED = re.compile(r"^(?:posted|published)(?:\s+on)?\s*:?\s*(?P<rest>.*)$", re.I)
+UPDATED = re.compile(r"^(?:last\s+)?(?:updated|modified)(?:\s+on)?\s*:?\s*(?P<rest>.*)$", re.I)
+READING_TIME = re.compile(r"(\d{1,3})\s*(?:min(?:ute)?s?)\.?\s*read\b|"
+                          r"\bread(?:ing)?\s+time\s*:?\s*(\d{1,3})\s*min", re.I)
+IMAGE_FOR = re.compile(r"^image (?:for|of)\s*:?\s*", re.I)
+BULLET = re.compile(r"^[\s•·▪◦‣∙●○■□\-–—*]+")
+FAQ_NUMBER = re.compile(r"^(?:q(?:uestion)?\s*)?\d{1,2}(?:[.):]\s*|\s+|(?=[A-Z“\"‘']))", re.I)
+SITE_NAME = re.compile(r"global banking\s*(?:&|and|&amp;)\s*finance review|\bGBAF\b", re.I)
+META_SEPARATORS = re.compile(r"\s+[|•·]\s+")
+TITLE_SEPARATORS = re.compile(r"\s+[|–—-]\s+|\s+::\s+")
+# The site's name as a title suffix, also where it holds a separator itself ("Global Banking |
+# Finance", the WordPress-era name) or follows a phrase ("- Headlines news and analysis from Global
+# Banking & Finance Review").
+SITE_SUFFIX = re.compile(
+    r"\s+(?:[|–—-]|::)\s+(?:(?!\s[|–—-]\s).){0,60}?"
+    r"(?:global banking\s*(?:&amp;|&|and|\|)\s*finance(?:\s+review)?|\bGBAF\b)\s*®?\s*$", re.I)
+

@@ -1,0 +1,102 @@
+"""The article's scope: the element the body walk starts from.
+
+The <article> that holds the h1, else the richest top-level <article> (a comment's <article>, nested
+in another or one of a row of them, is not it) where it also holds the page's densest text; otherwise, with no <article>
+that fits, the <main> holding the densest container and the h1, else that densest container (the
+one whose paragraphs, and in half its grandchildren's, hold the most text), widened to take in the h1 where that adds little text (so that the text starts
+after the title), instead of the whole <body>.
+"""
+from crawler.extract.dom import contains, tag_name
+
+MIN_ARTICLE_TEXT = 200  # characters of paragraph text an <article> needs to be the article
+WIDEN = 1.5  # the h1's container is the scope when it holds at most this much more paragraph text
+
+
+class ParagraphText:
+    """Characters of <p> text under an element, from one pass over the page's paragraphs."""
+
+    def __init__(self, root, rows=()):
+        self.paragraphs = list(root.iter("p"))  # alive: their id()s stay theirs
+        self.chars = {id(p): sum(len(s) for s in p.itertext()) for p in self.paragraphs}
+        for article in rows:  # comments and teasers, each an <article> of a row: never the text
+            for p in article.iter("p"):
+                self.chars[id(p)] = 0
+
+    def under(self, el):
+        chars = self.chars
+        return sum(chars.get(id(p), 0) for p in el.iter("p"))
+
+    def densest(self):
+        """(element, score) of the densest container, or (None, 0)."""
+        score, keep = {}, {}
+        for p in self.paragraphs:
+            n = self.chars[id(p)]
+            parent = p.getparent()
+            if not n or parent is None:
+                continue
+            score[id(parent)] = score.get(id(parent), 0) + n
+            keep[id(parent)] = parent
+            grand = parent.getparent()  # sections of one text, each in its own div, add up there
+            if grand is not None:
+                score[id(grand)] = score.get(id(grand), 0) + n / 2
+                keep[id(grand)] = grand
+        if not score:
+            return None, 0
+        best = max(score, key=score.get)
+        return keep[best], score[best]
+
+
+def _own_p_text(el):
+    return sum(len(p.text or "") for p in el.iter("p"))
+
+
+def in_a_list(article):
+    """Whether an <article> is one of a row of them (comments, teasers), not a page's own."""
+    return any(tag_name(s) == "article" for s in article.itersiblings()) or any(
+        tag_name(s) == "article" for s in article.itersiblings(preceding=True))
+
+
+def _common_ancestor(a, b):
+    chain = {id(x): x for x in (a, *a.iterancestors())}
+    for x in (b, *b.iterancestors()):
+        if id(x) in chain:
+            return x
+    return None
+
+
+def find_scope(page):
+    articles, h1 = page.articles, page.h1
+    root = page.body_el if page.body_el is not None else page.root
+    if articles:
+        with_h1 = [a for a in articles if h1 is not None and contains(a, h1)]
+        # The cheap measure first (each paragraph's first text): the common case needs no more.
+        if with_h1 and _own_p_text(with_h1[-1]) > MIN_ARTICLE_TEXT:
+            return with_h1[-1]
+    text = page.paragraph_text()
+    if articles:
+        if with_h1 and text.under(with_h1[-1]) > MIN_ARTICLE_TEXT:
+            return with_h1[-1]
+    dense, _score = text.densest()
+    dense_chars = text.under(dense) if dense is not None else 0
+    if articles:
+        tops = [a for a in articles if not any(tag_name(x) == "article" for x in a.iterancestors())]
+        alone = [a for a in tops if not in_a_list(a)]
+        best = max(alone or tops or articles, key=text.under)
+        best_chars = text.under(best)
+        if best_chars > MIN_ARTICLE_TEXT and (
+                dense is None or contains(best, dense) or best_chars >= dense_chars / 2):
+            return best
+    if dense is not None and dense_chars > MIN_ARTICLE_TEXT:
+        for main in page.mains:  # the page's own word for its main content, where it holds both
+            if contains(main, dense) and (h1 is None or contains(main, h1)):
+                return main
+        if h1 is not None and not contains(dense, h1):
+            common = _common_ancestor(dense, h1)
+            if common is not None and tag_name(common) not in ("html", "body") \
+                    and text.under(common) <= WIDEN * dense_chars:
+                return common
+        return dense
+    if page.mains:
+        return page.mains[0]
+    return root
+

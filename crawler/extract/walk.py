@@ -1,0 +1,264 @@
+"""The DOM walk: the article's paragraphs from the visible page, in order, over its scope.
+
+What is skipped and what ends the text is decided by content, not by class names:
+- the labelled blocks (`blocks.py`) are skipped; an in-article box ("Read more", "More from ...",
+  "Trending", "Also read", "Up next", "Table of contents": `SOFT_ENDS`) is skipped and the walk goes
+  on, and what follows it is kept only when it reads as the article's prose (`_reads_as_prose`);
+  the other blocks after the text (tags, FAQ, references, previous/next post) end it;
+- text standing loose in a container beside block children is a paragraph of its own;
+- the h1, also inside a wrapper, marks where the text starts; the walk is iterative, so a page
+  nested a thousand levels deep is walked too;
+- promotions (a control such as a button or form in a small box) are skipped, but a paragraph of
+  text that holds a button keeps its text, without the button's label;
+- furniture lines (dates, share rows, "Photo: ...", "Filed under ...", paywall notices) are dropped.
+"""
+from crawler import text as tx
+from crawler.extract.dom import (
+    contains, has_block_inside, is_heading, tag_name, text_longer_than, visible_text)
+from crawler.extract.scope import in_a_list
+from crawler.extract.patterns import (
+    BEGUN_WORDS, BLOCKISH, FURNITURE, META_SEPARATORS, SENTENCE_END, SKIP_ROLES, SKIP_TAGS,
+    TERMINAL_BLOCKS, TEXT_BLOCKS)
+
+# Boxes that stand inside an article's text as often as after it: skipped, not an end.
+SOFT_ENDS = {"related", "more", "toc"}
+LINK_LIST_MIN = 3  # links a container needs before its link density is asked
+LINK_DENSITY = 0.6  # a container with this share of its text in links is a list of links
+LOOSE_MIN_CHARS = 25  # loose text shorter than this is a separator or a label, not a paragraph
+_CONTROLS = ("button", "select", "input", "textarea")
+
+
+def _text_without_controls(el):
+    """A paragraph's text without the labels of the controls it holds ("add to watchlist")."""
+    parts, hidden = [el.text or ""], []  # hidden: the controls and what they hold (kept alive)
+    hidden_ids = set()
+    for node in el.iterdescendants():
+        in_control = id(node.getparent()) in hidden_ids
+        if in_control or tag_name(node) in _CONTROLS:
+            hidden.append(node)
+            hidden_ids.add(id(node))
+        else:
+            parts.append(node.text or "")
+        if not in_control:
+            parts.append(node.tail or "")
+    return tx.clean("".join(parts))
+
+
+class Walk:
+    def _skip_nodes(self):
+        """Elements whose subtree is never body text: labelled blocks, promotions with a control.
+
+        Keyed by id(): the dict also holds the element, because an lxml proxy's id is only its
+        own while the proxy is alive."""
+        skip = {}
+        for kind, (label_el, _t, nodes) in self._blocks.items():
+            for n in nodes:
+                skip[id(n)] = (kind, n)
+        for el in self.action_nodes:
+            if not contains(self.scope, el):
+                continue  # header and footer controls: never near the body
+            top, node = None, el.getparent()
+            own = len(visible_text(el)) if el.tag == "button" else 0
+            while node is not None and node is not self.scope:
+                if text_longer_than(node, 400):
+                    break
+                if node.tag in TEXT_BLOCKS and text_longer_than(node, own + 80):
+                    top = None  # a paragraph of text holding a button: text, not a promotion
+                    break
+                top, node = node, node.getparent()
+            if top is not None:
+                skip.setdefault(id(top), ("promotion", top))
+        return skip
+
+    def dom_paragraphs(self):
+        """Body paragraphs from the visible page: [(element, text, is_heading)]."""
+        if self._body_cache is not None:
+            return self._body_cache
+        self._body_cache = self._walk(self.scope)
+        return self._body_cache
+
+    def _walk(self, scope):
+        skip = self._skip_nodes()
+        h1 = self.h1 if self.h1 is not None and contains(scope, self.h1) else None
+        h1_chain = ([h1, *h1.iterancestors()] if h1 is not None else [])  # alive: ids stay valid
+        h1_path = {id(a) for a in h1_chain}
+        out, tail = [], None  # tail: paragraphs after an in-article box, kept if they read as prose
+        started = h1 is None
+        # An explicit stack, not recursion: (element, None) to visit, or (container, text) for
+        # loose text met in a container.
+        stack = [(scope, None)]
+        while stack:
+            el, loose = stack.pop()
+            if loose is not None:
+                if started:
+                    (out if tail is None else tail).append((el, loose, False))
+                continue
+            kind = skip.get(id(el), (None,))[0]
+            if kind is not None:
+                if kind in TERMINAL_BLOCKS and started and self._text_begun(out, kind):
+                    if kind not in SOFT_ENDS:
+                        break
+                    out, tail = self._close_tail(out, tail), []
+                elif id(el) in h1_path:
+                    started = True
+                continue
+            tag = tag_name(el)
+            if not tag or tag in SKIP_TAGS or (el.get("role") or "").lower() in SKIP_ROLES \
+                    or el.get("aria-hidden") == "true" or (
+                    el.get("hidden") is not None and not (started and self._withheld_text(el))):
+                if id(el) in h1_path:  # the title sits in a header: the text starts after it
+                    started = True
+                continue
+            if tag == "article" and el is not scope and id(el) not in h1_path and in_a_list(el):
+                continue  # a row of <article>s inside the article: its comments or teasers
+            if el is not scope and id(el) not in h1_path and self._is_link_list(el):
+                if started and self._text_begun(out, "more"):  # a box of links: what follows must read as text
+                    out, tail = self._close_tail(out, tail), []
+                continue
+            if not has_block_inside(el):
+                if id(el) in h1_path:  # the h1's own wrapper: the title, and the text starts after it
+                    started = True
+                    continue
+                inline = self._inline_block(el) if id(el) in self._label_holders else None
+                if inline is not None:  # "<p><b>Tags:</b> <a>..</a></p>": the paragraph is the block
+                    if inline in TERMINAL_BLOCKS and started and self._text_begun(out, inline):
+                        if inline not in SOFT_ENDS:
+                            break
+                        out, tail = self._close_tail(out, tail), []
+                    continue
+                if started:
+                    t = visible_text(el)
+                    if t and len(el) and el.find(".//button") is not None:
+                        t = _text_without_controls(el)
+                    if t and not (tag == "li" and self._is_link_item(el, t)) \
+                            and not self._is_link_row(el, t):
+                        (out if tail is None else tail).append((el, t, is_heading(el)))
+                continue
+            stack.extend(reversed(self._children(el)))
+        out = self._close_tail(out, tail)
+        return [p for p in out if not self._is_furniture(p[0], p[1])]
+
+    @staticmethod
+    def _is_link_list(el):
+        """A container whose text is mostly link text (teasers, menus, "more" lists), not prose."""
+        links = el.findall(".//a")
+        if len(links) < LINK_LIST_MIN:
+            return False
+        linked = sum(len(s) for a in links for s in a.itertext())
+        if linked < 40:
+            return False
+        total = sum(len(s) for s in el.itertext())
+        return linked >= LINK_DENSITY * total
+
+    @staticmethod
+    def _withheld_text(el):
+        """A hidden block that is the rest of the text (a soft paywall sends it, hidden): paragraphs."""
+        return el.find(".//p") is not None and text_longer_than(el, 500)
+
+    @staticmethod
+    def _children(el):
+        """The children of a container to visit, in order, with the text that stands loose between
+        block children as (container, text) pieces of their own."""
+        items, run, loose = [], [], False
+        if el.text and el.text.strip():
+            run.append(el.text)
+            loose = True
+
+        def flush():
+            text = " ".join(" ".join(run).split())
+            if loose and len(text) >= LOOSE_MIN_CHARS:
+                items.append((el, text))
+
+        for child in el:
+            tag = tag_name(child)
+            if tag and tag not in BLOCKISH and tag not in SKIP_TAGS and not has_block_inside(child):
+                run.append("".join(child.itertext()))
+            else:
+                if run:
+                    flush()
+                run, loose = [], False
+                items.append((child, None))
+            if child.tail and child.tail.strip():
+                run.append(child.tail)
+                loose = True
+        if run:
+            flush()
+        if not any(t is not None for _e, t in items):
+            return [(c, None) for c in el]  # no loose text: every child visited as it is
+        return items
+
+    def _close_tail(self, out, tail):
+        """out with the paragraphs that followed an in-article box, where they read as prose."""
+        if tail and self._reads_as_prose(tail):
+            return out + tail
+        return out
+
+    @staticmethod
+    def _reads_as_prose(paragraphs):
+        """Whether paragraphs are an article's text, not the stories listed after it: sentences
+        (most of them end as one) of some length."""
+        texts = [t for _e, t, h in paragraphs if not h]
+        if not texts:
+            return False
+        words = sum(len(t.split()) for t in texts)
+        sentences = sum(1 for t in texts if SENTENCE_END.search(t))
+        return words >= 30 and words / len(texts) >= 10 and sentences >= 0.5 * len(texts)
+
+    def _text_begun(self, out, kind):
+        """Whether the paragraphs so far are the article's text, not a caption or a stray line between
+        the title and the blocks that precede the text. Tags end the text only after paragraphs of
+        it: GBAF shows them above the text, where a standfirst could stand before them."""
+        words = paragraphs = 0
+        need = 3 if kind == "tags" else 0
+        for e, t, _h in out:
+            if not self._is_furniture(e, t):
+                words += len(t.split())
+                paragraphs += 1
+                if words >= BEGUN_WORDS and paragraphs >= need:
+                    return True
+        return False
+
+    _INLINE_KINDS = ("tags", "summary", "takeaways", "faq", "references", "toc")
+
+    def _inline_block(self, leaf):
+        """The kind of block whose label opens this leaf paragraph, if any."""
+        for kind in self._INLINE_KINDS:
+            found = self._blocks.get(kind)
+            if found is None:
+                continue
+            label_el = found[0]
+            if label_el is not leaf and contains(leaf, label_el) and visible_text(leaf).startswith(found[1]):
+                return kind
+        return None
+
+    @staticmethod
+    def _is_furniture(el, t):
+        """Page furniture: 'Posted on ...', '6 min read', a promotion line; or a row of such pieces
+        (<span>Published by ...</span><span>Posted on ...</span>) with no text of its own."""
+        if FURNITURE.match(t):
+            return True
+        if " | " in t or " • " in t or " · " in t:  # "Published by X | Posted on ... | 3 min read"
+            pieces = [p for p in META_SEPARATORS.split(t) if p]
+            if len(pieces) > 1 and all(FURNITURE.match(p) for p in pieces):
+                return True
+        # The cheap tests first: most paragraphs have text of their own.
+        if not len(el) or (el.text and not el.text.isspace()) \
+                or any(c.tail and not c.tail.isspace() for c in el):
+            return False
+        pieces = [visible_text(c) for c in el if isinstance(c.tag, str)]
+        return len(pieces) >= 2 and all(not p or FURNITURE.match(p) for p in pieces)
+
+    @staticmethod
+    def _is_link_item(li, t):
+        """A list item that is only a short link: a menu or share list, not article text."""
+        links = [a for a in li.iter("a")]
+        return len(links) == 1 and visible_text(links[0]) == t and len(t.split()) <= 4
+
+    @staticmethod
+    def _is_link_row(el, t):
+        """A row of links and nothing else (share buttons, 'Read next' rows): not article text."""
+        links = [a for a in el.iter("a")]
+        if len(links) < 2:
+            return False
+        linked = sum(len(visible_text(a)) for a in links)
+        return linked >= 0.9 * len(t.replace(" ", "")) or linked >= 0.9 * len(t)

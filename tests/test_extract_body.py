@@ -1,0 +1,84 @@
+"""Body boundaries by content, on pages of other publishers: in-article boxes are skipped, loose
+text is kept, the article's scope is found without an <article>, and furniture lines are dropped."""
+from crawler.article import ArticlePage
+
+
+def para(n, word="river"):
+    return f"<p>Paragraph {n} tells the {word} story in a sentence long enough to be text of the article.</p>"
+
+
+def body_of(html, url="https://news.example/city/mayor-opens-bridge"):
+    return ArticlePage(html, url).record()["body"]
+
+
+def test_an_in_article_box_is_skipped_not_an_end():
+    for label in ("Read more", "More from Politics", "Trending", "Also read", "Up next", "Table of contents"):
+        box = f'<div><h3>{label}</h3><ul><li><a href="/x/">Other story one</a></li>' \
+              f'<li><a href="/y/">Other story two</a></li></ul></div>'
+        html = f"<html><body><article><h1>T</h1>{para(1)}{para(2)}{box}{para(3)}{para(4)}</article></body></html>"
+        body = body_of(html)
+        assert "Paragraph 4" in body and "Other story" not in body, label
+
+
+def test_story_lists_after_the_text_are_not_taken_as_text():
+    box = '<div><h3>Read more</h3><ul>' + "".join(
+        f'<li><a href="/s{i}/">Other story {i}</a></li>' for i in range(5)) + "</ul></div>"
+    html = f"<html><body><article><h1>T</h1>{para(1)}{para(2)}{box}<p>Comments</p></article></body></html>"
+    assert body_of(html).endswith("text of the article.")
+
+
+def test_loose_text_beside_block_children_is_kept():
+    html = ("<html><body><article><h1>T</h1><div class='text'>The loose opening paragraph stands right in the"
+            f" container, as some CMSes write it.<br><br>{para(1)}And a closing line that stands loose too, "
+            "after the last block.</div></article></body></html>")
+    body = body_of(html)
+    assert body.startswith("The loose opening paragraph") and body.endswith("after the last block.")
+
+
+def test_an_h1_in_a_wrapper_div_does_not_stop_the_walk():
+    html = f"<html><body><article><div class='head'><h1>T</h1></div>{para(1)}{para(2)}</article></body></html>"
+    body = body_of(html)
+    assert body.startswith("Paragraph 1") and ArticlePage(html, "https://n.example/a").record()["extraction"][
+        "body"] == "dom"
+
+
+def test_without_an_article_element_the_densest_container_is_the_scope():
+    menu = "<div><p>Home</p><p>Sport news and more of the site menu text here</p></div>"
+    sidebar = "<div><p>Newsletter: sign up for our daily digest of everything we publish.</p></div>"
+    html = (f"<html><body>{menu}<div><div><h1>T</h1></div><div>{''.join(para(i) for i in range(6))}</div></div>"
+            f"{sidebar}</body></html>")
+    body = body_of(html)
+    assert body.startswith("Paragraph 0") and body.endswith("Paragraph 5 tells the river story in a sentence "
+                                                            "long enough to be text of the article.")
+
+
+def test_a_comments_article_is_not_the_richest():
+    comments = "<section><h2>Comments</h2>" + "".join(
+        f"<article>{para(i, 'comment')}{para(i + 1, 'comment')}</article>" for i in range(0, 12, 2)) + "</section>"
+    html = (f"<html><body><header><h1>T</h1></header><article>{para(1)}{para(2)}{para(3)}</article>{comments}"
+            "</body></html>")
+    assert "comment" not in body_of(html)
+    inside = f"<html><body><article><h1>T</h1>{para(1)}{para(2)}{para(3)}{comments}</article></body></html>"
+    assert "comment story" not in body_of(inside)
+
+
+def test_a_paragraph_holding_a_button_keeps_its_text():
+    html = ("<html><body><article><h1>T</h1><p>Shares of Acme rose 5% on Friday after the company said its "
+            "profit doubled <button>Add to watchlist</button> in the first quarter of the year.</p>"
+            f"{para(1)}</article></body></html>")
+    body = body_of(html)
+    assert body.startswith("Shares of Acme rose") and "watchlist" not in body
+
+
+def test_captions_filing_lines_and_paywall_notices_are_dropped():
+    lines = ["Photo: Reuters/Jane Doe", "Filed under: Politics, World", "Article content",
+             "Subscribe now to continue reading this article."]
+    html = "<html><body><article><h1>T</h1>" + para(1) + "".join(f"<p>{t}</p>" for t in lines) + para(2) \
+        + "</article></body></html>"
+    body = body_of(html)
+    assert not any(t in body for t in lines) and "Paragraph 2" in body
+
+
+def test_a_thousand_nested_divs_inside_the_article_are_walked():
+    html = f"<html><body><article><h1>T</h1>{'<div>' * 1000}{para(1)}{para(2)}{'</div>' * 1000}</article></body></html>"
+    assert body_of(html).startswith("Paragraph 1")
