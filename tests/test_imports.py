@@ -32,7 +32,9 @@ def _imports(name, path):
             base = node.module or ""
             if node.level:
                 base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
-            targets = [base] + [f"{base}.{a.name}" for a in node.names]
+            # `from pkg import submodule` imports the submodule (the package's __init__ only
+            # implicitly, as any submodule import does); `from pkg import name` imports pkg.
+            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in MODULES else base for a in node.names]
         else:
             continue
         for target in targets:
