@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from collections import Counter
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -155,7 +156,7 @@ def test_reextraction_gives_the_live_records(archived, tmp_path):
 
 
 def write_changed_capture(files, records, base_url, out):
-    """A copy of an archived article page with a sentence added to its body, dated a year later."""
+    """A copy of an archived article page with a sentence added to its body, captured an hour later."""
     import io
 
     from warcio.statusandheaders import StatusAndHeaders
@@ -173,8 +174,10 @@ def write_changed_capture(files, records, base_url, out):
             if record["extraction"].get("body") != "dom" or start < 0 or end < 0:
                 continue
             body = body[:end] + b" A sentence the later capture added." + body[end:]
-            year = headers["WARC-Date"][:4]
-            date = headers["WARC-Date"].replace(year, str(int(year) + 1), 1)
+            # An hour after the original capture: later, but not in the future (a capture date past
+            # tomorrow is no date, like any date of the record).
+            taken = datetime.fromisoformat(headers["WARC-Date"].replace("Z", "+00:00"))
+            date = (taken + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
             kept = [(k, v) for k, v in http.headers if k.lower() not in ("content-length", "content-encoding")]
             with open(out, "wb") as f:
                 writer = WARCWriter(f, gzip=True)
