@@ -82,3 +82,26 @@ def test_captions_filing_lines_and_paywall_notices_are_dropped():
 def test_a_thousand_nested_divs_inside_the_article_are_walked():
     html = f"<html><body><article><h1>T</h1>{'<div>' * 1000}{para(1)}{para(2)}{'</div>' * 1000}</article></body></html>"
     assert body_of(html).startswith("Paragraph 1")
+
+
+def test_paragraphs_each_wrapped_in_their_own_divs_add_up_in_their_container():
+    # No <article>: each paragraph in div > div, sections between them; the longest one alone is not the text.
+    wrapped = "".join(f"<div class='w'><div class='w'>{para(n)}</div></div><h3>Section {n}</h3>"
+                      for n in range(1, 6))
+    html = (f"<html><body><nav><p>Home</p></nav><div id='content'><h1>T</h1>{wrapped}</div>"
+            f"<div class='teaser'><p>A teaser of another story, long enough to be counted as some text here.</p>"
+            f"</div></body></html>")
+    body = body_of(html)
+    assert "Paragraph 1" in body and "Paragraph 5" in body and "teaser" not in body
+
+
+def test_japanese_boxes_after_the_text_end_it_or_are_skipped():
+    text = "".join(f"<p>{'気象庁によると震源地は日向灘で震源の深さは約三十六キロだった。' }{n}</p>" for n in range(22))
+    teaser = ("<div><p><a href='/a/1'>夫の首を絞めて殺した疑い、介護していた七十歳の妻を逮捕</a></p>"
+              "<p>草津市のマンションの一室で、無職の男性が首を絞められて死亡していた</p><p>1月14日</p></div>")
+    tags = "<p>関連キーワード</p><ul><li><div><a href='/k/'><span>社会</span></a></div></li></ul>"
+    for after in (f"{tags}<h2>おすすめ情報</h2>{teaser}",  # tags: the end
+                  f"<h2>おすすめ情報</h2>{teaser}"):  # a box of stories: skipped, and no prose follows
+        html = f"<html><body><article><h1>宮崎で震度5弱</h1>{text}{after}</article></body></html>"
+        body = body_of(html, "https://news.example/article/123456")
+        assert body.count("日向灘") == 22 and "社会" not in body and "草津市" not in body, after

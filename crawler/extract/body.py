@@ -8,20 +8,18 @@ from lxml import etree
 from crawler import text as tx
 from crawler.extract import names as nm
 from crawler.extract.dom import leaf_blocks
-from crawler.extract.patterns import BYLINE, CREDITS, FURNITURE, SENTENCE_END
+from crawler.extract.patterns import BYLINE, CJK, CREDITS, FURNITURE, SENTENCE_END
 from crawler.extract.registry import field
 # trafilatura is not run on pages past these bounds: it takes seconds there (a page of 50,000 links).
 FALLBACK_MAX_CHARS = 2_000_000
 FALLBACK_MAX_LINKS = 5_000
 SHORT_BODY_WORDS = 80  # a DOM body shorter than this is doubtful on a page with much paragraph text
 PICK_FALLBACK = 1.5  # trafilatura's text replaces a doubtful DOM body when it has this many times its words
-# Han, kana and hangul are written without spaces: two characters count as a word.
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 def text_words(text):
     """Words of a text, also where it is written without spaces."""
-    cjk = len(_CJK.findall(text)) if not text.isascii() else 0
+    cjk = len(CJK.findall(text)) if not text.isascii() else 0
     return tx.word_count(text) + cjk // 2
 
 

@@ -1,6 +1,7 @@
 """The page parsed once into the inputs every field reads: the tree (prepared so that
 `itertext()` is the visible text), the JSON-LD, the Next.js data, the meta tags, the h1, the
 visible block headings (labels), date lines, bylines, breadcrumbs and the article's scope."""
+import re
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -13,6 +14,10 @@ from crawler.extract.patterns import (
     LABELS, LABEL_STARTS, LABEL_TAGS, HEADINGS, BYLINE, POSTED, READING_TIME, META_SEPARATORS)
 from crawler.extract.jsonld import JsonLd, Meta
 from crawler.extract.nextdata import NextData
+
+
+# How a label's text starts (LABEL_STARTS after leading space, in any case): one C call per element.
+_LABEL_START = re.compile(r"\s*(?:%s)" % "|".join(re.escape(s) for s in LABEL_STARTS), re.I)
 
 
 class PageInputs:
@@ -68,10 +73,10 @@ class PageInputs:
                 self._maybe_flat_breadcrumb(el)
         self.action_nodes = list(root.iter("button", "form", "input"))
         self.link_count = sum(1 for _ in root.iter("a"))
-        candidates = [  # the cheap test inline: most text is not a label
+        starts = _LABEL_START.match
+        candidates = [  # the cheap test inline (one regex call): most text is not a label
             el for el in root.iter(*LABEL_TAGS)
-            if ((t := el.text) is not None and len(t) < 400
-                and (t.lstrip()[:16].lower().startswith(LABEL_STARTS) or "read" in t))
+            if ((t := el.text) is not None and len(t) < 400 and (starts(t) or "read" in t))
             or (el.tag in HEADINGS and len(el))]
         for el in candidates:
             self._maybe_label(el, el.tag)

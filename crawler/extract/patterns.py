@@ -16,12 +16,15 @@ LABELS = (
     ("previous", re.compile(r"^previous\b.{0,40}\bpost$", re.I)),
     ("next", re.compile(r"^next\b.{0,40}\bpost$", re.I)),
     ("view_all", re.compile(r"^view all\b.{0,40}$", re.I)),
-    ("tags", re.compile(r"^(?:tags?|tagged(?: with)?|topics|related topics)\s*:?$", re.I)),
+    ("tags", re.compile(r"^(?:tags?|tagged(?: with)?|topics|related topics|関連キーワード|タグ)\s*:?$", re.I)),
     # Other lists of stories after the text (not the related block: a "Trending" box can come first).
     ("more", re.compile(r"^(?:read next|up next|what to read next|recommended(?: for you| stories)?|"
                         r"most (?:read|popular|viewed)|trending(?: now| stories)?|popular(?: now| stories)?|"
                         r"latest (?:news|stories)|also read|more on this(?: story| topic)?|"
-                        r"don.t miss\b.{0,60})$", re.I)),
+                        r"don.t miss\b.{0,60}|"
+                        # Japanese pages: recommended, related, popular, new articles, article list.
+                        r"おすすめ(?:情報|記事)?|関連記事|あわせて読みたい|人気(?:記事|ランキング)|"
+                        r"新着(?:記事|ニュース)|記事一覧)$", re.I)),
 )
 LABELS_BY_KIND = dict(LABELS)
 # Blocks that come after the article text: the body ends at the first of them once it has begun (a
@@ -32,7 +35,9 @@ LABEL_STARTS = ("quick", "summary", "in brief", "at a glance", "tl", "key ", "fr
                 "more ", "related", "you ", "read more", "previous", "next", "view all", "tag",
                 "posted", "published", "last", "updated", "modified", "by ", "by\n", "written",
                 "up next", "what to", "recommended", "most ", "trending", "popular", "latest", "also", "read",
-                "don")
+                "don", "関連", "タグ", "おすすめ", "あわせて", "人気", "記事一覧", "新着")
+# Han, kana and hangul are written without spaces: two characters count as a word.
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 SUMMARY_WORDS = 20
 MAX_READING_MINUTES = 24 * 60  # a stated reading time past this is no reading time
 BEGUN_WORDS = 25  # the text has begun once it holds this many words: a caption above the blocks has not

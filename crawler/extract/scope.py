@@ -34,6 +34,11 @@ class ParagraphText:
             parent = p.getparent()
             if not n or parent is None:
                 continue
+            # A paragraph wrapped alone in its own div (or divs, div > div > p): the wrappers are
+            # no container; the text's container is where they end, so such sections add up.
+            while _sole_child(parent) and parent.getparent() is not None \
+                    and tag_name(parent.getparent()) not in ("body", "html"):
+                parent = parent.getparent()
             score[id(parent)] = score.get(id(parent), 0) + n
             keep[id(parent)] = parent
             grand = parent.getparent()  # sections of one text, each in its own div, add up there
@@ -44,6 +49,11 @@ class ParagraphText:
             return None, 0
         best = max(score, key=score.get)
         return keep[best], score[best]
+
+
+def _sole_child(el):
+    """Whether an element holds one element and no text of its own: a wrapper."""
+    return len(el) == 1 or (len(el) > 1 and sum(1 for c in el if isinstance(c.tag, str)) == 1)
 
 
 def _own_p_text(el):

@@ -17,7 +17,7 @@ from crawler.extract.dom import (
     contains, has_block_inside, is_heading, tag_name, text_longer_than, visible_text)
 from crawler.extract.scope import in_a_list
 from crawler.extract.patterns import (
-    BEGUN_WORDS, BLOCKISH, FURNITURE, META_SEPARATORS, SENTENCE_END, SKIP_ROLES, SKIP_TAGS,
+    BEGUN_WORDS, BLOCKISH, CJK, FURNITURE, META_SEPARATORS, SENTENCE_END, SKIP_ROLES, SKIP_TAGS,
     TERMINAL_BLOCKS, TEXT_BLOCKS)
 
 # Boxes that stand inside an article's text as often as after it: skipped, not an end.
@@ -212,7 +212,8 @@ class Walk:
         need = 3 if kind == "tags" else 0
         for e, t, _h in out:
             if not self._is_furniture(e, t):
-                words += len(t.split())
+                # Han and kana are written without spaces: two characters count as a word there.
+                words += len(t.split()) + (len(CJK.findall(t)) // 2 if not t.isascii() else 0)
                 paragraphs += 1
                 if words >= BEGUN_WORDS and paragraphs >= need:
                     return True
