@@ -40,6 +40,7 @@ from crawler.distributed import DistributedMixin
 from crawler.incremental import RunState
 from crawler.items import ArticleItem
 from crawler.listing import listing_dates, listing_facts
+from crawler.middlewares import failure_reason
 from crawler.render import Renderer
 from crawler.text import html_text, strip_control_chars, to_utc_iso
 from crawler.urls import (KNOWN_CATEGORIES, NON_NEWS_SECTIONS, SiteUrls, category_of,
@@ -515,7 +516,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         request = failure.request
         kind = request.meta.get("kind", "unknown")
         response = getattr(failure.value, "response", None)
-        reason = f"http_{response.status}" if response is not None else _failure_reason(failure.value)
+        reason = f"http_{response.status}" if response is not None else failure_reason(failure.value)
         if reason == "forbidden_by_robots":  # the site asked us not to: not a failure
             self.crawler.stats.inc_value("gbaf/skipped/robots")
             if kind == "cheap":  # a disallowed sitemap or feed is a source that gave nothing
@@ -538,26 +539,6 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             if request.meta.get("child_of_index"):
                 self.cheap["sitemap_failed"] = True
             yield from self._cheap_done(ok=False)
-
-
-_REASONS = (("empty body", "empty_body"), ("non-article page", "redirect_to_non_article"),
-            ("robots.txt", "forbidden_by_robots"), ("offsite", "offsite"),
-            ("max redirections", "redirect_loop"), ("redirect loop", "redirect_loop"),
-            ("maxsize", "too_large"), ("max size", "too_large"), ("exceeds", "too_large"),
-            ("downloadcancelled", "too_large"), ("timed out", "timeout"), ("timeout", "timeout"),
-            ("connection was closed", "connection_lost"), ("connectionlost", "connection_lost"),
-            ("dataloss", "connection_lost"), ("dns", "dns"), ("refused", "connection_refused"),
-            ("gzip", "bad_content_encoding"), ("decompress", "bad_content_encoding"),
-            ("parseerror", "bad_response"), ("wrong number of parts", "bad_response"))
-
-
-def _failure_reason(exc):
-    """A short, stable reason for a request that failed for good (report and stats keys)."""
-    text = f"{type(exc).__name__} {exc}".lower()
-    for needle, reason in _REASONS:
-        if needle in text:
-            return reason
-    return type(exc).__name__
 
 
 _BINARY_MEDIA = re.compile(r"^(?:image|audio|video|font)/|^application/(?:pdf|zip|gzip|x-|msword|vnd\.|octet-stream)")
