@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 
+from crawler.defaults import setting
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as ScrapyMetaRefreshMiddleware
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware as ScrapyRedirectMiddleware
@@ -58,9 +59,9 @@ def retry_after_seconds(value, now=None):
 class BackoffRetryMiddleware(RetryMiddleware):
     def __init__(self, settings):
         super().__init__(settings)
-        self.base = settings.getfloat("GBAF_RETRY_BACKOFF_BASE", 1.0)
-        self.cap = settings.getfloat("GBAF_RETRY_BACKOFF_MAX", 30.0)
-        self.retry_after_cap = settings.getfloat("GBAF_RETRY_AFTER_MAX", 120.0)
+        self.base = setting(settings, "GBAF_RETRY_BACKOFF_BASE")
+        self.cap = setting(settings, "GBAF_RETRY_BACKOFF_MAX")
+        self.retry_after_cap = setting(settings, "GBAF_RETRY_AFTER_MAX")
 
     def delay(self, request, response=None):
         attempt = request.meta.get("retry_times", 0)
@@ -119,7 +120,7 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
 
     def __init__(self, crawler):
         super().__init__(crawler)
-        self.allow_unavailable = crawler.settings.get("GBAF_ROBOTS_UNAVAILABLE") == "allow"
+        self.allow_unavailable = setting(crawler.settings, "GBAF_ROBOTS_UNAVAILABLE") == "allow"
         self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         crawler.signals.connect(self._robots_bytes, signal=signals.bytes_received)
 

@@ -41,6 +41,7 @@ from collections import defaultdict
 from importlib.util import find_spec
 from urllib.parse import urlsplit
 
+from crawler.defaults import setting
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import load_object
@@ -139,7 +140,7 @@ def abort_request(request):
 
 # --- settings --------------------------------------------------------------------------------
 def render_mode(settings):
-    mode = (settings.get("GBAF_RENDER") or "auto").strip().lower()
+    mode = (setting(settings, "GBAF_RENDER") or "auto").strip().lower()
     if mode not in MODES:
         raise ValueError(f"GBAF_RENDER={mode!r}: expected one of {', '.join(MODES)}")
     return mode
@@ -149,7 +150,7 @@ def unavailable_reason(settings):
     """Why pages cannot be rendered in this run (None when they can)."""
     if render_mode(settings) == "never":
         return "GBAF_RENDER=never"
-    path = settings.get("GBAF_CHROMIUM_PATH") or ""
+    path = setting(settings, "GBAF_CHROMIUM_PATH") or ""
     if not (path and os.path.isfile(path) and os.access(path, os.X_OK)):
         return f"no Chromium at GBAF_CHROMIUM_PATH={path or '(unset)'}"
     if find_spec("scrapy_playwright") is None or find_spec("playwright") is None:
@@ -169,17 +170,17 @@ class RenderAddon:
         handlers[_site_scheme(settings)] = HANDLER
         settings.set("DOWNLOAD_HANDLERS", handlers, "addon")
         launch = settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
-        launch["executable_path"] = settings.get("GBAF_CHROMIUM_PATH")
+        launch["executable_path"] = setting(settings, "GBAF_CHROMIUM_PATH")
         launch.setdefault("headless", True)
         settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", launch,
                      max(settings.getpriority("PLAYWRIGHT_LAUNCH_OPTIONS") or 0, 15))
-        settings.set("PLAYWRIGHT_MAX_CONTEXTS", settings.getint("GBAF_RENDER_MAX_CONTEXTS", 2), "addon")
-        settings.set("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT", settings.getint("GBAF_RENDER_MAX_PAGES", 4), "addon")
+        settings.set("PLAYWRIGHT_MAX_CONTEXTS", setting(settings, "GBAF_RENDER_MAX_CONTEXTS"), "addon")
+        settings.set("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT", setting(settings, "GBAF_RENDER_MAX_PAGES"), "addon")
         settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", RenderContextMiddleware, 950)
 
 
 def _site_scheme(settings):
-    return urlsplit(settings.get("GBAF_BASE_URL") or "https://").scheme or "https"
+    return urlsplit(setting(settings, "GBAF_BASE_URL") or "https://").scheme or "https"
 
 
 def _handler_enabled(settings):
@@ -206,8 +207,8 @@ class Renderer:
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
-        renderer = cls(crawler, render_mode(s), wait_ms=int(s.getfloat("GBAF_RENDER_WAIT", 10.0) * 1000),
-                       max_clicks=s.getint("GBAF_RENDER_MAX_CLICKS", 50))
+        renderer = cls(crawler, render_mode(s), wait_ms=int(setting(s, "GBAF_RENDER_WAIT") * 1000),
+                       max_clicks=setting(s, "GBAF_RENDER_MAX_CLICKS"))
         crawler.signals.connect(renderer.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(renderer.spider_closed, signal=signals.spider_closed)
         return renderer
@@ -222,7 +223,7 @@ class Renderer:
         if self.unavailable:
             logger.info("rendering off (%s): script-filled blocks are read from static HTML only", self.unavailable)
         else:
-            logger.info("rendering %s with %s", self.mode, s.get("GBAF_CHROMIUM_PATH"))
+            logger.info("rendering %s with %s", self.mode, setting(s, "GBAF_CHROMIUM_PATH"))
 
     # --- what a page needs -----------------------------------------------------------------------
     @staticmethod
@@ -412,7 +413,7 @@ class RenderContextMiddleware:
     def from_crawler(cls, crawler):
         if unavailable_reason(crawler.settings):
             raise NotConfigured
-        return cls(crawler, crawler.settings.getint("GBAF_RENDER_PAGES_PER_CONTEXT", 100))
+        return cls(crawler, setting(crawler.settings, "GBAF_RENDER_PAGES_PER_CONTEXT"))
 
     def process_request(self, request):
         if not request.meta.get("playwright"):

@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from crawler.defaults import setting
 import scrapy
 import scrapy.exceptions
 import scrapy.signals
@@ -35,6 +36,7 @@ from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
+from crawler.arguments import SpiderArguments
 from crawler.article import ArticlePage
 from crawler.distributed import DistributedMixin
 from crawler.incremental import RunState
@@ -48,8 +50,6 @@ from crawler.urls import (KNOWN_CATEGORIES, NON_NEWS_SECTIONS, SiteUrls, categor
 
 FRONTIER_FILE = "gbaf.frontier.json"  # in JOBDIR: the frontier of a paused crawl
 PRIORITY = {"home": 30, "cheap": 40, "category": 5, "listing": 0, "article": 20, "related": 10}
-# The cheap sources the site names (site-model.md): read before any listing on incremental runs.
-CHEAP_SOURCES = (("/sitemap-news.xml", "sitemap"), ("/feed/", "feed"), ("/sitemap.xml", "sitemap"))
 
 
 def _feeding(callback):
@@ -65,14 +65,13 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
     name = "gbaf"
 
     def __init__(self, categories=None, max_pages=None, since=None, full=None, _job=None, **kwargs):
+        # Every -a argument but Scrapy's `name` is checked: a typo is an error, not ignored.
+        own = {k: kwargs.pop(k) for k in list(kwargs) if k not in ("name",)}
         super().__init__(**kwargs)
-        self.full = str(full).lower() in ("1", "true", "yes") if full is not None else False
-        self.only_categories = [c.strip().lower() for c in categories.split(",") if c.strip()] \
-            if categories else None
-        self.max_pages = int(max_pages) if max_pages not in (None, "", "0") else None
-        self.since = to_utc_iso(since) if since else None
-        if since and not self.since:
-            raise ValueError(f"since={since!r} is not a date (YYYY-MM-DD)")
+        args = SpiderArguments.parse(categories=categories, max_pages=max_pages, since=since, full=full,
+                                     _job=_job, **own)
+        self.full, self.only_categories = args.full, args.categories
+        self.max_pages, self.since = args.max_pages, args.since
         now = datetime.now(timezone.utc)
         self.run_id = _job or now.strftime("%Y%m%dT%H%M%SZ")
         self.run_date = now.strftime("%Y-%m-%d")
@@ -95,17 +94,17 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
-        spider.site = SiteUrls(s.get("GBAF_BASE_URL"))
-        spider.data_dir = s.get("GBAF_DATA_DIR", "data")  # %(data_dir)s in FEEDS
+        spider.site = SiteUrls(setting(s, "GBAF_BASE_URL"))
+        spider.data_dir = setting(s, "GBAF_DATA_DIR")  # %(data_dir)s in FEEDS
         # Never leave the site: offsite links and redirects to other hosts are dropped by Scrapy.
         spider.allowed_domains = [urlsplit(spider.site.base_url).hostname]
-        spider.max_listing_pages = s.getint("GBAF_MAX_LISTING_PAGES", 5000)
+        spider.max_listing_pages = setting(s, "GBAF_MAX_LISTING_PAGES")
         spider.listing_links = {}  # category -> article links seen on its listing pages
-        spider.margin = s.getint("GBAF_LISTING_MARGIN", 1)
-        spider.cheap_sources = list(s.getdict("GBAF_CHEAP_SOURCES", {}).items()) or list(CHEAP_SOURCES)
+        spider.margin = setting(s, "GBAF_LISTING_MARGIN")
+        spider.cheap_sources = list(setting(s, "GBAF_CHEAP_SOURCES").items())
         spider.setup_distributed(crawler)
         # Scrapy-redis shares its queue between workers: there, every request goes to it at once.
-        target = s.getint("GBAF_FRONTIER_TARGET", 64)
+        target = setting(s, "GBAF_FRONTIER_TARGET")
         spider.lazy = not spider.distributed and target > 0
         spider.frontier_target = max(target, 2 * s.getint("CONCURRENT_REQUESTS", 16))
         crawler.signals.connect(spider._frontier_idle, signal=scrapy.signals.spider_idle)
@@ -115,7 +114,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         crawler.signals.connect(spider._frontier_restore, signal=scrapy.signals.spider_opened)
         spider.renderer = Renderer.from_crawler(crawler)
         spider.run_state = RunState.start_run(crawler, spider)
-        spider.state_failed = spider.run_state is None and s.getbool("GBAF_STATE_ENABLED", True)
+        spider.state_failed = spider.run_state is None and setting(s, "GBAF_STATE_ENABLED")
         spider.incremental = bool(spider.run_state is not None and not spider.run_state.empty and not spider.full)
         # Sitemaps and feeds do not say an article's category: a category crawl takes only their dates.
         spider.discover_from_cheap = spider.only_categories is None
@@ -353,7 +352,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         host): read as cheap sources too, each once; the ones this run reads already are skipped by
         _cheap_request. Globs (`/sitemaps/*`) and other hosts are no URL to fetch. Off with
         `GBAF_ROBOTS_SITEMAPS=0` (then GBAF_CHEAP_SOURCES alone)."""
-        if self.distributed or self.state_failed or not self.crawler.settings.getbool("GBAF_ROBOTS_SITEMAPS", True):
+        if self.distributed or self.state_failed or not setting(self.crawler.settings, "GBAF_ROBOTS_SITEMAPS"):
             return
         for url in urls:
             fetch = "*" not in url and self.site.to_fetch(url)
