@@ -55,7 +55,7 @@ CRAWL_COMPONENTS = [
     ("spider middlewares on requests (referer, depth, offsite)", "spidermiddlewares"),
     ("engine: schedule requests", "ExecutionEngine.crawl"),
     ("downloader: HTTP, decompression, middlewares", "scrapy/core/downloader"),
-    ("manifest, state store, feed storage", "crawler/manifest.py"),
+    ("manifest, state store, feed storage", "crawler/outputs/manifest.py"),
     # Scrapy's own per-response machinery, once the work above is taken out of it:
     ("Scrapy: spider output (CONCURRENT_ITEMS tasks per response)", "Scraper.handle_spider_output_async"),
     ("Scrapy: per-item task machinery (_parallel_asyncio)", "_parallel_asyncio"),
@@ -259,7 +259,7 @@ def group_samples(lines, report, rate):
 IMPORTS = ["scrapy", "scrapy.crawler", "twisted.internet.asyncioreactor", "lxml.etree", "crawler.article",
            "trafilatura", "jsonschema", "datasketch", "pyarrow", "feedgen.feed", "spidermon",
            "scrapy_playwright.handler", "dateparser", "crawler.settings", "spiders.gbaf", "pipelines.dedupe",
-           "pipelines.validate", "crawler.exporters", "crawler.monitors", "crawler.render", "scrapy_redis"]
+           "pipelines.validate", "crawler.outputs.exporters", "crawler.run.monitors", "crawler.render", "scrapy_redis"]
 
 
 def profile_imports():

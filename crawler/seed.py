@@ -35,8 +35,9 @@ from scrapy.utils.misc import load_object
 from scrapy.utils.project import get_project_settings
 from scrapy_redis import defaults
 
-from crawler.distributed import Workers, configuration_problem, generation_key, redacted, redis_client
-from crawler.state import StateError
+from crawler.distributed.worker import Workers, configuration_problem, generation_key, redis_client
+from crawler.state.redis_store import redacted
+from crawler.state.store import StateError
 from crawler.urls import SiteUrls
 
 logger = logging.getLogger("crawler.seed")
@@ -168,7 +169,7 @@ def main(argv=None):
                         help="start a new crawl generation even if the queue still holds requests")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
-    for name in ("scrapy", "crawler.state_redis"):  # their run-time notes are not the seeder's
+    for name in ("scrapy", "crawler.state.redis_store"):  # their run-time notes are not the seeder's
         logging.getLogger(name).setLevel(logging.WARNING)
     crawler = worker_crawler(_pairs(args.set, "-s"))
     settings = crawler.settings

@@ -83,14 +83,14 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 # --- outputs -----------------------------------------------------------------------------------
 FEED_EXPORTERS = {
-    "rss": "crawler.exporters.RssItemExporter",
-    "atom": "crawler.exporters.AtomItemExporter",
-    "parquet": "crawler.exporters.ParquetItemExporter",
+    "rss": "crawler.outputs.exporters.RssItemExporter",
+    "atom": "crawler.outputs.exporters.AtomItemExporter",
+    "parquet": "crawler.outputs.exporters.ParquetItemExporter",
 }
 # Every local output is written to a temporary name and renamed into place when the run finishes.
 FEED_STORAGES = {
-    "": "crawler.feedstorage.AtomicFileFeedStorage",
-    "file": "crawler.feedstorage.AtomicFileFeedStorage",
+    "": "crawler.outputs.storage.AtomicFileFeedStorage",
+    "file": "crawler.outputs.storage.AtomicFileFeedStorage",
 }
 # %(data_dir)s is the spider's GBAF_DATA_DIR at run time, so `-s GBAF_DATA_DIR=...` moves everything.
 FEEDS = {
@@ -98,20 +98,20 @@ FEEDS = {
 }
 
 EXTENSIONS = {
-    "crawler.report.RunReport": 500,
-    "crawler.manifest.RunManifest": 510,
-    "crawler.incremental.StateExtension": 520,
-    "crawler.jobdir.JobDirGuard": 0,
+    "crawler.run.report.RunReport": 500,
+    "crawler.outputs.manifest.RunManifest": 510,
+    "crawler.state.incremental.StateExtension": 520,
+    "crawler.run.jobdir.JobDirGuard": 0,
 }
 
 # --- monitoring and deployment (issue 5) ---
 # `scrapy crawl` exits non-zero when a run failed (crawler/commands/crawl.py), under Scrapyd too.
 COMMANDS_MODULE = "crawler.commands"
-# End-of-run checks (crawler/monitors.py). Spidermon runs them before the run report is written
+# End-of-run checks (crawler/run/monitors.py). Spidermon runs them before the run report is written
 # (order 490 < 500), so the report carries their outcome in its `status` and `checks`.
 SPIDERMON_ENABLED = True
 EXTENSIONS = {**EXTENSIONS, "spidermon.contrib.scrapy.extensions.Spidermon": 490}
-SPIDERMON_SPIDER_CLOSE_MONITORS = ["crawler.monitors.RunMonitorSuite"]
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["crawler.run.monitors.RunMonitorSuite"]
 
 # --- rendering (issue 6) ---
 # JavaScript-filled pages are rendered in Chromium (scrapy-playwright), only where the static HTML
@@ -133,7 +133,7 @@ PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = DOWNLOAD_TIMEOUT * 1000
 
 # --- distributed (issue 7) ---
 # Several workers (machines, Scrapyd jobs) share one frontier and one memory of what was seen, on
-# Redis with scrapy-redis (crawler/distributed.py, docs/distributed.md). GBAF_REDIS_URL (environment
+# Redis with scrapy-redis (crawler/distributed/, docs/distributed.md). GBAF_REDIS_URL (environment
 # or `-s`) switches it on: the spider's update_settings then sets SCHEDULER, DUPEFILTER_CLASS,
 # SCHEDULER_PERSIST and REDIS_URL, adds the claim pipeline, and points GBAF_STATE_URL at the same
 # Redis unless it names one already. Unset, nothing changes. Seed with `python -m crawler.seed`.

@@ -29,7 +29,7 @@ import numpy as np
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from crawler.incremental import RunState
+from crawler.state.incremental import RunState
 
 logger = logging.getLogger(__name__)
 

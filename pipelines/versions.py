@@ -10,7 +10,7 @@ import logging
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.incremental import RunState
+from crawler.state.incremental import RunState
 
 logger = logging.getLogger(__name__)
 

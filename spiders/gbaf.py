@@ -38,8 +38,8 @@ from scrapy.utils.sitemap import Sitemap
 
 from crawler.arguments import SpiderArguments
 from crawler.article import ArticlePage
-from crawler.distributed import DistributedMixin
-from crawler.incremental import RunState
+from crawler.distributed.worker import DistributedMixin
+from crawler.state.incremental import RunState
 from crawler.items import ArticleItem
 from crawler.listing import listing_dates, listing_facts
 from crawler.middlewares import failure_reason
@@ -109,7 +109,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         spider.frontier_target = max(target, 2 * s.getint("CONCURRENT_REQUESTS", 16))
         crawler.signals.connect(spider._frontier_idle, signal=scrapy.signals.spider_idle)
         crawler.signals.connect(spider._frontier_closed, signal=scrapy.signals.spider_closed)
-        # After crawler.jobdir.JobDirGuard has cleared the JOBDIR of a killed crawl (extensions are
+        # After crawler.run.jobdir.JobDirGuard has cleared the JOBDIR of a killed crawl (extensions are
         # built after the spider).
         crawler.signals.connect(spider._frontier_restore, signal=scrapy.signals.spider_opened)
         spider.renderer = Renderer.from_crawler(crawler)
@@ -227,7 +227,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
 
     async def start(self):
         if self.state_failed:
-            return  # crawler.incremental.StateExtension closes the run with reason "state_error"
+            return  # crawler.state.incremental.StateExtension closes the run with reason "state_error"
         if self.distributed:  # seeds come from the shared queue (crawler.distributed)
             async for request in self.distributed_start():
                 yield request

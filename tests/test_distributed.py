@@ -129,7 +129,7 @@ class Worker:
 def start_crew(base_url, data_dir, redis_url, workers, client):
     """Start the workers, wait until each has joined (they wait for work up to the idle time), then
     seed: every worker then takes a share, however slowly a busy machine starts each process."""
-    from crawler.distributed import Workers
+    from crawler.distributed.worker import Workers
 
     crew = [Worker(base_url, Path(data_dir) / f"worker{i + 1}", redis_url) for i in range(workers)]
     deadline = time.monotonic() + 60
@@ -218,7 +218,7 @@ def test_a_later_generation_exports_only_new_and_changed_with_versions(generatio
 def test_merge_gives_one_dataset_of_a_generation(generations, redis_server, tmp_path):
     first = generations["data"] / "first"
     out = tmp_path / "merged" / "gbaf.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "crawler.merge", str(out), str(first), str(generations["data"] / "second"),
+    proc = subprocess.run([sys.executable, "-m", "crawler.distributed.merge", str(out), str(first), str(generations["data"] / "second"),
                            "--generation", generations["seed"]["generation"], "-s",
                            f"GBAF_REDIS_URL={redis_server.url(1)}"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
@@ -291,7 +291,7 @@ def test_a_worker_killed_half_way_loses_no_article(redis_server, replica, tmp_pa
 def test_a_waiting_worker_whose_snapshot_went_stale_steps_aside(redis_server, replica, tmp_path):
     """A worker started before the seeding, while another run was still committing: its snapshot of
     the state store misses that run, so it must not crawl (it would export those articles again)."""
-    from crawler.state_redis import RedisStateStore
+    from crawler.state.redis_store import RedisStateStore
 
     url, r = redis_server.url(8), redis_server.client(8)
     early = Worker(replica.url, tmp_path / "early", url, settings={"GBAF_REDIS_IDLE_SECONDS": "60"})
@@ -351,7 +351,7 @@ def test_a_worker_on_a_local_state_store_refuses_to_start(redis_server, replica,
 
 
 def test_redis_state_store_commits_runs_and_claims_articles(redis_server, tmp_path):
-    from crawler.state_redis import RedisStateStore
+    from crawler.state.redis_store import RedisStateStore
 
     url = redis_server.url(5)
     row = {"url": "https://www.globalbankingandfinance.com/a/", "content_hash": "h1", "version": 1,
@@ -379,7 +379,7 @@ def test_redis_state_store_commits_runs_and_claims_articles(redis_server, tmp_pa
 
 
 def test_redis_state_store_settles_runs_that_died(redis_server, tmp_path, monkeypatch):
-    import crawler.state_redis as state_redis
+    import crawler.state.redis_store as state_redis
 
     url, r = redis_server.url(6), redis_server.client(6)
     row = {"url": "https://www.globalbankingandfinance.com/d/", "content_hash": "h", "version": 1}
@@ -406,7 +406,7 @@ def test_an_idle_worker_waits_while_another_holds_requests(redis_server):
     from scrapy.exceptions import DontCloseSpider
     from scrapy_redis.queue import PriorityQueue
 
-    from crawler.distributed import RedisScheduler, Workers
+    from crawler.distributed.worker import RedisScheduler, Workers
 
     server = redis.Redis(port=redis_server.port, db=7)
     spider = Spider(name="gbaf")

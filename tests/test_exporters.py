@@ -25,8 +25,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.exporters import PARQUET_SCHEMA, build_feed, write_feed  # noqa: E402
-from crawler.feedstorage import AtomicFileFeedStorage, remove_stale_parts  # noqa: E402
+from crawler.outputs.exporters import PARQUET_SCHEMA, build_feed, write_feed  # noqa: E402
+from crawler.outputs.storage import AtomicFileFeedStorage, remove_stale_parts  # noqa: E402
 from crawler.items import ARTICLE_FIELDS  # noqa: E402
 
 RUN_DATE = "2026-03-06"
@@ -81,15 +81,15 @@ def settings(**overrides):
     """The settings the report asks for in crawler/settings.py, plus test-only overrides."""
     base = {
         "FEED_EXPORTERS": {
-            "rss": "crawler.exporters.RssItemExporter",
-            "atom": "crawler.exporters.AtomItemExporter",
-            "parquet": "crawler.exporters.ParquetItemExporter",
+            "rss": "crawler.outputs.exporters.RssItemExporter",
+            "atom": "crawler.outputs.exporters.AtomItemExporter",
+            "parquet": "crawler.outputs.exporters.ParquetItemExporter",
         },
         "FEED_STORAGES": {
-            "": "crawler.feedstorage.AtomicFileFeedStorage",
-            "file": "crawler.feedstorage.AtomicFileFeedStorage",
+            "": "crawler.outputs.storage.AtomicFileFeedStorage",
+            "file": "crawler.outputs.storage.AtomicFileFeedStorage",
         },
-        "EXTENSIONS": {"crawler.manifest.RunManifest": 500},
+        "EXTENSIONS": {"crawler.outputs.manifest.RunManifest": 500},
         "FEEDS": {
             JSONL_URI: {"format": "jsonlines", "overwrite": True},
             ATOM: {"format": "atom", "overwrite": True, "store_empty": False},
@@ -467,7 +467,7 @@ def test_a_record_that_does_not_fit_the_parquet_schema_is_left_out_alone(tmp_pat
     from scrapy.statscollectors import MemoryStatsCollector
     from scrapy.utils.test import get_crawler
 
-    from crawler.exporters import ParquetItemExporter
+    from crawler.outputs.exporters import ParquetItemExporter
 
     stats = MemoryStatsCollector(get_crawler())
     good = [record(i) for i in range(5)]

@@ -6,7 +6,7 @@ from itertools import combinations
 
 import pytest
 
-from crawler.state import SqliteStateStore
+from crawler.state.sqlite_store import SqliteStateStore
 from pipelines.dedupe import minhash
 from replica.site import Site
 from tests.conftest import newest_run_records, run_crawl
@@ -210,7 +210,7 @@ def test_corrupt_state_file_is_a_clear_error_before_the_crawl(tmp_path, replica)
     assert result.records == []
     # One clear line, not a stack trace through the store or a crashed component.
     assert "the crawl does not start" in result.log
-    assert 'crawler/state.py", line' not in result.log
+    assert 'crawler/state/", line' not in result.log
     assert "Error caught on signal handler" not in result.log and "close failure" not in result.log
 
 

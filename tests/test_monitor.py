@@ -1,4 +1,4 @@
-"""End-of-run checks (crawler.monitors): their rules on made-up figures, then real crawls of the
+"""End-of-run checks (crawler.run.monitors): their rules on made-up figures, then real crawls of the
 replica as it is, with its markup changed (no JSON-LD, no Next.js data, renamed containers) and
 with a share of its pages answering 503, seen through a small rewriting proxy."""
 import hashlib
@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from scrapy.settings import Settings
 
-from crawler.monitors import REQUIRED_FIELDS, Limits, evaluate, run_problems
+from crawler.run.monitors import REQUIRED_FIELDS, Limits, evaluate, run_problems
 from tests.conftest import Replica, run_crawl
 
 ARTICLES, SEED = 40, 3

@@ -174,7 +174,7 @@ def test_the_egg_holds_the_crawler_and_nothing_else(deployment, tmp_path):
         entry_points = z.read("EGG-INFO/entry_points.txt").decode()
     tops = {n.split("/")[0] for n in names}
     assert tops == {"EGG-INFO", "crawler", "spiders", "pipelines", "schemas"}, tops
-    assert {"crawler/settings.py", "crawler/commands/crawl.py", "crawler/monitors.py",
+    assert {"crawler/settings.py", "crawler/commands/crawl.py", "crawler/run/monitors.py",
             "spiders/gbaf.py", "pipelines/validate.py", "schemas/article.schema.json"} <= names
     assert "[scrapy]" in entry_points and "settings = crawler.settings" in entry_points
 

@@ -2,7 +2,7 @@
 
 Scrapy's own `crawl` exits 0 once the crawl has started, whatever happened. This one exits 1 when
 the run failed: the spider closed for another reason than `finished`, a run check failed
-(crawler.monitors), the state store broke or did not commit, or an output was not delivered.
+(crawler.run.monitors), the state store broke or did not commit, or an output was not delivered.
 The reasons are logged as one ERROR line and, when they appear only after the run report was
 written, added to the report (`status: failed`, `problems`). Scrapyd starts its jobs through
 this same command (`python -m scrapyd.runner crawl ...`), so a failed job's process exits 1 too.
@@ -21,7 +21,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
 from crawler.arguments import ArgumentError, SpiderArguments
 from crawler.defaults import check_settings, setting
-from crawler.monitors import run_problems
+from crawler.run.verdict import run_problems
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class Command(ScrapyCrawlCommand):
         if self.exitcode or self.crawler is None or self.crawler.stats is None:
             return
         problems = run_problems(self.crawler.stats.get_stats())
-        state = getattr(self.crawler, "_gbaf_state", None)  # crawler.incremental.RunState
+        state = getattr(self.crawler, "_gbaf_state", None)  # crawler.state.incremental.RunState
         if state is not None and state.run_id and not state.committed and not problems:
             problems.append("state store: the run was not committed")
         if problems:
@@ -87,7 +87,7 @@ def _unwritable(directory: Path) -> str | None:
 
 
 def _mark_report_failed(crawler, problems):
-    from crawler.report import RunReport
+    from crawler.run.report import RunReport
 
     report = next((e for e in crawler.extensions.middlewares if isinstance(e, RunReport)), None)
     if report is None or report.path is None or not report.path.is_file():

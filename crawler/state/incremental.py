@@ -13,9 +13,10 @@ from datetime import datetime, timedelta, timezone
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from crawler.feedstorage import deliver_reasons
-from crawler.manifest import MANIFEST_WRITTEN, expected_manifest_path
-from crawler.state import StateError, open_store
+from crawler.outputs.storage import deliver_reasons
+from crawler.outputs.manifest import MANIFEST_WRITTEN, expected_manifest_path
+from crawler.state import open_store
+from crawler.state.store import StateError
 
 logger = logging.getLogger(__name__)
 
@@ -198,7 +199,7 @@ class StateExtension:
 
     def write_latest_feeds(self):
         """The cross-run feeds: the newest exported articles from the store, rebuilt atomically."""
-        from crawler.exporters import write_feed
+        from crawler.outputs.exporters import write_feed
 
         s = self.crawler.settings
         limit = s.getint("GBAF_FEED_MAX_ENTRIES", 100)

@@ -1,6 +1,6 @@
 """Merge the outputs of a distributed crawl's workers into one run's dataset.
 
-    python -m crawler.merge OUT.jsonl SOURCE... [--generation ID] [-s GBAF_REDIS_URL=...]
+    python -m crawler.distributed.merge OUT.jsonl SOURCE... [--generation ID] [-s GBAF_REDIS_URL=...]
 
 Each worker of a crawl generation delivers its own JSON Lines file with its manifest (its run id is
 its own). SOURCE is a run manifest (`*.manifest.json`) or a directory searched for them; the
@@ -13,7 +13,7 @@ With `--generation` (the id `python -m crawler.seed` printed) only that generati
 which run belongs to which generation is read from the Redis state store (GBAF_REDIS_URL or
 GBAF_STATE_URL, from the environment or `-s`), which also names the generation's runs that died.
 
-The workers' claims (crawler.distributed.ClaimPipeline) make the union free of duplicates by
+The workers' claims (pipelines.claim.ClaimPipeline) make the union free of duplicates by
 construction; the merge checks it: a record whose article id was already taken is left out and
 counted (`duplicates` in the merged manifest). The output is written atomically, with
 `OUT.manifest.json` beside it (its runs, sources, counts, size and sha256). Exit status 0 when
@@ -28,9 +28,9 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from crawler.manifest import MANIFEST_SUFFIX, sha256_file, write_json_atomically
+from crawler.outputs.manifest import MANIFEST_SUFFIX, sha256_file, write_json_atomically
 
-logger = logging.getLogger("crawler.merge")
+logger = logging.getLogger("crawler.distributed.merge")
 
 
 class MergeError(RuntimeError):
@@ -73,7 +73,7 @@ def jsonl_of(manifest_path, manifest):
 
 def generation_runs(redis_url, generation):
     """({run ids of the generation that committed}, {run id: status of the others})."""
-    from crawler.state_redis import PREFIX
+    from crawler.state.redis_store import PREFIX
     from redis import Redis
 
     r = Redis.from_url(redis_url, decode_responses=True, socket_connect_timeout=10)
@@ -151,7 +151,7 @@ def merge(out, sources, generation=None, redis_url=None):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m crawler.merge", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m crawler.distributed.merge", description=__doc__.split("\n\n")[0])
     parser.add_argument("out", help="the merged JSON Lines file to write")
     parser.add_argument("sources", nargs="+", help="run manifests, or directories holding them")
     parser.add_argument("--generation", help="only the runs of this crawl generation (needs Redis)")

@@ -8,7 +8,7 @@ JOBDIR afresh. Nothing is lost by that: the state store holds exactly what was d
 (a killed run delivered nothing), so the new crawl exports the rest, and only the rest.
 
 A graceful stop (Ctrl-C once, SIGTERM) is a pause: the run delivers what it extracted so far
-(see crawler.feedstorage.deliver_reasons) and the next start resumes the queue.
+(see crawler.outputs.storage.deliver_reasons) and the next start resumes the queue.
 """
 import logging
 import os

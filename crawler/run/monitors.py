@@ -1,7 +1,7 @@
 """End-of-run checks (Spidermon monitors): did this run produce what it should have, cleanly?
 
 At spider close `RunMonitorSuite` (SPIDERMON_SPIDER_CLOSE_MONITORS) evaluates, from the run's
-stats and the run report's field coverage (crawler.report.RunReport):
+stats and the run report's field coverage (crawler.run.report.RunReport):
 
 - records: article pages fetched (new, modified or recent ones), but no record came out of them;
   a first or full run that found no article link at all; too many fetched pages that were not
@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass
 from scrapy.exceptions import ScrapyDeprecationWarning
 from spidermon import Monitor, MonitorSuite, monitors
 from spidermon import settings as spidermon_settings
+
+from crawler.run.verdict import _sum, run_problems  # noqa: F401 (run_problems: importable from here)
 
 logger = logging.getLogger(__name__)
 # Spidermon 1.27 writes its results with Spider.log(), which Scrapy 2.19 deprecates: one warning a
@@ -84,11 +86,6 @@ class Limits:
             min_preferred_share_by_field={k: float(v) for k, v in s.getdict(
                 "GBAF_MONITOR_MIN_PREFERRED_SHARE_BY_FIELD", {}).items()},
         )
-
-
-def _sum(stats, prefix, exclude=()):
-    return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, (int, float))
-               and not any(k[len(prefix):].startswith(x) for x in exclude))
 
 
 def _pct(x):
@@ -191,24 +188,8 @@ def evaluate(stats, coverage, records, limits, incremental=False):
     return checks
 
 
-def run_problems(stats):
-    """Why a finished crawl counts as failed ([] when it does not): what schedulers are told."""
-    problems = []
-    reason = stats.get("finish_reason")
-    if reason != "finished":
-        problems.append(f"spider closed with reason {reason!r}")
-    if stats.get("gbaf/monitor/status") == "failed":
-        problems.append("run checks failed: " + ", ".join(stats.get("gbaf/monitor/failed") or []))
-    if stats.get("gbaf/state/error"):
-        problems.append(f"state store: {stats['gbaf/state/error']}")
-    undelivered = _sum(stats, "feedexport/failed_count/")
-    if undelivered:
-        problems.append(f"{undelivered} output(s) not delivered")
-    return problems
-
-
 def _report_of(crawler):
-    from crawler.report import RunReport
+    from crawler.run.report import RunReport
 
     extensions = getattr(getattr(crawler, "extensions", None), "middlewares", ())
     return next((e for e in extensions if isinstance(e, RunReport)), None)

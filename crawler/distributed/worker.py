@@ -8,7 +8,7 @@ spider's `update_settings` (`DistributedMixin`) switches, before Scrapy freezes 
   `scrapy_redis.scheduler.Scheduler`; `scrapy_redis.dupefilter.RFPDupeFilter`): one priority queue
   (`gbaf:requests`) and one set of request fingerprints (`gbaf:dupefilter`) for every worker, kept
   when a worker closes (`SCHEDULER_PERSIST`), so a worker that stops never flushes the others' work;
-- the state store (crawler.state) to the Redis one (crawler.state_redis), unless `GBAF_STATE_URL`
+- the state store (crawler.state) to the Redis one (crawler.state.redis_store), unless `GBAF_STATE_URL`
   already names a Redis: dedupe and versions hold across workers and runs, and a pipeline after
   the dedupe one claims each article for one run (`ClaimPipeline`), so two workers never export
   the same article.
@@ -47,28 +47,19 @@ from scrapy.utils.misc import load_object
 from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.scheduler import Scheduler as ScrapyRedisScheduler
 
-from crawler.text import article_id
+from crawler.state.redis_store import redacted
 
 logger = logging.getLogger(__name__)
 # scrapy-redis 0.9.1 still calls Spider.log() and passes spider= to the stats, which Scrapy 2.19
 # deprecates: warnings about the library, not about the run.
 warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
 
-SCHEDULER = "crawler.distributed.RedisScheduler"
+SCHEDULER = "crawler.distributed.worker.RedisScheduler"
 DUPEFILTER = "scrapy_redis.dupefilter.RFPDupeFilter"
 HEARTBEAT_SECONDS = 0.5  # how often a worker says whether it is busy (and re-checks when idle)
 WORKER_TTL = 10  # seconds: a worker that stops beating counts as gone after this
 CLAIM_ORDER = 350  # ITEM_PIPELINES: after pipelines.dedupe (300), before pipelines.versions (400)
 REDIS_SCHEMES = ("redis", "rediss", "unix")
-
-
-def redacted(url):
-    """The Redis URL without its password, for logs."""
-    parts = urlsplit(url or "")
-    if parts.password:
-        netloc = f"{parts.username or ''}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
 
 
 def distributed_settings(settings):
@@ -135,7 +126,7 @@ class DistributedMixin:
             # At "spider" priority at least: `scrapy crawl` merges the project's pipelines back in
             # over anything set at the project's priority.
             pipelines = settings.getdict("ITEM_PIPELINES")
-            pipelines[f"{__name__}.ClaimPipeline"] = CLAIM_ORDER
+            pipelines["pipelines.claim.ClaimPipeline"] = CLAIM_ORDER
             settings.set("ITEM_PIPELINES", pipelines,
                          max(settings.getpriority("ITEM_PIPELINES") or 0, SETTINGS_PRIORITIES["spider"]))
 
@@ -262,48 +253,6 @@ def redis_lost(crawler, exc):
         return
     if engine.spider is not None:
         deferred_from_coro(engine.close_spider_async(reason="redis_lost"))
-
-
-class ClaimPipeline:
-    """Item pipeline of distributed crawls, after the dedupe pipeline (the spider's update_settings
-    adds it): the first run of the crawl generation to claim an article exports it, under its URL or
-    its content under another URL; any other worker drops it as a duplicate
-    (`gbaf/records/dropped/duplicate_claimed`) and remembers its URL as an alias, as the dedupe
-    pipeline does. One atomic Redis call per record (RedisStateStore.claim)."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.stats = crawler.stats
-        self.state = None
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        if not crawler.settings.get("GBAF_REDIS_URL") or not crawler.settings.getbool("GBAF_STATE_ENABLED", True):
-            raise NotConfigured("not a distributed crawl with a state store")
-        return cls(crawler)
-
-    def open_spider(self):
-        from crawler.incremental import RunState
-
-        self.state = RunState.get(self.crawler)
-
-    def process_item(self, item):
-        if self.state is None or not getattr(self.state.store, "claim", None):
-            return item
-        a = ItemAdapter(item)
-        url = a["url"]
-        try:
-            original = self.state.store.claim(self.state.run_id, url, a["content_hash"])
-        except RedisError as exc:
-            redis_lost(self.crawler, exc)
-            raise DropItem(f"not claimed, Redis is unreachable: {url}") from None
-        if original is None:
-            return item
-        self.stats.inc_value("gbaf/records/dropped/duplicate_claimed")
-        logger.info("duplicate (claimed by another worker): %s of %s", url, original)
-        if original != url and self.state.lookup(url) is None:
-            self.state.stage("alias", url, {"alias": url, "id": article_id(original)})
-        raise DropItem(f"duplicate of {original}, claimed by another worker")
 
 
 class RedisScheduler(ScrapyRedisScheduler):
@@ -441,7 +390,7 @@ class RedisScheduler(ScrapyRedisScheduler):
             self.stats.set_value("gbaf/distributed/generation", current)
         if current == self.started_in or not generation.get("commits"):
             return True  # seeded before this worker started (or no shared state store to go stale)
-        from crawler.incremental import RunState
+        from crawler.state.incremental import RunState
 
         state = RunState.get(self.crawler)
         seen = getattr(getattr(state, "store", None), "snapshot_commits", None)

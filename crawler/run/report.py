@@ -15,7 +15,7 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 
 from crawler.items import ARTICLE_FIELDS
-from crawler.monitors import run_problems
+from crawler.run.verdict import run_problems
 
 logger = logging.getLogger(__name__)
 COVERED_FIELDS = [f for f in ARTICLE_FIELDS if f not in (
@@ -74,7 +74,7 @@ class RunReport:
             # "failed" when the run did not finish, a check failed or the state store broke
             "status": "failed" if problems else "ok",
             "problems": problems,
-            "checks": st.get("gbaf/monitor/checks", []),  # crawler.monitors
+            "checks": st.get("gbaf/monitor/checks", []),  # crawler.run.monitors
             "elapsed_seconds": round(time.monotonic() - self.started, 2),
             "pages": {
                 "requests": st.get("downloader/request_count", 0),

@@ -29,13 +29,23 @@ import os
 import socket
 import threading
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 from redis import Redis
 from redis.exceptions import RedisError
 
-from crawler.state import STORE_FORMAT, Known, StateError
+from crawler.state.store import STORE_FORMAT, Known, StateError
 
 logger = logging.getLogger(__name__)
+
+
+def redacted(url):
+    """The Redis URL without its password, for logs."""
+    parts = urlsplit(url or "")
+    if parts.password:
+        netloc = f"{parts.username or ''}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
 
 PREFIX = "gbaf:state:"
 ALIVE_EVERY = 5  # seconds between a run's "still alive" beats
@@ -155,8 +165,6 @@ class RedisStateStore:
 
     @property
     def _name(self):
-        from crawler.distributed import redacted
-
         return redacted(self.url)
 
     # --- reading --------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FileFeedStorage
 
-from crawler.feedstorage import DEFAULT_DELIVER_REASONS, deliver_reasons
+from crawler.outputs.storage import DEFAULT_DELIVER_REASONS, deliver_reasons
 from crawler.items import SCHEMA_VERSION
 
 logger = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ class RunManifest:
         write_json_atomically(self._manifest(), self.path)
         self.stats.inc_value("manifest/written/%s" % self.reason)
         logger.info("Wrote run manifest %s (%d outputs)", self.path, len(self.outputs))
-        if self.signals is not None:  # the manifest is the run's commit marker (crawler.incremental)
+        if self.signals is not None:  # the manifest is the run's commit marker (crawler.state.incremental)
             self.signals.send_catch_log(MANIFEST_WRITTEN, path=self.path)
 
     def _manifest(self) -> dict:

@@ -1,0 +1,1 @@
+"""What a run delivers: feed exporters, atomic file storage, the run manifest."""
