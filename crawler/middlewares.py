@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 
-from crawler.defaults import setting
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as ScrapyMetaRefreshMiddleware
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware as ScrapyRedirectMiddleware
@@ -28,6 +27,8 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.response import response_status_message
 from twisted.internet.defer import Deferred
+
+from crawler.defaults import setting
 
 logger = logging.getLogger(__name__)
 _SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")

@@ -41,11 +41,11 @@ from collections import defaultdict
 from importlib.util import find_spec
 from urllib.parse import urlsplit
 
-from crawler.defaults import setting
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import load_object
 
+from crawler.defaults import setting
 from crawler.text import word_count
 from crawler.urls import kind_of_url
 

@@ -28,13 +28,13 @@ import sys
 import time
 
 from redis.exceptions import RedisError
-from crawler.defaults import setting
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.misc import load_object
 from scrapy.utils.project import get_project_settings
 from scrapy_redis import defaults
 
+from crawler.defaults import setting
 from crawler.distributed.worker import Workers, configuration_problem, generation_key, redis_client
 from crawler.state.redis_store import redacted
 from crawler.state.store import StateError

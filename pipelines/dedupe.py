@@ -29,6 +29,7 @@ import numpy as np
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
+from crawler.defaults import setting
 from crawler.state.incremental import RunState
 
 logger = logging.getLogger(__name__)
@@ -210,7 +211,7 @@ class DedupePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, crawler.settings.getfloat("GBAF_NEAR_DUP_THRESHOLD", 0.8))
+        return cls(crawler, setting(crawler.settings, "GBAF_NEAR_DUP_THRESHOLD"))
 
     def _index(self):
         if self.index is None:

@@ -25,7 +25,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crawler.defaults import setting
 import scrapy
 import scrapy.exceptions
 import scrapy.signals
@@ -38,6 +37,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from crawler.arguments import SpiderArguments
 from crawler.article import ArticlePage
+from crawler.defaults import setting
 from crawler.distributed.worker import DistributedMixin
 from crawler.state.incremental import RunState
 from crawler.items import ArticleItem

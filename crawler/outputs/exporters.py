@@ -33,6 +33,7 @@ from feedgen.util import xml_elem
 from itemadapter import ItemAdapter
 from scrapy.exporters import BaseItemExporter
 
+from crawler.defaults import setting
 from crawler.items import ARTICLE_FIELDS, SCHEMA_VERSION
 
 logger = logging.getLogger(__name__)
@@ -231,9 +232,8 @@ class _FeedItemExporter(BaseItemExporter):
     @classmethod
     def from_crawler(cls, crawler, file, **kwargs: Any):
         settings = crawler.settings
-        kwargs.setdefault("max_entries", settings.getint("GBAF_FEED_MAX_ENTRIES",
-                                                         DEFAULT_MAX_ENTRIES))
-        kwargs["feed_meta"] = {**settings.getdict("GBAF_FEED_META"),
+        kwargs.setdefault("max_entries", setting(settings, "GBAF_FEED_MAX_ENTRIES"))
+        kwargs["feed_meta"] = {**setting(settings, "GBAF_FEED_META"),
                                **(kwargs.get("feed_meta") or {})}
         return cls(file, stats=crawler.stats, **kwargs)
 

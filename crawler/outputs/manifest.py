@@ -27,6 +27,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FileFeedStorage
 
+from crawler.defaults import setting
 from crawler.outputs.storage import DEFAULT_DELIVER_REASONS, deliver_reasons
 from crawler.items import SCHEMA_VERSION
 
@@ -76,7 +77,7 @@ def expected_manifest_path(settings, spider):
     if not uris:
         return None
     params = {"run_id": getattr(spider, "run_id", ""), "run_date": getattr(spider, "run_date", ""),
-              "data_dir": getattr(spider, "data_dir", settings.get("GBAF_DATA_DIR", "data")),
+              "data_dir": getattr(spider, "data_dir", setting(settings, "GBAF_DATA_DIR")),
               "name": spider.name}
     try:
         path = Path(str(uris[0]).replace("file://", "") % params)
@@ -99,7 +100,7 @@ class RunManifest:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        if not settings.getbool("GBAF_MANIFEST_ENABLED", True):
+        if not setting(settings, "GBAF_MANIFEST_ENABLED"):
             raise NotConfigured("GBAF_MANIFEST_ENABLED is off")
         if not settings.getdict("FEEDS"):
             raise NotConfigured("no FEEDS, nothing to describe")

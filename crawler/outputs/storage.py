@@ -31,6 +31,8 @@ from scrapy import signals
 from twisted.internet.defer import Deferred
 from w3lib.url import file_uri_to_path
 
+from crawler.defaults import setting
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_DELIVER_REASONS = ("finished",)
@@ -39,7 +41,7 @@ DEFAULT_DELIVER_REASONS = ("finished",)
 def deliver_reasons(settings):
     """Close reasons whose outputs are delivered. With a JOBDIR a graceful stop ('shutdown') is a
     pause: what was extracted so far is delivered, and the resumed crawl does the rest."""
-    reasons = settings.getlist("GBAF_FEED_DELIVER_REASONS", list(DEFAULT_DELIVER_REASONS))
+    reasons = setting(settings, "GBAF_FEED_DELIVER_REASONS")
     if settings.get("JOBDIR") and "shutdown" not in reasons:
         reasons = [*reasons, "shutdown"]
     return tuple(reasons)

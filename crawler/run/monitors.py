@@ -23,6 +23,7 @@ from scrapy.exceptions import ScrapyDeprecationWarning
 from spidermon import Monitor, MonitorSuite, monitors
 from spidermon import settings as spidermon_settings
 
+from crawler.defaults import setting
 from crawler.run.verdict import _sum, run_problems  # noqa: F401 (run_problems: importable from here)
 
 logger = logging.getLogger(__name__)
@@ -70,21 +71,20 @@ class Limits:
     @classmethod
     def from_settings(cls, s):
         return cls(
-            min_records=s.getint("GBAF_MONITOR_MIN_RECORDS", 1),
-            max_error_lines=s.getint("GBAF_MONITOR_MAX_ERROR_LINES", 0),
-            max_server_error_share=s.getfloat("GBAF_MONITOR_MAX_SERVER_ERROR_SHARE", 0.05),
-            max_failed_share=s.getfloat("GBAF_MONITOR_MAX_FAILED_SHARE", 0.1),
-            max_retry_share=s.getfloat("GBAF_MONITOR_MAX_RETRY_SHARE", 0.2),
-            max_invalid_share=s.getfloat("GBAF_MONITOR_MAX_INVALID_SHARE", 0.1),
-            max_not_article_share=s.getfloat("GBAF_MONITOR_MAX_NOT_ARTICLE_SHARE", 0.5),
-            allowed_count=s.getint("GBAF_MONITOR_ALLOWED_COUNT", 5),
-            coverage_min_records=s.getint("GBAF_MONITOR_COVERAGE_MIN_RECORDS", 10),
-            min_filled={k: float(v) for k, v in s.getdict(
-                "GBAF_MONITOR_MIN_FILLED", dict.fromkeys(REQUIRED_FIELDS, 0.95)).items()},
-            preferred_layers=dict(s.getdict("GBAF_MONITOR_PREFERRED_LAYERS", DEFAULT_PREFERRED_LAYERS)),
-            min_preferred_share=s.getfloat("GBAF_MONITOR_MIN_PREFERRED_SHARE", 0.7),
-            min_preferred_share_by_field={k: float(v) for k, v in s.getdict(
-                "GBAF_MONITOR_MIN_PREFERRED_SHARE_BY_FIELD", {}).items()},
+            min_records=setting(s, "GBAF_MONITOR_MIN_RECORDS"),
+            max_error_lines=setting(s, "GBAF_MONITOR_MAX_ERROR_LINES"),
+            max_server_error_share=setting(s, "GBAF_MONITOR_MAX_SERVER_ERROR_SHARE"),
+            max_failed_share=setting(s, "GBAF_MONITOR_MAX_FAILED_SHARE"),
+            max_retry_share=setting(s, "GBAF_MONITOR_MAX_RETRY_SHARE"),
+            max_invalid_share=setting(s, "GBAF_MONITOR_MAX_INVALID_SHARE"),
+            max_not_article_share=setting(s, "GBAF_MONITOR_MAX_NOT_ARTICLE_SHARE"),
+            allowed_count=setting(s, "GBAF_MONITOR_ALLOWED_COUNT"),
+            coverage_min_records=setting(s, "GBAF_MONITOR_COVERAGE_MIN_RECORDS"),
+            min_filled={k: float(v) for k, v in setting(s, "GBAF_MONITOR_MIN_FILLED").items()},
+            preferred_layers=dict(setting(s, "GBAF_MONITOR_PREFERRED_LAYERS")),
+            min_preferred_share=setting(s, "GBAF_MONITOR_MIN_PREFERRED_SHARE"),
+            min_preferred_share_by_field={k: float(v) for k, v in setting(
+                s, "GBAF_MONITOR_MIN_PREFERRED_SHARE_BY_FIELD").items()},
         )
 
 

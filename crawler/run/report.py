@@ -14,6 +14,7 @@ from pathlib import Path
 from itemadapter import ItemAdapter
 from scrapy import signals
 
+from crawler.defaults import setting
 from crawler.items import ARTICLE_FIELDS
 from crawler.run.verdict import run_problems
 
@@ -38,8 +39,8 @@ class RunReport:
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
-        template = s.get("GBAF_REPORT_PATH") or os.path.join(
-            s.get("GBAF_DATA_DIR", "data"), "articles", "%(run_date)s", "%(run_id)s.report.json")
+        template = setting(s, "GBAF_REPORT_PATH") or os.path.join(
+            setting(s, "GBAF_DATA_DIR"), "articles", "%(run_date)s", "%(run_id)s.report.json")
         ext = cls(crawler, template)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)

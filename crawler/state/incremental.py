@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler.defaults import setting
 from crawler.outputs.storage import deliver_reasons
 from crawler.outputs.manifest import MANIFEST_WRITTEN, expected_manifest_path
 from crawler.state import open_store
@@ -32,7 +33,7 @@ class RunState:
         self.known = store.snapshot()
         self.non_articles = store.non_articles()
         self.by_hash = {k.content_hash: k for k in self.known.values()}
-        self.revisit = timedelta(hours=s.getfloat("GBAF_REVISIT_HOURS", 48))
+        self.revisit = timedelta(hours=setting(s, "GBAF_REVISIT_HOURS"))
         self.now = datetime.now(timezone.utc)
         self.run_id = None
         self.pending = []
@@ -47,12 +48,12 @@ class RunState:
         state = getattr(crawler, "_gbaf_state", None)
         if state is None:
             s = crawler.settings
-            if not s.getbool("GBAF_STATE_ENABLED", True):
+            if not setting(s, "GBAF_STATE_ENABLED"):
                 raise NotConfigured("GBAF_STATE_ENABLED is off")
             error = getattr(crawler, "_gbaf_state_error", None)
             if error is not None:
                 raise error
-            url = s.get("GBAF_STATE_URL") or os.path.join(s.get("GBAF_DATA_DIR", "data"), "state.sqlite")
+            url = setting(s, "GBAF_STATE_URL") or os.path.join(setting(s, "GBAF_DATA_DIR"), "state.sqlite")
             try:
                 store = open_store(url)
             except StateError as exc:
@@ -82,7 +83,7 @@ class RunState:
     @classmethod
     def get(cls, crawler):
         """The run's state, or None when it is switched off or could not be opened (already logged)."""
-        if not crawler.settings.getbool("GBAF_STATE_ENABLED", True):
+        if not setting(crawler.settings, "GBAF_STATE_ENABLED"):
             return None
         try:
             return cls.of(crawler)
@@ -173,7 +174,7 @@ class StateExtension:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("GBAF_STATE_ENABLED", True):
+        if not setting(crawler.settings, "GBAF_STATE_ENABLED"):
             raise NotConfigured("GBAF_STATE_ENABLED is off")
         ext = cls(crawler)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
@@ -202,15 +203,15 @@ class StateExtension:
         from crawler.outputs.exporters import write_feed
 
         s = self.crawler.settings
-        limit = s.getint("GBAF_FEED_MAX_ENTRIES", 100)
-        feeds = s.getdict("GBAF_LATEST_FEEDS")
+        limit = setting(s, "GBAF_FEED_MAX_ENTRIES")
+        feeds = setting(s, "GBAF_LATEST_FEEDS")
         if not feeds:
             return
         records = self.state.store.latest(limit)
-        data_dir = s.get("GBAF_DATA_DIR", "data")
+        data_dir = setting(s, "GBAF_DATA_DIR")
         for fmt, path in feeds.items():
             path = path % {"data_dir": data_dir} if "%(" in path else path
-            write_feed(records, path, fmt, limit, s.getdict("GBAF_FEED_META") or None)
+            write_feed(records, path, fmt, limit, setting(s, "GBAF_FEED_META") or None)
             logger.info("latest %s feed: %d entries in %s", fmt, len(records), path)
 
     def spider_closed(self, spider, reason):
