@@ -267,6 +267,13 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
 
     @_feeding
     def parse_cheap(self, response):
+        """A sitemap (index or urlset) or the feed: article URLs and their dates.
+
+        @site /sitemap-news.xml
+        @meta {"source": "sitemap", "kind": "cheap"}
+        @returns items 0 0
+        @returns requests 1
+        """
         source = response.meta["source"]
         entries, children = [], []
         try:
@@ -365,6 +372,28 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
                 self.crawler.engine.crawl(request)
 
     # --- callbacks -----------------------------------------------------------------------------
+    def parse(self, response):
+        """A page of any kind, routed by its URL to the callback for it (`scrapy parse --spider gbaf
+        URL`, a request made without a callback): a sitemap or the feed, the home page, a
+        category listing, or an article."""
+        path = urlsplit(response.url).path
+        cheap = dict(self.cheap_sources).get(path) or ("sitemap" if path.endswith((".xml", ".xml.gz")) else None)
+        if cheap or path.startswith("/feed"):
+            response.meta.setdefault("source", cheap or "feed")
+            response.meta.setdefault("kind", "cheap")
+            self.cheap_pending += 1  # parse_cheap counts it done
+            return self.parse_cheap(response)
+        kind = kind_of_url(response.url)
+        response.meta.setdefault("kind", kind)
+        if kind == "home":
+            return self.parse_home(response)
+        if kind == "category":
+            return self.parse_listing(response)
+        if kind == "article":
+            return self.parse_article(response)
+        self.logger.info("no callback for a page of kind %r: %s", kind, response.url)
+        return None
+
     def _markup_root(self, response):
         """The lxml root of an HTML (or XML) page; None, counted and logged, for a body that is not
         markup (an image, a PDF, JSON, octet-stream answered with 200 where a listing should be)."""
@@ -382,6 +411,13 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
 
     @_feeding
     def parse_home(self, response):
+        """The home page: the categories its navigation names, and the articles it shows.
+
+        @site /
+        @meta {"kind": "home"}
+        @returns items 0 0
+        @returns requests 2
+        """
         root = self._markup_root(response)
         if root is None:
             return
@@ -398,6 +434,13 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
 
     @_feeding
     def parse_listing(self, response):
+        """A category's listing page: its article links and the next page.
+
+        @site /category/headlines/
+        @meta {"kind": "category", "page": 1}
+        @returns items 0 0
+        @returns requests 1
+        """
         root = self._markup_root(response)
         if root is None:
             return
