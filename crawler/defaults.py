@@ -28,6 +28,7 @@ DEFAULTS: dict[str, object] = {
     # --- state across runs (incremental crawling) ---
     "GBAF_STATE_ENABLED": True,
     "GBAF_STATE_URL": None,  # a path (SQLite) or redis://...; default <GBAF_DATA_DIR>/state.sqlite
+    "GBAF_STATE_BATCH": 500,  # changes staged in one store write
     "GBAF_REVISIT_HOURS": 48.0,
     "GBAF_LISTING_MARGIN": 1,
     # The cheap sources read first on incremental runs (path -> "sitemap" | "feed").
@@ -41,7 +42,10 @@ DEFAULTS: dict[str, object] = {
     # --- outputs ---
     "GBAF_FEED_MAX_ENTRIES": 100,  # entries of an Atom/RSS feed (-o and the cross-run feeds)
     "GBAF_FEED_META": {},  # title, link... of the Atom/RSS feeds
-    "GBAF_FEED_DELIVER_REASONS": ["finished"],
+    # Close reasons whose outputs are delivered: finished, and a graceful stop (Ctrl-C, SIGTERM, a
+    # Scrapyd cancel, a time limit, CLOSESPIDER_*), which delivers what it extracted so far.
+    "GBAF_FEED_DELIVER_REASONS": ["finished", "shutdown", "closespider_itemcount", "closespider_pagecount",
+                                  "closespider_timeout", "closespider_timeout_no_item", "closespider_errorcount"],
     "GBAF_MANIFEST_ENABLED": True,
     "GBAF_REPORT_PATH": None,  # default <GBAF_DATA_DIR>/articles/<run_date>/<run_id>.report.json
     # The cross-run feeds: the newest articles from the state store, rebuilt after each committed run.

@@ -40,3 +40,6 @@ class ArticleItem(scrapy.Item):
     """One article, every field of the contract (null or empty where the page has none)."""
 
     locals().update({name: scrapy.Field() for name in ARTICLE_FIELDS})
+    # Private, not in ARTICLE_FIELDS (never exported): the near-duplicate signature the dedupe
+    # pipeline computed, carried to the version pipeline, which stores it and removes it.
+    _signature = scrapy.Field()

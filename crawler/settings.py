@@ -99,8 +99,8 @@ FEEDS = {
 
 EXTENSIONS = {
     "crawler.run.report.RunReport": 500,
-    "crawler.outputs.manifest.RunManifest": 510,
-    "crawler.state.incremental.StateExtension": 520,
+    # The run's owner: store, settlement of dead runs, delivery under docs/protocol.md, commit.
+    "crawler.run.lifecycle.RunLifecycle": 520,
     "crawler.run.jobdir.JobDirGuard": 0,
 }
 

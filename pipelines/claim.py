@@ -7,6 +7,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.defaults import setting
 from crawler.distributed.worker import redis_lost
+from crawler.run.lifecycle import run_state
 from crawler.text import article_id
 
 logger = logging.getLogger(__name__)
@@ -31,9 +32,7 @@ class ClaimPipeline:
         return cls(crawler)
 
     def open_spider(self):
-        from crawler.state.incremental import RunState
-
-        self.state = RunState.get(self.crawler)
+        self.state = run_state(self.crawler)
 
     def process_item(self, item):
         if self.state is None or not getattr(self.state.store, "claim", None):

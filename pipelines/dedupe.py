@@ -30,7 +30,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from crawler.defaults import setting
-from crawler.state.incremental import RunState
+from crawler.run.lifecycle import run_state
 
 logger = logging.getLogger(__name__)
 
@@ -220,7 +220,7 @@ class DedupePipeline:
 
     def open_spider(self):
         index = self._index()
-        self.state = RunState.get(self.crawler)
+        self.state = run_state(self.crawler)
         if self.state is None:
             return
         seen = set()
@@ -270,5 +270,5 @@ class DedupePipeline:
                 self._drop("near", url, near[0])
         index.add(url, digest, sig)
         if sig is not None and self.state is not None:
-            self.state.signatures[url] = sig.to_bytes()
+            a["_signature"] = sig.to_bytes()  # for the version pipeline, which removes it
         return item

@@ -1,9 +1,15 @@
 """Normalize pipeline: every text NFC and whitespace-collapsed, canonical URLs, UTC dates, names
 without duplicates, and the derived fields (id, word_count, truncated, content_hash) recomputed
-from the normalised values, so that equal texts give equal hashes whatever layer they came from."""
+from the normalised values, so that equal texts give equal hashes whatever layer they came from.
+
+An item of the wrong shape (no URL, a string where a list is due, a list body, a FAQ entry or a
+link that is not an object, a link without url, ...) is dropped first, logged with the field and
+counted (`normalize/malformed/<field>` and `gbaf/records/dropped/malformed`): never coerced (a
+`tags: "Banking"` would become seven letters) and never a crash of the pipeline."""
 import logging
 
 from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
 
 from crawler import text as tx
 from crawler.urls import canonical_url
@@ -24,6 +30,14 @@ class NormalizePipeline:
 
     def process_item(self, item):
         a = ItemAdapter(item)
+        field = malformed(a)
+        if field is not None:
+            self.stats.inc_value(f"normalize/malformed/{field}")
+            self.stats.inc_value("gbaf/records/dropped/malformed")
+            url = a.get("url")
+            logger.warning("malformed item %s: field %s has the wrong shape; dropped",
+                           url if isinstance(url, str) else "(no url)", field)
+            raise DropItem(f"malformed item: {field}")
         for field in TEXT_FIELDS:
             a[field] = tx.clean(a.get(field)) or None
         if a.get("language"):
@@ -55,3 +69,31 @@ class NormalizePipeline:
         a["word_count"] = tx.word_count(body)
         a["content_hash"] = tx.content_hash(a.get("title"), body)
         return item
+
+
+def _texts(value):
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _objects(value, required, optional=()):
+    return isinstance(value, list) and all(
+        isinstance(v, dict) and all(isinstance(v.get(k), str) for k in required)
+        and all(v.get(k) is None or isinstance(v.get(k), str) for k in optional) for v in value)
+
+
+def malformed(a):
+    """The first field whose value has a shape the record cannot have, or None."""
+    if not isinstance(a.get("url"), str) or not a.get("url").strip():
+        return "url"
+    for field in (*TEXT_FIELDS, "body", "published_at", "updated_at", "crawled_at"):
+        if a.get(field) is not None and not isinstance(a.get(field), str):
+            return field
+    for field in (*NAME_LISTS, "key_takeaways"):
+        if a.get(field) is not None and not _texts(a.get(field)):
+            return field
+    if a.get("faq") is not None and not _objects(a.get("faq"), (), ("question", "answer")):
+        return "faq"
+    for field in ("references", "related"):
+        if a.get(field) is not None and not _objects(a.get(field), ("url",), ("title",)):
+            return field
+    return None

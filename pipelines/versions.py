@@ -11,7 +11,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.defaults import setting
-from crawler.state.incremental import RunState
+from crawler.run.lifecycle import run_state
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ class VersionPipeline:
         return cls(crawler)
 
     def open_spider(self):
-        self.state = RunState.get(self.crawler)
+        self.state = run_state(self.crawler)
 
     def close_spider(self):
         if self.state is not None:
@@ -39,13 +39,14 @@ class VersionPipeline:
         if self.state is None:
             raise DropItem("no state store: nothing can be versioned")
         a = ItemAdapter(item)
+        signature = a.pop("_signature", None)  # private, from the dedupe pipeline: never exported
         url, digest = a["url"], a["content_hash"]
         known = self.state.lookup(url)
         self.state.processed.add(url)
         row = {
             "url": url, "content_hash": digest, "published_at": a.get("published_at"),
             "updated_at": a.get("updated_at"), "lastmod": self.state.lastmods.get(url),
-            "seen_at": a.get("crawled_at"), "signature": self.state.signatures.pop(url, None),
+            "seen_at": a.get("crawled_at"), "signature": signature,
         }
         if known is not None and known.content_hash == digest:
             row.update(version=known.version, record=None, exported_run=None)

@@ -39,7 +39,7 @@ from crawler.arguments import SpiderArguments
 from crawler.article import ArticlePage
 from crawler.defaults import setting
 from crawler.distributed.worker import DistributedMixin
-from crawler.state.incremental import RunState
+from crawler.run.lifecycle import run_state
 from crawler.items import ArticleItem
 from crawler.listing import listing_dates, listing_facts
 from crawler.middlewares import failure_reason
@@ -111,14 +111,20 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         crawler.signals.connect(spider._frontier_closed, signal=scrapy.signals.spider_closed)
         # After crawler.run.jobdir.JobDirGuard has cleared the JOBDIR of a killed crawl (extensions are
         # built after the spider).
+        crawler.signals.connect(spider._run_begun, signal=scrapy.signals.spider_opened)
         crawler.signals.connect(spider._frontier_restore, signal=scrapy.signals.spider_opened)
         spider.renderer = Renderer.from_crawler(crawler)
-        spider.run_state = RunState.start_run(crawler, spider)
-        spider.state_failed = spider.run_state is None and setting(s, "GBAF_STATE_ENABLED")
-        spider.incremental = bool(spider.run_state is not None and not spider.run_state.empty and not spider.full)
+        # The run's state comes from its owner (crawler.run.lifecycle), built after the spider.
+        spider.run_state, spider.state_failed, spider.incremental = None, False, False
         # Sitemaps and feeds do not say an article's category: a category crawl takes only their dates.
         spider.discover_from_cheap = spider.only_categories is None
         return spider
+
+    def _run_begun(self, spider=None):
+        """The run as its owner began it: the store's view, or why there is none."""
+        self.run_state = run_state(self.crawler)
+        self.state_failed = self.run_state is None and setting(self.crawler.settings, "GBAF_STATE_ENABLED")
+        self.incremental = bool(self.run_state is not None and not self.run_state.empty and not self.full)
 
     def _wanted_article(self, url, kind="article", defer=False):
         """A request for an article page, or None when the state store says it is not needed or
@@ -227,7 +233,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
 
     async def start(self):
         if self.state_failed:
-            return  # crawler.state.incremental.StateExtension closes the run with reason "state_error"
+            return  # crawler.run.lifecycle.RunLifecycle closes the run with reason "state_error"
         if self.distributed:  # seeds come from the shared queue (crawler.distributed)
             async for request in self.distributed_start():
                 yield request

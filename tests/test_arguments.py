@@ -70,7 +70,7 @@ def test_an_unusable_argument_or_setting_stops_the_crawl_before_its_first_reques
 def test_scrapy_list_works_whatever_a_setting_says():
     proc = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True,
                           timeout=120, env={**os.environ, "GBAF_FEED_MAX_ENTRIES": "abc"})
-    assert proc.returncode == 0 and proc.stdout.split() == ["gbaf"], proc.stderr[-2000:]
+    assert proc.returncode == 0 and "gbaf" in proc.stdout.split(), proc.stderr[-2000:]
 
 
 def test_every_gbaf_setting_is_read_from_the_environment():

@@ -24,6 +24,9 @@ class Crawler:
 
         self.settings = Settings({"GBAF_STATE_ENABLED": False})
 
+    def get_extension(self, cls):
+        return None  # no run lifecycle: no state store
+
 
 @pytest.fixture
 def record():
@@ -108,3 +111,29 @@ def test_dedupe_within_a_run(record):
     with pytest.raises(DropItem):
         pipe.process_item(dict(record))
     assert crawler.stats.values == {"gbaf/records/dropped/duplicate_url": 1}
+
+
+# Odd item shapes a spider change could produce: each is dropped with its field counted, never a
+# crash of the pipeline and never coerced (a string of tags is not a list of letters).
+MALFORMED = [
+    ("url", {"url": None}), ("url", {"url": 5}), ("url", {"url": "  "}),
+    ("body", {"body": ["a paragraph"]}), ("title", {"title": ["T"]}),
+    ("tags", {"tags": "Banking"}), ("authors", {"authors": "Jane Roe"}),
+    ("key_takeaways", {"key_takeaways": "one"}), ("faq", {"faq": ["a question?"]}),
+    ("faq", {"faq": [{"question": 1, "answer": "a"}]}), ("related", {"related": [{"title": "no url"}]}),
+    ("references", {"references": "https://example.com/"}), ("published_at", {"published_at": 20260101}),
+]
+
+
+@pytest.mark.parametrize("field,change", MALFORMED, ids=[f"{f}-{i}" for i, (f, _c) in enumerate(MALFORMED)])
+def test_malformed_items_are_dropped_with_a_counted_reason(record, field, change, caplog):
+    stats = Stats()
+    with pytest.raises(DropItem):
+        NormalizePipeline(stats).process_item({**record, **change})
+    assert stats.values == {f"normalize/malformed/{field}": 1, "gbaf/records/dropped/malformed": 1}
+    assert f"field {field} has the wrong shape" in caplog.text
+
+
+def test_tags_as_a_list_pass_untouched(record):
+    out = NormalizePipeline(Stats()).process_item({**record, "tags": ["Banking"]})
+    assert out["tags"] == ["Banking"]

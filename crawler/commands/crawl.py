@@ -21,6 +21,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
 from crawler.arguments import ArgumentError, SpiderArguments
 from crawler.defaults import check_settings, setting
+from crawler.run.lifecycle import RunLifecycle
 from crawler.run.verdict import run_problems
 
 logger = logging.getLogger(__name__)
@@ -34,18 +35,18 @@ class Command(ScrapyCrawlCommand):
         return self.crawler
 
     def run(self, args, opts):
-        problems = preflight(self.settings, opts.spargs) if args[:1] == ["gbaf"] else []
+        problems = preflight(self.settings, opts.spargs if args[:1] == ["gbaf"] else None)
         if problems:
             for problem in problems:
-                sys.stderr.write(f"scrapy crawl gbaf: {problem}\n")
+                sys.stderr.write(f"scrapy crawl {' '.join(args[:1])}: {problem}\n")
             self.exitcode = 2
             return
         super().run(args, opts)
         if self.exitcode or self.crawler is None or self.crawler.stats is None:
             return
         problems = run_problems(self.crawler.stats.get_stats())
-        state = getattr(self.crawler, "_gbaf_state", None)  # crawler.state.incremental.RunState
-        if state is not None and state.run_id and not state.committed and not problems:
+        lifecycle = self.crawler.get_extension(RunLifecycle)
+        if lifecycle is not None and lifecycle.state is not None and not lifecycle.committed and not problems:
             problems.append("state store: the run was not committed")
         if problems:
             self.exitcode = 1
@@ -53,12 +54,14 @@ class Command(ScrapyCrawlCommand):
             _mark_report_failed(self.crawler, problems)
 
 
-def preflight(settings, spider_args: dict) -> list[str]:
-    """What makes a run impossible before it starts: one line each (empty when it can start)."""
+def preflight(settings, spider_args: dict | None) -> list[str]:
+    """What makes a run impossible before it starts: one line each (empty when it can start).
+    spider_args: the gbaf spider's arguments, to check (None: another spider's)."""
     problems = check_settings(settings)
     bad = {p.split("=", 1)[0] for p in problems}
     try:
-        SpiderArguments.parse(**spider_args)
+        if spider_args is not None:
+            SpiderArguments.parse(**spider_args)
     except ArgumentError as exc:
         problems.append(str(exc))
     if "GBAF_DATA_DIR" not in bad:

@@ -48,6 +48,7 @@ from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.scheduler import Scheduler as ScrapyRedisScheduler
 
 from crawler.defaults import setting
+from crawler.run.lifecycle import run_state
 from crawler.state.redis_store import redacted
 
 logger = logging.getLogger(__name__)
@@ -391,9 +392,7 @@ class RedisScheduler(ScrapyRedisScheduler):
             self.stats.set_value("gbaf/distributed/generation", current)
         if current == self.started_in or not generation.get("commits"):
             return True  # seeded before this worker started (or no shared state store to go stale)
-        from crawler.state.incremental import RunState
-
-        state = RunState.get(self.crawler)
+        state = run_state(self.crawler)
         seen = getattr(getattr(state, "store", None), "snapshot_commits", None)
         if seen is None or seen == int(generation["commits"]):
             logger.info("worker %s takes part in crawl generation %s, seeded after it started", self.run_id, current)

@@ -1,41 +1,30 @@
-"""Per-run manifest: what a successful run delivered, with sizes and checksums.
+"""The run manifest: what a run delivered, each output verified, written before the state commit.
 
-A Scrapy extension (enabled by `GBAF_MANIFEST_ENABLED`, default True). When the run ends with a
-delivering close reason (`GBAF_FEED_DELIVER_REASONS`, default `["finished"]`) it writes
-`<stem>.manifest.json` beside the run's JSON Lines output (`data/articles/<date>/<run id>.jsonl`
-gives `data/articles/<date>/<run id>.manifest.json`, one per run even with several runs a day),
-atomically like the outputs: run id, start and end, schema_version, record counts (items
-scraped and dropped plus every `gbaf/records/*` stats counter) and, for each FEEDS output
-actually delivered, its path (as given in FEEDS), format, record count, size and sha256.
-
-Ordering: outputs are only final once FeedExporter has stored them, which happens inside its
-`spider_closed` handler; it then sends `feed_exporter_closed`. The manifest is written when both
-that signal and `spider_closed` (which carries the close reason) have been seen, whichever comes
-last, so it never describes a file that is not in place yet.
+One manifest per run, in the run's directory, whatever the outputs are and wherever they lie:
+`<GBAF_DATA_DIR>/articles/<run date>/<run id>.manifest.json`. It holds run id, start and end,
+close reason, schema_version, record counts (items scraped and dropped plus every
+`gbaf/records/*` counter) and, for each output, its final path, the temporary name it was
+verified under, format, record count, size and sha256. Its presence is the run's commit marker:
+docs/protocol.md says what a run and its recovery do around it.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from scrapy import signals
-from scrapy.exceptions import NotConfigured
-from scrapy.extensions.feedexport import FileFeedStorage
-
-from crawler.defaults import setting
-from crawler.outputs.storage import DEFAULT_DELIVER_REASONS, deliver_reasons
 from crawler.items import SCHEMA_VERSION
-
-logger = logging.getLogger(__name__)
+from crawler.outputs.storage import fsync_path, replace_durably
 
 JSONL_FORMATS = ("jsonlines", "jsonl", "jl")
-MANIFEST_WRITTEN = object()  # signal: sent with path= once the manifest is in place
 MANIFEST_SUFFIX = ".manifest.json"
+
+
+class OutputError(RuntimeError):
+    """An output does not hold what the run exported: the run must not be delivered."""
 
 
 def sha256_file(path: str | os.PathLike) -> str:
@@ -53,7 +42,8 @@ def _iso(value) -> str | None:
     return value
 
 
-def write_json_atomically(data: dict, path: Path) -> None:
+def write_json_atomically(data: dict, path: Path, before_rename=None) -> None:
+    """Write, fsync, rename into place, fsync the folder. before_rename() runs between the two."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".%s.%d." % (path.name, os.getpid()), suffix=".part",
                                dir=path.parent)
@@ -64,117 +54,110 @@ def write_json_atomically(data: dict, path: Path) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide it from other readers
-        os.replace(tmp, path)
+        if before_rename is not None:
+            before_rename()
+        replace_durably(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def expected_manifest_path(settings, spider):
-    """Where this run's manifest will be written (known at the start, for crash recovery), or None."""
-    feeds = settings.getdict("FEEDS")
-    uris = [u for u, opts in feeds.items() if (opts or {}).get("format") in JSONL_FORMATS] or list(feeds)
-    if not uris:
-        return None
-    params = {"run_id": getattr(spider, "run_id", ""), "run_date": getattr(spider, "run_date", ""),
-              "data_dir": getattr(spider, "data_dir", setting(settings, "GBAF_DATA_DIR")),
-              "name": spider.name}
+def manifest_path(data_dir, run_date, run_id) -> Path:
+    return Path(data_dir) / "articles" / str(run_date) / f"{run_id}{MANIFEST_SUFFIX}"
+
+
+def count_records(path: Path, fmt: str, offset: int = 0) -> int | None:
+    """Records in the file from byte `offset` on, read back from disk; None for formats whose
+    records cannot be counted back (RSS, Atom, XML, CSV: checksummed only). A JSON Lines line
+    that is not one whole JSON object (a short write) raises OutputError."""
+    if fmt in JSONL_FORMATS:
+        n = 0
+        with open(path, "rb") as f:
+            f.seek(offset)
+            for number, line in enumerate(f, 1):
+                if not line.endswith(b"\n"):
+                    raise OutputError(f"{path}: line {number} of this run is cut short")
+                try:
+                    json.loads(line)
+                except ValueError:
+                    raise OutputError(f"{path}: line {number} of this run is not JSON") from None
+                n += 1
+        return n
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return pq.read_metadata(path).num_rows
+        except Exception as exc:  # Arrow raises several kinds for a broken file
+            raise OutputError(f"{path}: not a readable Parquet file ({exc})") from None
+    if fmt == "json":
+        try:
+            return len(json.loads(Path(path).read_bytes() or b"[]"))
+        except ValueError:
+            raise OutputError(f"{path}: not a whole JSON document") from None
+    return None
+
+
+def describe_output(final: Path, temp: Path, fmt: str, expected: int | None, offset: int = 0,
+                    kind: str = "feed") -> dict:
+    """The manifest entry of an output verified under its temporary name (fsynced already)."""
+    counted = count_records(temp, fmt, offset)
+    if counted is not None and expected is not None and counted != expected:
+        raise OutputError(f"{final}: {counted} records written, {expected} exported")
+    entry = {"path": Path(final).as_posix(), "temp": Path(temp).as_posix(), "kind": kind,
+             "format": fmt, "records": expected if counted is None else counted,
+             "size": temp.stat().st_size, "sha256": sha256_file(temp)}
+    if offset:
+        entry["offset"] = offset  # appended: size and sha256 cover the whole file
+    return entry
+
+
+def build_manifest(stats: dict, run_id, spider_name, reason, outputs) -> dict:
+    records = {key: stats[key] for key in ("item_scraped_count", "item_dropped_count") if key in stats}
+    records.update({k: v for k, v in sorted(stats.items()) if k.startswith("gbaf/records/")})
+    return {
+        "run_id": run_id,
+        "spider": spider_name,
+        "started_at": _iso(stats.get("start_time")),
+        "finished_at": _iso(stats.get("finish_time") or datetime.now(timezone.utc)),
+        "finish_reason": reason,
+        "schema_version": SCHEMA_VERSION,
+        "records": records,
+        "outputs": outputs,
+    }
+
+
+def read_manifest(path) -> dict | None:
+    """The manifest at path, None when there is none; OutputError when it is not one."""
     try:
-        path = Path(str(uris[0]).replace("file://", "") % params)
-    except (KeyError, ValueError, TypeError):
-        return None  # the path depends on values only known later (%(time)s, %(batch_id)s)
-    return path.with_name(path.stem + MANIFEST_SUFFIX)
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise OutputError(f"manifest {path} cannot be read: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("outputs"), list):
+        raise OutputError(f"manifest {path} is not a run manifest")
+    return data
 
 
-class RunManifest:
-    def __init__(self, stats, deliver_reasons=DEFAULT_DELIVER_REASONS, signals_=None):
-        self.signals = signals_
-        self.stats = stats
-        self.deliver_reasons = tuple(deliver_reasons)
-        self.spider = None
-        self.reason: str | None = None
-        self.feeds_closed = False
-        self.outputs: list[dict] = []
-        self.path: Path | None = None  # where the manifest went, once written
+def deliver_outputs(manifest: dict, after_first=None) -> list[str]:
+    """Rename every output of a written manifest into place (roll forward: also what recovery
+    does for a run that died after its manifest). Returns the problems found ([] when none)."""
+    problems = []
+    for number, out in enumerate(manifest["outputs"]):
+        final, temp = Path(out["path"]), Path(out.get("temp") or out["path"])
+        if temp != final and temp.exists():
+            if sha256_file(temp) != out["sha256"]:
+                problems.append(f"{temp} differs from its manifest")
+                continue
+            replace_durably(temp, final)
+            if number == 0 and after_first is not None:
+                after_first()
+        elif not final.exists() or (final.stat().st_size != out["size"] and not out.get("offset")):
+            problems.append(f"{final} is missing or differs from its manifest")
+    return problems
 
-    @classmethod
-    def from_crawler(cls, crawler):
-        settings = crawler.settings
-        if not setting(settings, "GBAF_MANIFEST_ENABLED"):
-            raise NotConfigured("GBAF_MANIFEST_ENABLED is off")
-        if not settings.getdict("FEEDS"):
-            raise NotConfigured("no FEEDS, nothing to describe")
-        ext = cls(crawler.stats, deliver_reasons(settings), crawler.signals)
-        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(ext.feed_slot_closed, signal=signals.feed_slot_closed)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
-        crawler.signals.connect(ext.feed_exporter_closed, signal=signals.feed_exporter_closed)
-        return ext
 
-    def spider_opened(self, spider) -> None:
-        self.spider = spider
-
-    def feed_slot_closed(self, slot) -> None:
-        storage = slot.storage
-        path = getattr(storage, "delivered_path", None)
-        if path is None and type(storage) is FileFeedStorage:
-            path = storage.path  # Scrapy's plain storage writes in place
-        if path is None or not Path(path).is_file():
-            return  # not delivered (failed run) or not local: nothing to checksum
-        # Capped feeds hold fewer entries than the items handed to them.
-        records = getattr(slot.exporter, "exported_count", None)
-        self.outputs.append({
-            "path": Path(path).as_posix(),
-            "format": slot.format,
-            "records": slot.itemcount if records is None else records,
-            "size": Path(path).stat().st_size,
-            "sha256": sha256_file(path),
-        })
-
-    def spider_closed(self, spider, reason: str) -> None:
-        self.reason = reason
-        self._maybe_write()
-
-    def feed_exporter_closed(self) -> None:
-        self.feeds_closed = True
-        self._maybe_write()
-
-    def _maybe_write(self) -> None:
-        if self.reason is None or not self.feeds_closed or self.path is not None:
-            return
-        if self.reason not in self.deliver_reasons:
-            logger.info("No manifest: spider closed with reason %r", self.reason)
-            self.stats.inc_value("manifest/skipped/%s" % self.reason)
-            return
-        if not self.outputs:
-            logger.warning("No manifest: no local output was delivered")
-            self.stats.inc_value("manifest/skipped/no_output")
-            return
-        anchor = next((o for o in self.outputs if o["format"] in JSONL_FORMATS), self.outputs[0])
-        anchor_path = Path(anchor["path"])
-        self.path = anchor_path.with_name(anchor_path.stem + MANIFEST_SUFFIX)
-        write_json_atomically(self._manifest(), self.path)
-        self.stats.inc_value("manifest/written/%s" % self.reason)
-        logger.info("Wrote run manifest %s (%d outputs)", self.path, len(self.outputs))
-        if self.signals is not None:  # the manifest is the run's commit marker (crawler.state.incremental)
-            self.signals.send_catch_log(MANIFEST_WRITTEN, path=self.path)
-
-    def _manifest(self) -> dict:
-        stats = self.stats.get_stats()
-        started = stats.get("start_time")
-        run_id = getattr(self.spider, "run_id", None)
-        if not run_id and isinstance(started, datetime):
-            run_id = started.strftime("%Y%m%dT%H%M%SZ")
-        records = {key: stats[key] for key in ("item_scraped_count", "item_dropped_count")
-                   if key in stats}
-        records.update({k: v for k, v in sorted(stats.items()) if k.startswith("gbaf/records/")})
-        return {
-            "run_id": run_id,
-            "spider": getattr(self.spider, "name", None),
-            "started_at": _iso(started),
-            "finished_at": _iso(stats.get("finish_time") or datetime.now(timezone.utc)),
-            "finish_reason": self.reason,
-            "schema_version": SCHEMA_VERSION,
-            "records": records,
-            "outputs": self.outputs,
-        }
+__all__ = ["JSONL_FORMATS", "MANIFEST_SUFFIX", "OutputError", "build_manifest", "count_records",
+           "deliver_outputs", "describe_output", "fsync_path", "manifest_path", "read_manifest",
+           "sha256_file", "write_json_atomically"]

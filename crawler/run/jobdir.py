@@ -8,7 +8,9 @@ JOBDIR afresh. Nothing is lost by that: the state store holds exactly what was d
 (a killed run delivered nothing), so the new crawl exports the rest, and only the rest.
 
 A graceful stop (Ctrl-C once, SIGTERM) is a pause: the run delivers what it extracted so far
-(see crawler.outputs.storage.deliver_reasons) and the next start resumes the queue.
+(see crawler.outputs.storage.deliver_reasons) and the next start resumes the queue. The mark goes
+only once the run is delivered and committed (crawler.run.lifecycle calls `release`): a crawl killed
+while it closes leaves it, and its JOBDIR is not trusted.
 """
 import logging
 import os
@@ -74,10 +76,9 @@ class JobDirGuard:
                            "trusted, starting it afresh (the state store keeps what was delivered)",
                            jobdir)
             crawler.stats.set_value("gbaf/jobdir/restarted_after_kill", True)
-        ext = cls(jobdir, crawler.stats)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
-        return ext
+        return cls(jobdir, crawler.stats)
 
-    def spider_closed(self, spider, reason):
-        # A closing crawl saves its queue (Scrapy does it on close): the mark goes.
-        (self.jobdir / MARK).unlink(missing_ok=True)
+
+def release(jobdir):
+    """The run is delivered and committed: its saved queue can be trusted, the mark goes."""
+    (Path(jobdir) / MARK).unlink(missing_ok=True)

@@ -17,6 +17,8 @@ def run_problems(stats):
         problems.append("run checks failed: " + ", ".join(stats.get("gbaf/monitor/failed") or []))
     if stats.get("gbaf/state/error"):
         problems.append(f"state store: {stats['gbaf/state/error']}")
+    if stats.get("gbaf/delivery/error"):
+        problems.append(f"delivery: {stats['gbaf/delivery/error']}")
     undelivered = _sum(stats, "feedexport/failed_count/")
     if undelivered:
         problems.append(f"{undelivered} output(s) not delivered")

@@ -34,7 +34,7 @@ from urllib.parse import urlsplit, urlunsplit
 from redis import Redis
 from redis.exceptions import RedisError
 
-from crawler.state.store import STORE_FORMAT, Known, StateError
+from crawler.state.store import STORE_FORMAT, Known, StateError, _record
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ def redacted(url):
         netloc = f"{parts.username or ''}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
         return urlunsplit(parts._replace(netloc=netloc))
     return url
+
 
 PREFIX = "gbaf:state:"
 ALIVE_EVERY = 5  # seconds between a run's "still alive" beats
@@ -69,7 +70,10 @@ for pass = 1, 2 do
     local sep = string.find(field, '|', 1, true)
     local kind, id = string.sub(field, 1, sep - 1), string.sub(field, sep + 1)
     if (pass == 1) == (kind == 'article') then
-      local p = cjson.decode(rows[i + 1])
+      local ok, p = pcall(cjson.decode, rows[i + 1])
+      if not ok or type(p) ~= 'table' then
+        kind = 'broken'  -- an unreadable change is skipped, not a commit that fails for ever
+      end
       if kind == 'article' then
         local old_raw = redis.call('HGET', P .. 'articles', id)
         local old = {}
@@ -107,7 +111,7 @@ for pass = 1, 2 do
         redis.call('HSET', P .. 'non_articles', p.url, cjson.encode(
           {reason = coalesce(p.reason, null), lastmod = coalesce(p.lastmod, null), seen_at = coalesce(p.seen_at, now)}))
       end
-      applied = applied + 1
+      if kind ~= 'broken' then applied = applied + 1 end
     end
   end
 end
@@ -153,11 +157,10 @@ class RedisStateStore:
             fmt = self.r.hget(self.p + "meta", "format")
             if fmt is None:
                 self.r.hsetnx(self.p + "meta", "format", STORE_FORMAT)
-            elif int(fmt) != STORE_FORMAT:
-                raise StateError(f"state store {self._name} has format {fmt}, expected {STORE_FORMAT}")
+            elif str(fmt).strip() != str(STORE_FORMAT):
+                raise StateError(f"state store {self._name} has format {fmt!r}, expected {STORE_FORMAT}")
             self._commit = self.r.register_script(COMMIT)
             self._claim = self.r.register_script(CLAIM)
-            self._settle_dead_runs(None)
         except RedisError as exc:
             raise StateError(f"state store {self._name} cannot be reached: {exc}") from exc
         if not self.r.exists(self.p + "articles"):
@@ -207,13 +210,45 @@ class RedisStateStore:
         ids = [m.rsplit("|", 1)[1] for m in members]
         if not ids:
             return []
-        return [json.loads(r) for r in self.r.hmget(self.p + "records", ids) if r]
+        return [r for r in (_record(i, raw) for i, raw in zip(ids, self.r.hmget(self.p + "records", ids)))
+                if r is not None]
+
+    def iter_latest(self, batch=500):
+        """The latest stored record of every article, `batch` at a time (HSCAN: memory flat)."""
+        cursor = 0
+        while True:
+            cursor, chunk = self.r.hscan(self.p + "records", cursor, count=batch)
+            for aid, raw in chunk.items():
+                record = _record(aid, raw)
+                if record is not None:
+                    yield record
+            if not cursor:
+                return
 
     # --- a run ----------------------------------------------------------------------------------
+    def dead_runs(self, current=None):
+        """[(run id, commit marker)] of runs that died: registered running, not alive any more (its
+        beat expired, or its process on this host is gone), and settleable here (on this host, or
+        without a manifest). A dead run of another host with a manifest is left to that host."""
+        dead = []
+        for run_id in sorted(self.r.smembers(self.p + "running")):
+            if run_id == current:
+                continue
+            run = self.r.hgetall(self.p + f"run:{run_id}")
+            here = run.get("host") in (self.host, None)
+            gone = here and run.get("pid", "").isdigit() and not _pid_alive(int(run["pid"]))
+            if not gone and self.r.exists(self.p + f"run:{run_id}:alive"):
+                continue
+            if here or not run.get("marker"):
+                dead.append((run_id, run.get("marker") or None))
+            else:  # its manifest, if any, is on another machine: that machine's next run settles it
+                logger.info("run %s of host %s died: left for a run on that host to settle",
+                            run_id, run.get("host"))
+        return dead
+
     def begin_run(self, run_id, marker=None):
-        """Register this run (alive from now on) and settle runs that died."""
+        """Register this run (alive from now on); dead runs are settled first (crawler.run.lifecycle)."""
         try:
-            self._settle_dead_runs(run_id)
             with self.r.pipeline() as pipe:
                 pipe.hset(self.p + f"run:{run_id}", mapping={
                     "status": "running", "marker": marker or "", "host": self.host, "pid": os.getpid(),
@@ -311,24 +346,6 @@ class RedisStateStore:
             pipe.expire(self.p + f"run:{run_id}", FINISHED_RUN_TTL)
             pipe.execute()
 
-    def _settle_dead_runs(self, current):
-        for run_id in sorted(self.r.smembers(self.p + "running")):
-            if run_id == current or self.r.exists(self.p + f"run:{run_id}:alive"):
-                continue
-            run = self.r.hgetall(self.p + f"run:{run_id}")
-            marker = run.get("marker")
-            if marker and os.path.exists(marker):
-                logger.warning("run %s died after delivering its outputs: committing its state", run_id)
-                self.commit_run(run_id)
-            elif run.get("host") in (self.host, None) or not marker:
-                logger.warning("run %s died before delivering its outputs: its records will be "
-                               "exported again", run_id)
-                self.abort_run(run_id)
-            else:  # its manifest, if any, is on another machine: that machine's next run settles it
-                logger.info("run %s of host %s died: left for a run on that host to settle",
-                            run_id, run.get("host"))
-
-
 def _now():
     return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
 
@@ -337,3 +354,13 @@ def _bytes_hex(value):
     if isinstance(value, (bytes, bytearray)):
         return value.hex()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

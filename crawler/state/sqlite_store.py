@@ -9,7 +9,8 @@ import os
 import sqlite3
 from pathlib import Path
 
-from crawler.state.store import STORE_FORMAT, StateError, Known, _bytes_hex, _hex_bytes, _now
+from crawler.crashpoints import crash_point
+from crawler.state.store import STORE_FORMAT, Known, StateError, _bytes_hex, _hex_bytes, _now, _payload, _record
 
 logger = logging.getLogger(__name__)
 
@@ -35,35 +36,56 @@ class SqliteStateStore:
 
     def __init__(self, path):
         self.path = str(path)
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        # The lock and the database are the real file's, however it is reached (a symlink, ..).
+        real = os.path.realpath(self.path)
+        try:
+            Path(real).parent.mkdir(parents=True, exist_ok=True)
+            self._lock = open(f"{real}.lock", "a+")
+        except OSError as exc:
+            raise StateError(f"state store {self.path}: its lock {real}.lock cannot be opened "
+                             f"({exc.strerror or exc})") from None
         # One run at a time per store: a second run fails at once instead of interleaving states.
-        self._lock = open(f"{self.path}.lock", "a+")
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self._lock.close()
             raise StateError(f"state store {self.path} is locked by another run") from None
-        fresh = not os.path.exists(self.path) or os.path.getsize(self.path) == 0
         try:
-            self.db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+            self._open(real)
+        except BaseException:
+            self._lock.close()
+            raise
+
+    def _open(self, real):
+        fresh = not os.path.exists(real)
+        if not fresh and os.path.getsize(real) == 0:
+            raise StateError(f"state store {self.path} is an empty file, not a state store (remove "
+                             "it to start a new store, which exports every article again)")
+        try:
+            self.db = sqlite3.connect(real, timeout=5, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
+            # FULL: a committed run stays committed through a power loss, not only a kill.
+            self.db.execute("PRAGMA synchronous=FULL")
             if not fresh:
                 check = self.db.execute("PRAGMA quick_check").fetchone()[0]
                 if check != "ok":
                     raise StateError(f"state store {self.path} is corrupt: {check}")
+                if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name='store_meta'").fetchone():
+                    raise StateError(f"state store {self.path} is an SQLite database but not a state "
+                                     "store (no store_meta table)")
             self.db.executescript(self.SCHEMA)
             row = self.db.execute("SELECT value FROM store_meta WHERE key='format'").fetchone()
-            if row is None:
+            if row is None and fresh:
                 self.db.execute("INSERT INTO store_meta VALUES ('format', ?)", (str(STORE_FORMAT),))
-            elif int(row[0]) != STORE_FORMAT:
-                raise StateError(f"state store {self.path} has format {row[0]}, expected {STORE_FORMAT}")
+            elif row is None or str(row[0]).strip() != str(STORE_FORMAT):
+                raise StateError(f"state store {self.path} has format {row[0] if row else None!r}, "
+                                 f"expected {STORE_FORMAT}")
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc):
-                raise StateError(f"state store {self.path} is locked by another run") from exc
-            raise StateError(f"state store {self.path} cannot be opened: {exc}") from exc
+                raise StateError(f"state store {self.path} is locked by another run") from None
+            raise StateError(f"state store {self.path} cannot be opened: {exc}") from None
         except sqlite3.DatabaseError as exc:
-            raise StateError(f"state store {self.path} is corrupt or not a database: {exc}") from exc
+            raise StateError(f"state store {self.path} is corrupt or not a database: {exc}") from None
         if fresh:
             logger.info("state store %s is new: this run exports every article it finds", self.path)
 
@@ -90,33 +112,39 @@ class SqliteStateStore:
 
     def latest(self, n):
         rows = self.db.execute(
-            "SELECT record FROM articles WHERE record IS NOT NULL "
+            "SELECT url, record FROM articles WHERE record IS NOT NULL "
             "ORDER BY published_at DESC, url LIMIT ?", (n,))
-        return [json.loads(r[0]) for r in rows]
+        return [r for r in (_record(url, raw) for url, raw in rows) if r is not None]
+
+    def iter_latest(self, batch=500):
+        """The latest stored record of every article, read `batch` rows at a time (memory flat)."""
+        after = ""
+        while True:
+            rows = self.db.execute("SELECT id, url, record FROM articles WHERE record IS NOT NULL "
+                                   "AND id > ? ORDER BY id LIMIT ?", (after, batch)).fetchall()
+            if not rows:
+                return
+            after = rows[-1][0]
+            for _aid, url, raw in rows:
+                record = _record(url, raw)
+                if record is not None:
+                    yield record
 
     # --- a run ----------------------------------------------------------------------------------
-    def begin_run(self, run_id, marker=None):
-        """Register this run; settle runs that died (commit those whose marker exists).
-        Raises StateError when the store cannot be written (locked by another process)."""
-        try:
-            self._begin_run(run_id, marker)
-        except sqlite3.OperationalError as exc:
-            raise StateError(f"state store {self.path} cannot be written ({exc}): is another "
-                             "process holding it?") from exc
+    def dead_runs(self, current=None):
+        """[(run id, commit marker)] of runs registered as running that are not `current`: with the
+        store's lock held, no other process runs, so these died."""
+        return self.db.execute("SELECT run_id, marker FROM runs WHERE status='running' AND run_id != ?",
+                               (current or "",)).fetchall()
 
-    def _begin_run(self, run_id, marker):
-        for old_id, old_marker in self.db.execute(
-                "SELECT run_id, marker FROM runs WHERE status='running' AND run_id != ?",
-                (run_id,)).fetchall():
-            if old_marker and os.path.exists(old_marker):
-                logger.warning("run %s died after delivering its outputs: committing its state", old_id)
-                self.commit_run(old_id)
-            else:
-                logger.warning("run %s died before delivering its outputs: its records will be "
-                               "exported again", old_id)
-                self.abort_run(old_id)
-        self.db.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?, NULL, 'running')",
-                        (run_id, marker, _now()))
+    def begin_run(self, run_id, marker=None):
+        """Register this run (its dead predecessors are settled first: crawler.run.lifecycle).
+        Raises StateError when the store cannot be written."""
+        try:
+            self.db.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?, NULL, 'running')",
+                            (run_id, marker, _now()))
+        except sqlite3.Error as exc:
+            raise StateError(f"state store {self.path} cannot be written ({exc})") from None
 
     def stage(self, run_id, rows):
         """rows: [(kind, id, payload dict)]; kinds 'article' (a full row), 'alias', 'not_article', 'lastmod'."""
@@ -132,10 +160,16 @@ class SqliteStateStore:
         with self._tx():
             # One staged row at a time (a cursor of its own): the rows hold every exported record,
             # and fetchall() held them all at once (+440 MB at the end of a 20,000-article run).
-            for aid, kind, payload in self.db.cursor().execute(
+            broken = 0
+            for number, (aid, kind, payload) in enumerate(self.db.cursor().execute(
                     "SELECT id, kind, payload FROM staged WHERE run_id=? ORDER BY "
-                    "CASE kind WHEN 'article' THEN 0 ELSE 1 END", (run_id,)):
-                p = json.loads(payload)
+                    "CASE kind WHEN 'article' THEN 0 ELSE 1 END", (run_id,))):
+                if number == 1:
+                    crash_point("commit_partial")
+                p = _payload(payload)
+                if p is None:
+                    broken += 1  # that one change is lost; a record it held is exported again
+                    continue
                 if kind == "article":
                     self.db.execute(
                         "INSERT INTO articles (id, url, content_hash, signature, version, published_at,"
@@ -161,6 +195,10 @@ class SqliteStateStore:
             self.db.execute("DELETE FROM staged WHERE run_id=?", (run_id,))
             self.db.execute("UPDATE runs SET status='committed', finished_at=? WHERE run_id=?",
                             (_now(), run_id))
+        if broken:
+            logger.error("state store %s: %d staged change(s) of run %s were unreadable and skipped",
+                         self.path, broken, run_id)
+        return broken
 
     def abort_run(self, run_id):
         with self._tx():

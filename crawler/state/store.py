@@ -1,21 +1,27 @@
 """The state store that outlives a run: what was exported, at which version, under which URLs.
 
-The interface (`StateStore`) is small and knows nothing of SQLite, so a Redis store can stand in:
+The interface is small and knows nothing of SQLite, so a Redis store can stand in:
   snapshot()                    every known article, for the spider's incremental decisions (one batch)
   non_articles()                URLs known not to be articles (videos, company pages), with lastmod
-  begin_run(run_id, marker)     open a run; settles runs that died before (see below)
+  dead_runs(current)            [(run id, commit marker)] of runs that died while running
+  begin_run(run_id, marker)     register a run (its marker: where its manifest will be)
   stage(run_id, rows)           changes of this run, written in batches, not yet visible
   commit_run(run_id)            make the run's staged changes the store's state (one transaction)
   abort_run(run_id)             forget them
   latest(n)                     the newest exported records across runs (for the cross-run feeds)
+  iter_latest(batch)            the latest record of every article, read in batches (a full export)
 
-Crash safety: a run's changes are staged under its run id and committed only after its outputs
-were delivered. A run that died leaves staged rows: the next run commits them when the dead run's
-commit marker (its manifest, written last) exists, and drops them otherwise, so a record is
-never exported twice nor lost.
+Crash safety (docs/protocol.md): a run's changes are staged under its run id and committed only
+after its outputs were delivered. The run's owner (crawler.run.lifecycle) settles a dead run before
+anything reads the store: committed when its manifest exists (its outputs rolled forward into
+place), aborted otherwise, so a record is never exported twice nor lost.
 """
+import json
+import logging
 import time
 from dataclasses import dataclass, field
+
+logger = logging.getLogger(__name__)
 
 STORE_FORMAT = 1
 
@@ -51,3 +57,25 @@ def _bytes_hex(value):
 
 def _hex_bytes(value):
     return bytes.fromhex(value) if isinstance(value, str) else value
+
+
+def _payload(raw):
+    """A staged change's payload, or None when it is not readable JSON of an object."""
+    try:
+        value = json.loads(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, dict) and value.get("url", "") is not None else None
+
+
+def _record(url, raw):
+    """A stored record, or None (logged, counted by nobody: the store is read outside a crawl too)
+    when its JSON is broken: one bad row must not stop the latest feeds or a full export."""
+    try:
+        value = json.loads(raw)
+    except (TypeError, ValueError):
+        value = None
+    if not isinstance(value, dict):
+        logger.error("state store: the stored record of %s is not readable JSON: left out", url)
+        return None
+    return value
