@@ -63,23 +63,23 @@ DEFAULTS: dict[str, object] = {
     "GBAF_MONITOR_MAX_NOT_ARTICLE_SHARE": 0.5,  # fetched article pages that did not parse as articles
     "GBAF_MONITOR_MAX_INVALID_SHARE": 0.1,  # records dropped by the schema, of records produced
     "GBAF_MONITOR_MAX_ERROR_LINES": 0,  # ERROR log lines before the checks, besides retry give-ups
-    "GBAF_MONITOR_MAX_SERVER_ERROR_SHARE": 0.05,  # 5xx responses, of responses (retried ones included)
+    "GBAF_MONITOR_MAX_SERVER_ERROR_SHARE": 0.05,  # requests failed for good with a 5xx, of requests
     "GBAF_MONITOR_MAX_FAILED_SHARE": 0.1,  # requests failed for good (any reason), of requests
-    "GBAF_MONITOR_MAX_RETRY_SHARE": 0.2,  # retries, of requests
-    "GBAF_MONITOR_COVERAGE_MIN_RECORDS": 10,  # field coverage judged from this many records on
+    # Field coverage is judged over the article pages parsed in the run (exported, unchanged or
+    # duplicate), with the newest earlier runs added until there are this many.
+    "GBAF_MONITOR_COVERAGE_MIN_RECORDS": 10,
     # Share of records where the field must be filled: the required fields. Optional blocks (FAQ,
     # image, summary, ...) are often absent from a page, so they have no minimum.
     "GBAF_MONITOR_MIN_FILLED": {field: 0.95 for field in (
         "title", "url", "published_at", "body", "category", "language")},
-    # The layer each field should come from while the site's markup is as we know it, and the
-    # share of its filled values that must come from there: a drop means the markup changed.
-    "GBAF_MONITOR_PREFERRED_LAYERS": {
-        **{field: "jsonld" for field in (
-            "url", "title", "category", "tags", "authors", "published_at", "updated_at", "faq",
-            "image_url", "reading_time_minutes", "language")},
-        **{field: "dom" for field in (
-            "body", "summary", "key_takeaways", "references", "related", "source", "dateline")},
-    },
+    # The layer each field comes from is learned from the earlier runs that passed (this many, in
+    # <GBAF_DATA_DIR>/runs/history.json): a field whose usual layer gives a share smaller by more
+    # than GBAF_MONITOR_MAX_LAYER_DROP fails the run (the markup changed).
+    "GBAF_MONITOR_LAYER_BASELINE_RUNS": 10,
+    "GBAF_MONITOR_MAX_LAYER_DROP": 0.3,
+    # Absolute expectations, only where set: {field: layer}, e.g. {"title": "jsonld"}, and the
+    # share of the field's values that must come from that layer.
+    "GBAF_MONITOR_PREFERRED_LAYERS": {},
     "GBAF_MONITOR_MIN_PREFERRED_SHARE": 0.7,
     "GBAF_MONITOR_MIN_PREFERRED_SHARE_BY_FIELD": {},  # e.g. {"body": 0.9}
     # --- rendering (crawler/render.py): auto | always | never ---
@@ -99,7 +99,7 @@ DEFAULTS: dict[str, object] = {
 # Values a setting may take, where they are a few words.
 CHOICES = {"GBAF_RENDER": ("auto", "always", "never"), "GBAF_ROBOTS_UNAVAILABLE": ("disallow", "allow")}
 # Settings that may be 0 but not negative; the shares are checked to lie in [0, 1].
-_SHARE = ("_SHARE", "_THRESHOLD")
+_SHARE = ("_SHARE", "_THRESHOLD", "_DROP")
 
 
 def from_environ(environ: Mapping[str, str] = os.environ) -> dict[str, object]:

@@ -112,6 +112,9 @@ COMMANDS_MODULE = "crawler.commands"
 SPIDERMON_ENABLED = True
 EXTENSIONS = {**EXTENSIONS, "spidermon.contrib.scrapy.extensions.Spidermon": 490}
 SPIDERMON_SPIDER_CLOSE_MONITORS = ["crawler.run.monitors.RunMonitorSuite"]
+# Scrapy's stats, with the history of the runs before (crawler/run/history.py) that the checks
+# learn the site's usual markup from.
+STATS_CLASS = "crawler.run.history.RunHistoryStatsCollector"
 
 # --- rendering (issue 6) ---
 # JavaScript-filled pages are rendered in Chromium (scrapy-playwright), only where the static HTML

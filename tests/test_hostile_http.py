@@ -317,3 +317,30 @@ def test_a_redirect_off_the_site_is_a_failure_with_its_reason(replica, articles,
         assert reasons.get(path) == "redirect_offsite", (path, reasons)
     assert result.report["failures"]["by_reason"].get("redirect_offsite") == len(targets), result.report["failures"]
     assert len(result.records) >= len(articles) - len(targets)
+
+
+def test_a_crawl_behind_transient_faults_that_delivered_every_record_passes(replica, articles, tmp_path):
+    def busy_once(h, attempt):  # 503 or 429 with Retry-After, then the page
+        if attempt == 1:
+            h.send(429 if len(h.path) % 2 else 503, b"busy", [("Retry-After", "0"), ("Content-Type", "text/plain")])
+        else:
+            h.send(*h.upstream())
+
+    def dropped_once(h, attempt):
+        if attempt == 1:
+            h.close_connection = True
+            h.connection.shutdown(2)
+        else:
+            h.send(*h.upstream())
+
+    faults = {path: busy_once for path in articles[:8]}
+    faults[articles[8]] = dropped_once
+    front = Front(replica.url, faults)
+    try:
+        result = run_crawl(front.url, tmp_path, settings=SETTINGS, timeout=120)
+    finally:
+        front.shutdown()
+    assert result.returncode == 0, result.report.get("problems")
+    assert result.report["status"] == "ok"
+    assert result.report["failures"]["retries"] >= 8  # (a dropped keep-alive connection may be retried by Twisted itself)
+    assert all(served(result.records, path) for path in articles[:9])

@@ -123,7 +123,8 @@ def test_a_failed_run_exits_non_zero_and_says_why(tmp_path):
     assert "ERROR: Run failed: run checks failed" in run.stderr
     [report] = reports(data)
     assert report["status"] == "failed"
-    assert "records/new" in report["problems"][0]
+    assert report["problems"] == ["run checks failed: site/reachable"]
+    assert "site unreachable: robots.txt could not be read (connection_refused)" in run.stderr
     probe = subprocess.run([str(DEPLOY / "gbaf-last-run.sh")], env=env, capture_output=True, text=True)
     assert probe.returncode == 1 and probe.stdout.startswith("failed ")
 

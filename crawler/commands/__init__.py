@@ -19,6 +19,7 @@ TOOL_SETTINGS = {
     "FEEDS": {},
     "GBAF_LATEST_FEEDS": {},
     "SPIDERMON_ENABLED": False,
+    "STATS_CLASS": "scrapy.statscollectors.MemoryStatsCollector",  # no run history either
     "EXTENSIONS": {},  # the run report, manifest, state, JOBDIR guard and Spidermon
     "SPIDER_CONTRACTS": {"crawler.contracts.SiteContract": 10},
 }
