@@ -245,7 +245,10 @@ class DedupePipeline:
 
     def _drop(self, reason, url, original):
         self.stats.inc_value(f"gbaf/records/dropped/duplicate_{reason}")
-        logger.info("duplicate (%s): %s of %s", reason, url, original)
+        if original == url:  # the same URL twice in the run (reached again through an alias)
+            logger.info("duplicate (%s): %s, already exported in this run", reason, url)
+        else:
+            logger.info("duplicate (%s): %s of %s", reason, url, original)
         if self.state is not None and self.state.lookup(url) is None:
             from crawler.text import article_id
 
