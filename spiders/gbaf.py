@@ -77,7 +77,8 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         self.run_date = now.strftime("%Y-%m-%d")
         self.categories_seen = set()
         self.cheap_pending = 0
-        self.cheap = {"ok": 0, "failed": 0, "urls": set(), "complete_sitemap": False}
+        self.cheap = {"ok": 0, "failed": 0, "not_modified": 0, "urls": set(), "complete_sitemap": False}
+        self.validators = {}  # cheap source URL -> the last committed run's ETag and Last-Modified
         # Sitemaps and feeds asked for: an index that lists itself, or a child that lists its index,
         # must not be asked for again (the duplicate filter would drop it unseen, and the run would
         # wait for ever for that source before deciding on the listings).
@@ -238,6 +239,8 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             async for request in self.distributed_start():
                 yield request
             return
+        if self.incremental:  # one batch for the validators of every cheap source
+            self.validators = self.run_state.validators([self.site.base_url + path for path, _ in self.cheap_sources])
         for path, kind in self.cheap_sources:
             request = self._cheap_request(self.site.base_url + path, kind)
             if request:
@@ -269,7 +272,20 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             return None
         self.cheap_requested.add(url)
         self.cheap_pending += 1
-        return self._request(url, "cheap", self.parse_cheap, source=source, **meta)
+        request = self._request(url, "cheap", self.parse_cheap, source=source, handle_httpstatus_list=[304], **meta)
+        request.headers.update(self._conditional_headers(url))
+        return request
+
+    def _conditional_headers(self, url):
+        """If-None-Match / If-Modified-Since from what the last committed run got for this cheap
+        source (incremental runs only: a first or full run reads every source whole)."""
+        if not self.incremental or self.run_state is None:
+            return {}
+        if url not in self.validators:
+            self.validators.update(self.run_state.validators([url]))
+        known = self.validators.get(url) or {}
+        headers = {"If-None-Match": known.get("etag"), "If-Modified-Since": known.get("last_modified")}
+        return {k: v for k, v in headers.items() if v}
 
     @_feeding
     def parse_cheap(self, response):
@@ -281,6 +297,12 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         @returns requests 1
         """
         source = response.meta["source"]
+        if response.status == 304:  # unchanged since the last committed run: nothing new in it
+            self.crawler.stats.inc_value(f"gbaf/cheap/not_modified/{source}")
+            self.cheap["not_modified"] += 1
+            self.logger.info("%s not modified since the last run: %s", source, response.url)
+            yield from self._cheap_done(ok=True)
+            return
         entries, children = [], []
         try:
             body = response.body
@@ -314,6 +336,8 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             yield from self._cheap_done(ok=False)
             return
         self.crawler.stats.inc_value(f"gbaf/cheap/read/{source}")
+        if self.run_state is not None:
+            self.run_state.note_validators(response.url, _header(response, "ETag"), _header(response, "Last-Modified"))
         for loc in children:
             fetch = self.site.to_fetch(loc)
             if not fetch or len(fetch) > self.crawler.settings.getint("URLLENGTH_LIMIT", 2083):
@@ -350,6 +374,8 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             return
         # All cheap sources read: walk listings only if they leave a gap in what is known.
         known_overlap = any(self.run_state.lookup(u) for u in self.cheap["urls"]) if self.run_state else False
+        # A source unchanged since the last run (304) shows nothing new was published since.
+        known_overlap = known_overlap or bool(self.cheap["not_modified"])
         complete = self.cheap["complete_sitemap"] and not self.cheap.get("sitemap_failed")
         if self.discover_from_cheap and (complete or known_overlap):
             self.logger.info("cheap sources cover what is new (%d listed, complete sitemap: %s): "
@@ -598,6 +624,11 @@ def _binary_media(response):
     as a TextResponse and would be parsed as a page; a lying octet-stream over HTML is still read)."""
     media = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
     return bool(_BINARY_MEDIA.match(media)) and not response.body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
+
+
+def _header(response, name):
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 def _slug(name):

@@ -66,6 +66,16 @@ class RunState:
             return True, "recent"
         return False, "known"
 
+    def validators(self, urls):
+        """{url: {"etag", "last_modified"}}: what the last committed run saw of these cheap sources."""
+        return self.store.get_validators(urls)
+
+    def note_validators(self, url, etag, last_modified):
+        """A cheap source's validators, kept for the next run once this one commits (a run that
+        fails must not make the next one take a source it never read for unchanged)."""
+        if etag or last_modified:
+            self.stage("validators", url, {"url": url, "etag": etag, "last_modified": last_modified})
+
     # --- what the pipelines ask -------------------------------------------------------------------
     def note_not_article(self, canonical_url, reason):
         if canonical_url not in self.non_articles:
