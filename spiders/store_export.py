@@ -1,7 +1,10 @@
 """A full export from the state store: the latest stored version of every article, in any feed
 format, without fetching anything.
 
-    scrapy crawl gbaf_store -O all.jsonl          (or all.parquet, all.csv, feed.xml:atom, ...)
+    scrapy export -O all.jsonl          (or all.parquet, all.csv, feed.xml:atom, several -O)
+
+(crawler/commands/export.py: `scrapy crawl gbaf_store` with only the outputs asked for, not the
+project's per-run JSON Lines file.)
 
 The records are read from the store in batches (`iter_latest`, memory flat) and handed to Scrapy's
 feed exports, so every `-o`/`-O`/`FEEDS` output is delivered under the run protocol
@@ -21,7 +24,6 @@ class StoreExportSpider(scrapy.Spider):
     name = "gbaf_store"
     custom_settings = {
         "ITEM_PIPELINES": {},  # stored records are the exported ones already
-        "FEEDS": {},  # only what the command line asks for
         "GBAF_LATEST_FEEDS": {},
         "SPIDERMON_ENABLED": False,  # the crawl's checks (pages fetched, records made) do not apply
     }

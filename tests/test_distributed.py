@@ -380,6 +380,7 @@ def test_redis_state_store_commits_runs_and_claims_articles(redis_server, tmp_pa
 
 def test_redis_state_store_settles_runs_that_died(redis_server, tmp_path, monkeypatch):
     import crawler.state.redis_store as state_redis
+    from crawler.run.lifecycle import settle_dead_runs
 
     url, r = redis_server.url(6), redis_server.client(6)
     row = {"url": "https://www.globalbankingandfinance.com/d/", "content_hash": "h", "version": 1}
@@ -388,10 +389,11 @@ def test_redis_state_store_settles_runs_that_died(redis_server, tmp_path, monkey
     store.stage("delivered", [("article", "id-d", row)])
     store.begin_run("lost", str(tmp_path / "lost.manifest.json"))
     store.stage("lost", [("article", "id-e", dict(row, url="https://www.globalbankingandfinance.com/e/"))])
-    (tmp_path / "delivered.manifest.json").write_text("{}")
+    (tmp_path / "delivered.manifest.json").write_text('{"outputs": []}')
     store.close()  # both runs stop beating: as if their processes were killed
     r.delete("gbaf:state:run:delivered:alive", "gbaf:state:run:lost:alive")
-    store = state_redis.RedisStateStore(url)  # the next run opens the store
+    store = state_redis.RedisStateStore(url)  # the next run opens the store and settles
+    settle_dead_runs(store, "next")
     assert list(store.snapshot()) == [row["url"]]
     assert r.hget("gbaf:state:run:delivered", "status") == "committed"
     assert r.hget("gbaf:state:run:lost", "status") == "aborted"

@@ -89,7 +89,8 @@ def settings(**overrides):
             "": "crawler.outputs.storage.AtomicFileFeedStorage",
             "file": "crawler.outputs.storage.AtomicFileFeedStorage",
         },
-        "EXTENSIONS": {"crawler.outputs.manifest.RunManifest": 500},
+        "EXTENSIONS": {"crawler.run.lifecycle.RunLifecycle": 500},
+        "GBAF_STATE_ENABLED": False,  # outputs and manifest only: no state store here
         "FEEDS": {
             JSONL_URI: {"format": "jsonlines", "overwrite": True},
             ATOM: {"format": "atom", "overwrite": True, "store_empty": False},
@@ -372,11 +373,14 @@ def test_batches_closed_mid_run_are_delivered_only_at_the_end(tmp_path):
     delivered = [json.loads(line) for n in (1, 2, 3)
                  for line in (tmp_path / ("data/batches/%d.jsonl" % n)).read_text().splitlines()]
     assert delivered == records
-    # Batch 1 was closed after two items, yet renamed into place only once the run ended well.
-    assert log.index("Closing spider (finished)") \
-        < log.index("Stored jsonlines feed (2 items) in: data/batches/1.jsonl")
-    assert [p.name for p in files_under(tmp_path / "data/batches")] \
-        == ["1.jsonl", "2.jsonl", "3.jsonl", "3.manifest.json"]
+    # Batch 1 was closed after two items, yet renamed into place only once the run ended well,
+    # after the manifest that names every batch was written.
+    assert log.index("Stored jsonlines feed (2 items) in: data/batches/1.jsonl") \
+        < log.index("Closing spider (finished)") < log.index("Wrote run manifest")
+    assert [p.name for p in files_under(tmp_path / "data/batches")] == ["1.jsonl", "2.jsonl", "3.jsonl"]
+    manifest = json.loads((tmp_path / "data/articles" / RUN_DATE / "20260306T200000Z.manifest.json").read_text())
+    assert [(o["path"], o["records"]) for o in manifest["outputs"]] == [
+        ("data/batches/1.jsonl", 2), ("data/batches/2.jsonl", 2), ("data/batches/3.jsonl", 1)]
 
 
 def test_storage_without_crawler_appends_and_delivers_at_once(tmp_path):

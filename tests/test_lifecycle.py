@@ -127,6 +127,16 @@ def test_a_store_that_is_no_store_stops_the_crawl_with_one_error(small_replica, 
     assert not list(data.rglob("*.jsonl"))
 
 
+def test_a_data_dir_that_cannot_be_written_stops_the_crawl_with_one_error(small_replica, tmp_path):  # case 9
+    (tmp_path / "file").write_text("a file where the data directory should be")
+    data = tmp_path / "file" / "data"
+    cmd = crawl_command(small_replica.url, tmp_path / "d", settings={"GBAF_DATA_DIR": str(data)})
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, **ENV})
+    assert proc.returncode != 0
+    assert "the run's directory cannot be written" in proc.stderr, proc.stderr[-3000:]
+    assert "lifecycle.py" not in proc.stderr and "crawler/state/" not in proc.stderr  # no traceback of ours
+
+
 def test_output_option_is_delivered_under_the_protocol(small_replica, tmp_path):  # case 7
     data, out = tmp_path / "data", tmp_path / "elsewhere" / "x.jsonl"
     rc, log = _crawl(small_replica, data, "-o", str(out))
@@ -166,7 +176,7 @@ def test_full_export_from_the_store_in_any_format(small_replica, tmp_path):
     rc, log = _crawl(small_replica, data)
     assert rc == 0, log[-3000:]
     out = tmp_path / "all.jsonl"
-    cmd = ["python", "-m", "scrapy", "crawl", "gbaf_store", "-O", str(out), "-O", str(tmp_path / "all.parquet"),
+    cmd = ["python", "-m", "scrapy", "export", "-O", str(out), "-O", str(tmp_path / "all.parquet"),
            "-s", f"GBAF_DATA_DIR={data}", "-s", f"GBAF_STATE_URL={data / 'state.sqlite'}", "-s", "LOG_LEVEL=INFO"]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -35,12 +35,11 @@ import re
 import socket
 import time
 import warnings
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from itemadapter import ItemAdapter
 from redis.exceptions import RedisError
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, DropItem, NotConfigured, ScrapyDeprecationWarning
+from scrapy.exceptions import DontCloseSpider, ScrapyDeprecationWarning
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object

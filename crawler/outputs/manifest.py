@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from crawler.items import SCHEMA_VERSION
-from crawler.outputs.storage import fsync_path, replace_durably
+from crawler.outputs.storage import replace_durably
 
 JSONL_FORMATS = ("jsonlines", "jsonl", "jl")
 MANIFEST_SUFFIX = ".manifest.json"
@@ -159,5 +159,5 @@ def deliver_outputs(manifest: dict, after_first=None) -> list[str]:
 
 
 __all__ = ["JSONL_FORMATS", "MANIFEST_SUFFIX", "OutputError", "build_manifest", "count_records",
-           "deliver_outputs", "describe_output", "fsync_path", "manifest_path", "read_manifest",
+           "deliver_outputs", "describe_output", "manifest_path", "read_manifest",
            "sha256_file", "write_json_atomically"]

@@ -8,6 +8,10 @@ which no `*.jsonl` / `*.xml` glob matches. `store()` only closes and fsyncs it: 
 order docs/protocol.md gives. So a failed or killed run never leaves a file under a final name,
 and batch feeds closed mid-run wait for the end of the run like the others.
 
+How the owner takes an output over: `store()` sends `OUTPUT_STORED`; a receiver that returns True
+delivers it. With no owner (a crawl without the extension, the storage used on its own) the
+storage renames its file into place itself as soon as it is stored, like Scrapy's.
+
 Scrapy's append mode (`overwrite: false`, `-o`) starts the temporary file from a copy of the
 delivered one; `offset` is where this run's part begins, for the manifest.
 """
@@ -26,6 +30,7 @@ from w3lib.url import file_uri_to_path
 
 from crawler.crashpoints import maybe_failing
 from crawler.defaults import DEFAULTS, setting
+from crawler.pids import pid_alive
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +42,7 @@ def deliver_reasons(settings):
     return tuple(setting(settings, "GBAF_FEED_DELIVER_REASONS"))
 
 
+OUTPUT_STORED = object()  # signal, sent with storage=: True from a receiver that will deliver it
 PART_SUFFIX = ".part"
 # `.<name>.<pid>.<token>.part`: this storage's and also write_feed()'s and the manifest's.
 _PART_RE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.(?P<token>[^.]+)\.part$")
@@ -57,16 +63,6 @@ def replace_durably(src: str | os.PathLike, dst: str | os.PathLike) -> None:
     fsync_path(Path(dst).parent, directory=True)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's live process
-    return True
-
-
 def remove_stale_parts(folder: str | os.PathLike, older_than: float) -> list[Path]:
     """Remove `.part` files in `folder` left by dead processes before `older_than` (epoch s)."""
     removed = []
@@ -76,7 +72,7 @@ def remove_stale_parts(folder: str | os.PathLike, older_than: float) -> list[Pat
         return removed
     for path in candidates:
         match = _PART_RE.match(path.name)
-        if not match or int(match["pid"]) == os.getpid() or _pid_alive(int(match["pid"])):
+        if not match or int(match["pid"]) == os.getpid() or pid_alive(int(match["pid"])):
             continue
         try:
             if path.stat().st_mtime >= older_than:
@@ -92,7 +88,7 @@ class AtomicFileFeedStorage:
     """Scrapy's FileFeedStorage, but written beside the final name; delivered by the run's owner."""
 
     def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None, stats=None,
-                 started: float | None = None):
+                 started: float | None = None, signals=None):
         self.path = Path(file_uri_to_path(uri) if uri.startswith("file:") else uri)
         self.overwrite = bool((feed_options or {}).get("overwrite", False))
         self.stats = stats
@@ -100,10 +96,11 @@ class AtomicFileFeedStorage:
         self.tmp_path: Path | None = None
         self.offset = 0  # bytes of the delivered file this run appends to
         self.stored = False  # closed and fsynced under the temporary name
+        self.signals = signals
 
     @classmethod
     def from_crawler(cls, crawler, uri: str, *, feed_options: dict[str, Any] | None = None):
-        return cls(uri, feed_options=feed_options, stats=crawler.stats)
+        return cls(uri, feed_options=feed_options, stats=crawler.stats, signals=crawler.signals)
 
     def open(self, spider) -> IO[bytes]:
         folder = self.path.parent
@@ -125,6 +122,11 @@ class AtomicFileFeedStorage:
             file.close()  # a write failing at the last flush raises here: the slot is not stored
         fsync_path(self.tmp_path)
         self.stored = True
+        if self.signals is not None and any(
+                taken is True for _r, taken in self.signals.send_catch_log(OUTPUT_STORED, storage=self)):
+            return None  # the run's owner delivers it
+        replace_durably(self.tmp_path, self.path)
+        return None
 
     def discard(self, why: str) -> None:
         if self.tmp_path is not None:

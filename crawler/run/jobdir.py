@@ -17,24 +17,15 @@ import os
 import shutil
 from pathlib import Path
 
-from scrapy import signals
 from scrapy.exceptions import NotConfigured
+
+from crawler.pids import pid_alive
 
 logger = logging.getLogger(__name__)
 
 MARK = "gbaf.running"
 # Scrapy's files, and the spider's frontier of a paused crawl (spiders/gbaf.py, FRONTIER_FILE).
 SCRAPY_FILES = ("requests.seen", "requests.queue", "spider.state", "gbaf.frontier.json")
-
-
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def prepare(jobdir):
@@ -48,7 +39,7 @@ def prepare(jobdir):
             pid = int(mark.read_text().strip() or 0)
         except ValueError:
             pid = 0
-        if pid and pid != os.getpid() and _alive(pid):
+        if pid and pid != os.getpid() and pid_alive(pid):
             raise RuntimeError(f"JOBDIR {jobdir} is in use by process {pid}")
         for name in SCRAPY_FILES:
             path = jobdir / name

@@ -25,8 +25,8 @@ from crawler.defaults import setting
 from crawler.outputs.manifest import (JSONL_FORMATS, OutputError, build_manifest, deliver_outputs,
                                       describe_output, manifest_path, read_manifest,
                                       write_json_atomically)
-from crawler.outputs.storage import (AtomicFileFeedStorage, deliver_reasons, fsync_path,
-                                     remove_stale_parts)
+from crawler.outputs.storage import (OUTPUT_STORED, AtomicFileFeedStorage, deliver_reasons,
+                                     fsync_path, remove_stale_parts)
 from crawler.run.jobdir import release
 from crawler.state import open_store
 from crawler.state.incremental import RunState
@@ -63,6 +63,7 @@ class RunLifecycle:
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ext.feed_slot_closed, signal=signals.feed_slot_closed)
+        crawler.signals.connect(ext.output_stored, signal=OUTPUT_STORED)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.feed_exporter_closed, signal=signals.feed_exporter_closed)
         ext.begin()
@@ -71,10 +72,18 @@ class RunLifecycle:
     # --- begin ------------------------------------------------------------------------------------
     def begin(self):
         try:
+            self.manifest.parent.mkdir(parents=True, exist_ok=True)
+            if not os.access(self.manifest.parent, os.W_OK):
+                raise PermissionError(f"{self.manifest.parent} is read-only")
+        except OSError as exc:
+            self.error = StateError(f"the run's directory cannot be written ({exc})")
+            logger.error("%s: the crawl does not start (its outputs could not be delivered)", self.error)
+            return
+        try:
             self._begin_state()
         finally:  # after the settlement, which may still need a dead run's files
             for stale in remove_stale_parts(self.manifest.parent, float("inf")):
-                logger.info("Removed the partial file %s of a run that died", stale)
+                logger.info("Removed stale partial output %s", stale)
 
     def _begin_state(self):
         s = self.crawler.settings
@@ -84,7 +93,7 @@ class RunLifecycle:
         store = None
         try:
             store = open_store(url)
-            self.settle_dead_runs(store)
+            settle_dead_runs(store, self.run_id, self.stats)
             store.begin_run(self.run_id, str(self.manifest))
             self.state = RunState(self.crawler, store, self.run_id)
         except (StateError, OSError) as exc:
@@ -95,33 +104,6 @@ class RunLifecycle:
             return
         self.stats.set_value("gbaf/state/known_articles", self.state.known_articles)
         logger.info("state store: %d known articles; run %s", self.state.known_articles, self.run_id)
-
-    def settle_dead_runs(self, store):
-        """Runs that died: delivered (manifest in place) ones rolled forward and committed, the
-        others aborted. Before anything reads the store, so that no one sees it half-settled."""
-        for run_id, marker in store.dead_runs(self.run_id):
-            try:
-                manifest = read_manifest(marker) if marker else None
-            except OutputError as exc:
-                logger.error("run %s died and %s: set aside, its records are exported again", run_id, exc)
-                _set_aside(Path(marker))
-                manifest = None
-            if manifest is None:
-                logger.warning("run %s died before delivering its outputs: its records will be "
-                               "exported again", run_id)
-                store.abort_run(run_id)
-                continue
-            problems = deliver_outputs(manifest)
-            if problems:
-                logger.error("run %s died after its manifest, but %s: its manifest is set aside and its "
-                             "records are exported again", run_id, "; ".join(problems))
-                _set_aside(Path(marker))
-                store.abort_run(run_id)
-                continue
-            logger.warning("run %s died after delivering its outputs: outputs in place, committing "
-                           "its state", run_id)
-            store.commit_run(run_id)
-            self.stats.inc_value("gbaf/state/settled_dead_run")
 
     def spider_opened(self, spider):
         if self.error is not None:
@@ -134,6 +116,9 @@ class RunLifecycle:
 
     def feed_slot_closed(self, slot):
         self.slots.append(slot)
+
+    def output_stored(self, storage):
+        return True  # delivered by finish(), under the protocol
 
     def add_artifact(self, temp_path, final_path, kind):
         """Deliver the file at temp_path as final_path under the protocol: fsynced now, checksummed
@@ -280,3 +265,32 @@ def run_state(crawler):
     """The run's RunState (None when the store is off or could not be used)."""
     lifecycle = crawler.get_extension(RunLifecycle)
     return lifecycle.state if lifecycle is not None else None
+
+
+def settle_dead_runs(store, current, stats=None):
+    """Runs that died: delivered (manifest in place) ones rolled forward and committed, the
+    others aborted. Before anything reads the store, so that no one sees it half-settled."""
+    for run_id, marker in store.dead_runs(current):
+        try:
+            manifest = read_manifest(marker) if marker else None
+        except OutputError as exc:
+            logger.error("run %s died and %s: set aside, its records are exported again", run_id, exc)
+            _set_aside(Path(marker))
+            manifest = None
+        if manifest is None:
+            logger.warning("run %s died before delivering its outputs: its records will be "
+                           "exported again", run_id)
+            store.abort_run(run_id)
+            continue
+        problems = deliver_outputs(manifest)
+        if problems:
+            logger.error("run %s died after its manifest, but %s: its manifest is set aside and its "
+                         "records are exported again", run_id, "; ".join(problems))
+            _set_aside(Path(marker))
+            store.abort_run(run_id)
+            continue
+        logger.warning("run %s died after delivering its outputs: outputs in place, committing "
+                       "its state", run_id)
+        store.commit_run(run_id)
+        if stats is not None:
+            stats.inc_value("gbaf/state/settled_dead_run")

@@ -34,7 +34,8 @@ from urllib.parse import urlsplit, urlunsplit
 from redis import Redis
 from redis.exceptions import RedisError
 
-from crawler.state.store import STORE_FORMAT, Known, StateError, _record
+from crawler.pids import pid_alive
+from crawler.state.store import STORE_FORMAT, Known, StateError, _bytes_hex, _now, _record
 
 logger = logging.getLogger(__name__)
 
@@ -247,7 +248,7 @@ class RedisStateStore:
                 continue
             run = self.r.hgetall(self.p + f"run:{run_id}")
             here = run.get("host") in (self.host, None)
-            gone = here and run.get("pid", "").isdigit() and not _pid_alive(int(run["pid"]))
+            gone = here and run.get("pid", "").isdigit() and not pid_alive(int(run["pid"]))
             if not gone and self.r.exists(self.p + f"run:{run_id}:alive"):
                 continue
             if here or not run.get("marker"):
@@ -356,22 +357,3 @@ class RedisStateStore:
             pipe.delete(self.p + f"run:{run_id}:alive")
             pipe.expire(self.p + f"run:{run_id}", FINISHED_RUN_TTL)
             pipe.execute()
-
-def _now():
-    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
-
-
-def _bytes_hex(value):
-    if isinstance(value, (bytes, bytearray)):
-        return value.hex()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
