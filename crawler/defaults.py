@@ -18,7 +18,7 @@ DEFAULTS: dict[str, object] = {
     "GBAF_BASE_URL": "https://www.globalbankingandfinance.com",  # a replica: http://127.0.0.1:PORT
     "GBAF_DATA_DIR": "data",
     # robots.txt unreachable, or answering 5xx/429 after the retries: "disallow" everything
-    # (RFC 9309) or "allow" (crawler/middlewares.py).
+    # (RFC 9309) or "allow" (crawler/fetch/middlewares.py).
     "GBAF_ROBOTS_UNAVAILABLE": "disallow",
     # Retries wait: Retry-After when the site sends it (capped), else exponential backoff.
     "GBAF_RETRY_BACKOFF_BASE": 1.0,
@@ -82,7 +82,7 @@ DEFAULTS: dict[str, object] = {
     "GBAF_MONITOR_PREFERRED_LAYERS": {},
     "GBAF_MONITOR_MIN_PREFERRED_SHARE": 0.7,
     "GBAF_MONITOR_MIN_PREFERRED_SHARE_BY_FIELD": {},  # e.g. {"body": 0.9}
-    # --- rendering (crawler/render.py): auto | always | never ---
+    # --- rendering (crawler/fetch/render.py): auto | always | never ---
     "GBAF_RENDER": "auto",
     "GBAF_CHROMIUM_PATH": "/usr/bin/chromium",  # Debian's chromium
     "GBAF_RENDER_MAX_CONTEXTS": 2,  # browser contexts at once (PLAYWRIGHT_MAX_CONTEXTS)

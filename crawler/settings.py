@@ -25,18 +25,18 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-# Retries wait: Retry-After when the site sends it, else exponential backoff (crawler/middlewares.py);
+# Retries wait: Retry-After when the site sends it, else exponential backoff (crawler/fetch/middlewares.py);
 # redirects stay on the site's host and port.
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.fetch.middlewares.BackoffRetryMiddleware": 550,
     # Scrapy 2.19 skips the robots.txt check for requests that waited for robots.txt (see there).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.middlewares.RobotsTxtMiddleware": 100,
+    "crawler.fetch.middlewares.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
-    "crawler.middlewares.RedirectMiddleware": 600,
+    "crawler.fetch.middlewares.RedirectMiddleware": 600,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-    "crawler.middlewares.MetaRefreshMiddleware": 580,
+    "crawler.fetch.middlewares.MetaRefreshMiddleware": 580,
 }
 REDIRECT_MAX_TIMES = 5
 DOWNLOAD_TIMEOUT = 30
@@ -118,12 +118,12 @@ STATS_CLASS = "crawler.run.history.RunHistoryStatsCollector"
 
 # --- rendering (issue 6) ---
 # JavaScript-filled pages are rendered in Chromium (scrapy-playwright), only where the static HTML
-# shows a block filled by script (crawler/render.py). GBAF_RENDER: auto | always | never.
-# crawler.render.RenderAddon enables the Playwright download handler (http/https; only requests with
+# shows a block filled by script (crawler/fetch/render.py). GBAF_RENDER: auto | always | never.
+# crawler.fetch.render.RenderAddon enables the Playwright download handler (http/https; only requests with
 # meta playwright=True use the browser) when rendering is on and GBAF_CHROMIUM_PATH exists, and sets
 # executable_path and the PLAYWRIGHT_MAX_* bounds from the GBAF_RENDER_* values; otherwise the crawl
 # reads static HTML and says once, at the end, what it could not render.
-ADDONS = {**globals().get("ADDONS", {}), "crawler.render.RenderAddon": 100}
+ADDONS = {**globals().get("ADDONS", {}), "crawler.fetch.render.RenderAddon": 100}
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 # Headless, as root (no sandbox), and quiet on a closed network (no background connections).
 PLAYWRIGHT_LAUNCH_OPTIONS = {
@@ -131,7 +131,7 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
     "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
              "--disable-component-update", "--no-first-run", "--disable-sync"],
 }
-PLAYWRIGHT_ABORT_REQUEST = "crawler.render.abort_request"  # no images, fonts or media
+PLAYWRIGHT_ABORT_REQUEST = "crawler.fetch.render.abort_request"  # no images, fonts or media
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = DOWNLOAD_TIMEOUT * 1000
 
 # --- distributed (issue 7) ---

@@ -42,8 +42,8 @@ from crawler.distributed.worker import DistributedMixin
 from crawler.run.lifecycle import run_state
 from crawler.items import ArticleItem
 from crawler.listing import listing_dates, listing_facts
-from crawler.middlewares import failure_reason
-from crawler.render import Renderer
+from crawler.fetch.middlewares import failure_reason
+from crawler.fetch.render import Renderer
 from crawler.text import html_text, strip_control_chars, to_utc_iso
 from crawler.urls import (KNOWN_CATEGORIES, NON_NEWS_SECTIONS, SiteUrls, category_of,
                           category_page_url, kind_of_url)
@@ -387,7 +387,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         yield from self._listing_seeds()
 
     def robots_sitemaps(self, urls):
-        """The sitemaps robots.txt names (crawler.middlewares.RobotsTxtMiddleware calls this once per
+        """The sitemaps robots.txt names (crawler.fetch.middlewares.RobotsTxtMiddleware calls this once per
         host): read as cheap sources too, each once; the ones this run reads already are skipped by
         _cheap_request. Globs (`/sitemaps/*`) and other hosts are no URL to fetch. Off with
         `GBAF_ROBOTS_SITEMAPS=0` (then GBAF_CHEAP_SOURCES alone)."""

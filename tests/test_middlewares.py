@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from crawler.middlewares import retry_after_seconds
+from crawler.fetch.middlewares import retry_after_seconds
 
 
 @pytest.mark.parametrize("value,expected", [
@@ -22,7 +22,7 @@ def _redirect(url, location, kind="article"):
     from scrapy.http import Request, Response
     from scrapy.utils.test import get_crawler
 
-    from crawler.middlewares import RedirectMiddleware
+    from crawler.fetch.middlewares import RedirectMiddleware
 
     crawler = get_crawler(settings_dict={"REDIRECT_MAX_TIMES": 5})
     mw = RedirectMiddleware.from_crawler(crawler)
@@ -66,7 +66,7 @@ def test_a_redirect_off_the_site_fails_with_its_reason(location, why):
         return
     with pytest.raises(IgnoreRequest, match=r"leaves the site \(%s\)" % why) as caught:
         _redirect("http://127.0.0.1:8080/old-story/", location)
-    from crawler.middlewares import failure_reason
+    from crawler.fetch.middlewares import failure_reason
     assert failure_reason(caught.value) == "redirect_offsite"
 
 
@@ -79,7 +79,7 @@ def test_a_redirect_off_the_site_fails_with_its_reason(location, why):
     ("https://www.example.com/a/", "https://www.example.com/b/", None),
 ])
 def test_the_site_is_its_host_and_port(source, target, why):
-    from crawler.middlewares import offsite_reason
+    from crawler.fetch.middlewares import offsite_reason
 
     assert offsite_reason(source, target, target) == why
 
@@ -89,7 +89,7 @@ def test_a_meta_refresh_off_the_site_fails_too():
     from scrapy.http import HtmlResponse, Request
     from scrapy.utils.test import get_crawler
 
-    from crawler.middlewares import MetaRefreshMiddleware
+    from crawler.fetch.middlewares import MetaRefreshMiddleware
 
     mw = MetaRefreshMiddleware.from_crawler(get_crawler())
     request = Request("http://127.0.0.1:8080/story/")

@@ -219,7 +219,7 @@ class Renderer:
         self.unavailable = unavailable_reason(s)
         if self.unavailable is None and not _handler_enabled(s):
             self.unavailable = ("the Playwright download handler is not enabled "
-                                "(crawler.render.RenderAddon in ADDONS)")
+                                "(crawler.fetch.render.RenderAddon in ADDONS)")
         if self.unavailable:
             logger.info("rendering off (%s): script-filled blocks are read from static HTML only", self.unavailable)
         else:
