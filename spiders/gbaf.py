@@ -18,9 +18,7 @@ walked only when the cheap sources leave a gap (missing, failing, or not reachin
 known), and a category's pagination stops after `GBAF_LISTING_MARGIN` pages holding nothing new.
 """
 import functools
-import json
 import re
-from collections import deque
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -39,6 +37,7 @@ from crawler.arguments import SpiderArguments
 from crawler.article import ArticlePage
 from crawler.defaults import setting
 from crawler.distributed.worker import DistributedMixin
+from crawler.frontier import FILE_NAME as FRONTIER_FILE, Frontier
 from crawler.run.lifecycle import run_state
 from crawler.items import ArticleItem
 from crawler.listing import listing_dates, listing_facts
@@ -48,7 +47,6 @@ from crawler.text import html_text, strip_control_chars, to_utc_iso
 from crawler.urls import (KNOWN_CATEGORIES, NON_NEWS_SECTIONS, SiteUrls, category_of,
                           category_page_url, kind_of_url)
 
-FRONTIER_FILE = "gbaf.frontier.json"  # in JOBDIR: the frontier of a paused crawl
 PRIORITY = {"home": 30, "cheap": 40, "category": 5, "listing": 0, "article": 20, "related": 10}
 
 
@@ -85,10 +83,8 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         self.cheap_requested = set()
         self.listings_started = False
         self.requested = set()  # article URLs this run made a request for (before the dupefilter)
-        # The frontier: article URLs from sitemaps, the home page and related links, waiting for a
-        # request (see _feed). A URL string each, where a queued Request costs ~2 KiB.
-        self.pending = set()
-        self.frontier = {"article": deque(), "related": deque()}
+        # Article URLs from sitemaps, the home page and related links, waiting for a request (_feed).
+        self.frontier = Frontier()
         self.skipped_other_category = set()  # fetch URLs skipped as another category's (see parse_listing)
 
     @classmethod
@@ -135,27 +131,24 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         without, a URL waiting there is requested now (a listing claims it)."""
         if url in self.requested:
             return None
-        if url in self.pending:
+        if url in self.frontier:
             if defer:
                 return None
-            self.pending.discard(url)  # its frontier entry is skipped by _feed
+            self.frontier.claim(url)  # its frontier entry is skipped by _feed
         elif self.incremental:
             fetch, reason = self.run_state.needs_fetch(self.site.canonical(url))
             self.crawler.stats.inc_value(f"gbaf/incremental/{'fetch' if fetch else 'skip'}/{reason}")
             if not fetch:
                 return None  # not remembered: a later source may show it modified
         if defer and self.lazy:
-            self.pending.add(url)
-            self.frontier[kind].append(url)
+            self.frontier.add(url, kind)
             return None
         self.requested.add(url)
         return self._request(url, kind, self.parse_article)
 
-    # --- the frontier --------------------------------------------------------------------------
-    # A first run finds every article in the sitemap at once: 20,000 Requests in the scheduler
-    # would hold ~50 MiB until the end of the crawl. They wait here as URLs, and every callback
-    # tops the scheduler up to GBAF_FRONTIER_TARGET requests (sitemap and home articles before
-    # related links, as their priorities say), so the downloader never waits for work.
+    # --- the frontier (crawler/frontier.py) ------------------------------------------------------
+    # Every callback tops the scheduler up to GBAF_FRONTIER_TARGET requests from the frontier, so
+    # the downloader never waits for work.
     def _room(self):
         try:
             return self.frontier_target - len(self.crawler.engine._slot.scheduler)
@@ -163,21 +156,14 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             return self.frontier_target
 
     def _feed(self, room=None):
-        room = self._room() if room is None else room
-        for kind, queue in self.frontier.items():  # sitemap and home articles first
-            while room > 0 and queue:
-                url = queue.popleft()
-                if url not in self.pending:
-                    continue  # requested since by a listing
-                self.pending.discard(url)
-                self.requested.add(url)
-                room -= 1
-                yield self._request(url, kind, self.parse_article)
+        for kind, url in self.frontier.take(self._room() if room is None else room):
+            self.requested.add(url)
+            yield self._request(url, kind, self.parse_article)
 
     def _frontier_idle(self, spider):
         """Nothing scheduled nor downloading: the frontier goes on (a batch of pages that gave no
         output, or failed, cannot end the crawl before it is empty)."""
-        if spider is not self or not self.pending:
+        if spider is not self or not self.frontier:
             return
         for request in self._feed(self.frontier_target):
             self.crawler.engine.crawl(request)
@@ -192,28 +178,21 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         path = self._frontier_path()
         if spider is not self or path is None:
             return
-        waiting = [(kind, url) for kind, queue in self.frontier.items() for url in queue if url in self.pending]
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(waiting))
-        tmp.replace(path)
-        if waiting:
-            self.logger.info("frontier saved for the resume: %d article URLs in %s", len(waiting), path)
+        saved = self.frontier.save(path)
+        if saved:
+            self.logger.info("frontier saved for the resume: %d article URLs in %s", saved, path)
 
     def _frontier_restore(self, spider=None):
         path = self._frontier_path()
         if spider is not self or path is None or not path.exists():
             return
         try:
-            waiting = json.loads(path.read_text())
+            waiting = self.frontier.restore(path)
         except (OSError, ValueError) as exc:
             self.logger.warning("frontier of the paused crawl unreadable (%s): %s", exc, path)
             return
-        for kind, url in waiting:
-            if kind in self.frontier and url not in self.pending:
-                self.pending.add(url)
-                self.frontier[kind].append(url)
-        self.crawler.stats.set_value("gbaf/frontier/resumed", len(self.pending))
-        self.logger.info("resuming the frontier of the paused crawl: %d article URLs", len(self.pending))
+        self.crawler.stats.set_value("gbaf/frontier/resumed", waiting)
+        self.logger.info("resuming the frontier of the paused crawl: %d article URLs", waiting)
 
     # --- requests ------------------------------------------------------------------------------
     def _request(self, url, kind, callback, **meta):
