@@ -38,7 +38,6 @@ from crawler.defaults import setting
 from crawler.distributed.worker import Workers, configuration_problem, generation_key, redis_client
 from crawler.state.redis_store import redacted
 from crawler.state.store import StateError
-from crawler.urls import SiteUrls
 
 logger = logging.getLogger("crawler.seed")
 
@@ -69,16 +68,9 @@ def seed_requests(crawler, spider_args):
     """(spider, requests): the first-run seeds of the gbaf spider, built by its own code."""
     from spiders.gbaf import GbafSpider
 
-    spider = GbafSpider(**spider_args)  # not from_crawler: the seeder opens no state store, no run
-    spider._set_crawler(crawler)
     crawler.stats = MemoryStatsCollector(crawler)
-    s = crawler.settings
-    spider.site = SiteUrls(setting(s, "GBAF_BASE_URL"))
-    cheap = list(setting(s, "GBAF_CHEAP_SOURCES").items())
-    requests = [spider._request(spider.site.base_url + path, "cheap", spider.parse_cheap, source=kind)
-                for path, kind in cheap]
-    requests.extend(spider._listing_seeds())
-    return spider, requests
+    spider = GbafSpider.for_seeding(crawler, **spider_args)
+    return spider, spider.seed_requests()
 
 
 def seed(crawler, spider_args, new=False):

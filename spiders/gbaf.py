@@ -91,14 +91,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
-        spider.site = SiteUrls(setting(s, "GBAF_BASE_URL"))
-        spider.data_dir = setting(s, "GBAF_DATA_DIR")  # %(data_dir)s in FEEDS
-        # Never leave the site: offsite links and redirects to other hosts are dropped by Scrapy.
-        spider.allowed_domains = [urlsplit(spider.site.base_url).hostname]
-        spider.max_listing_pages = setting(s, "GBAF_MAX_LISTING_PAGES")
-        spider.listing_links = {}  # category -> article links seen on its listing pages
-        spider.margin = setting(s, "GBAF_LISTING_MARGIN")
-        spider.cheap_sources = list(setting(s, "GBAF_CHEAP_SOURCES").items())
+        spider._configure(s)
         spider.setup_distributed(crawler)
         # Scrapy-redis shares its queue between workers: there, every request goes to it at once.
         target = setting(s, "GBAF_FRONTIER_TARGET")
@@ -116,6 +109,35 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         # Sitemaps and feeds do not say an article's category: a category crawl takes only their dates.
         spider.discover_from_cheap = spider.only_categories is None
         return spider
+
+    def _configure(self, s):
+        """What the spider takes from the settings, for a crawl and for the seeder alike."""
+        self.site = SiteUrls(setting(s, "GBAF_BASE_URL"))
+        self.data_dir = setting(s, "GBAF_DATA_DIR")  # %(data_dir)s in FEEDS
+        # Never leave the site: offsite links are dropped by Scrapy, redirects elsewhere fail
+        # (crawler.fetch.middlewares).
+        self.allowed_domains = [urlsplit(self.site.base_url).hostname]
+        self.max_listing_pages = setting(s, "GBAF_MAX_LISTING_PAGES")
+        self.listing_links = {}  # category -> article links seen on its listing pages
+        self.margin = setting(s, "GBAF_LISTING_MARGIN")
+        self.cheap_sources = list(setting(s, "GBAF_CHEAP_SOURCES").items())
+        self.run_state, self.state_failed, self.incremental = None, False, False
+        self.lazy, self.frontier_target = False, 0
+
+    @classmethod
+    def for_seeding(cls, crawler, **spider_args) -> "GbafSpider":
+        """A spider that only builds the first requests of a crawl (crawler.seed puts them in the
+        shared queue of a distributed crawl): no state store, no run, no signals, no Redis."""
+        spider = cls(**spider_args)
+        spider._set_crawler(crawler)
+        spider._configure(crawler.settings)
+        return spider
+
+    def seed_requests(self) -> list[scrapy.Request]:
+        """The first requests of a crawl from nothing: the cheap sources, then the home page and
+        the category listings (what `start` yields on a first run)."""
+        cheap = (self._cheap_request(self.site.base_url + path, kind) for path, kind in self.cheap_sources)
+        return [r for r in cheap if r is not None] + list(self._listing_seeds())
 
     def _run_begun(self, spider=None):
         """The run as its owner began it: the store's view, or why there is none."""
@@ -220,12 +242,13 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             return
         if self.incremental:  # one batch for the validators of every cheap source
             self.validators = self.run_state.validators([self.site.base_url + path for path, _ in self.cheap_sources])
+        if not self.incremental:
+            for request in self.seed_requests():
+                yield request
+            return
         for path, kind in self.cheap_sources:
             request = self._cheap_request(self.site.base_url + path, kind)
             if request:
-                yield request
-        if not self.incremental:
-            for request in self._listing_seeds():
                 yield request
 
     def _listing_seeds(self):
