@@ -133,20 +133,20 @@ async def click_load_more(page, max_clicks, wait_ms):
         clicks += 1
 
 
-def abort_request(request):
+def abort_request(request) -> bool:
     """PLAYWRIGHT_ABORT_REQUEST: the browser does not download images, fonts or media."""
     return request.resource_type in ABORTED_RESOURCES
 
 
 # --- settings --------------------------------------------------------------------------------
-def render_mode(settings):
+def render_mode(settings) -> str:
     mode = (setting(settings, "GBAF_RENDER") or "auto").strip().lower()
     if mode not in MODES:
         raise ValueError(f"GBAF_RENDER={mode!r}: expected one of {', '.join(MODES)}")
     return mode
 
 
-def unavailable_reason(settings):
+def unavailable_reason(settings) -> str | None:
     """Why pages cannot be rendered in this run (None when they can)."""
     if render_mode(settings) == "never":
         return "GBAF_RENDER=never"
@@ -364,7 +364,7 @@ def _is_shell(page):
     return not (isinstance(body, str) and len(body.split()) >= SHELL_WORDS)
 
 
-def related_links(page):
+def related_links(page) -> list[str] | None:
     """Article links in the page's "More from ..." block, or None when the page has no such heading.
 
     The block is the section (section, aside, region) around the heading, else the nodes the parser
