@@ -17,6 +17,8 @@ DEFAULTS: dict[str, object] = {
     # --- the site ---
     "GBAF_BASE_URL": "https://www.globalbankingandfinance.com",  # a replica: http://127.0.0.1:PORT
     "GBAF_DATA_DIR": "data",
+    # How the site's owner reaches whoever runs the crawl (a URL or mailto:), in the User-Agent.
+    "GBAF_CONTACT": "",
     # robots.txt unreachable, or answering 5xx/429 after the retries: "disallow" everything
     # (RFC 9309) or "allow" (crawler/fetch/middlewares.py).
     "GBAF_ROBOTS_UNAVAILABLE": "disallow",

@@ -12,9 +12,9 @@ SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 
 # --- politeness ----------------------------------------------------------------------------
-USER_AGENT = (
-    "gbaf-crawler/1.0 (+https://github.com/gbaf-crawler; news archive crawler; obeys robots.txt)"
-)
+# Who is crawling, and how to reach them: GBAF_CONTACT (a URL or mailto:, environment or
+# crawler/defaults.py) is added as "+contact", as site owners expect; set it for the live site.
+USER_AGENT = "gbaf-crawler/1.0 (news archive crawler; obeys robots.txt)"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
@@ -143,4 +143,6 @@ PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = DOWNLOAD_TIMEOUT * 1000
 
 # --- the GBAF_* settings: crawler/defaults.py, each overridden by the environment ---
 globals().update(from_environ())
+if GBAF_CONTACT:  # noqa: F821 (from the table above)
+    USER_AGENT = f"gbaf-crawler/1.0 (+{GBAF_CONTACT}; news archive crawler; obeys robots.txt)"  # noqa: F821
 
