@@ -126,10 +126,10 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
         crawler.signals.connect(self._robots_bytes, signal=signals.bytes_received)
 
     async def process_request(self, request, spider=None):
-        if request.meta.get("dont_obey_robotstxt") and urlparse_cached(request).path == "/robots.txt" \
-                and "gbaf_robots_read" not in request.meta:
+        if request.meta.get("dont_obey_robotstxt") and urlparse_cached(request).path == "/robots.txt":
             # Downloaded whole up to ROBOTS_PARSE_LIMIT, then stopped (_robots_bytes): DOWNLOAD_MAXSIZE
             # would cancel a large file before its first byte (Content-Length) and leave no rules.
+            # Each attempt (a retry too) counts from 0.
             request.meta["gbaf_robots_read"] = 0
             request.meta["download_maxsize"] = 0
             return None
