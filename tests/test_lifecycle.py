@@ -187,3 +187,43 @@ def test_full_export_from_the_store_in_any_format(small_replica, tmp_path):
     assert pq.read_metadata(tmp_path / "all.parquet").num_rows == ARTICLES
     manifest = max(data.glob("articles/*/export-*.manifest.json"))
     assert {Path(o["path"]).name for o in json.loads(manifest.read_text())["outputs"]} == {"all.jsonl", "all.parquet"}
+
+
+# --- settling a dead run, without a crawl -------------------------------------------------------
+def _dead_run_with_manifest(tmp_path, temp_content):
+    from crawler.outputs.manifest import sha256_file
+
+    store = SqliteStateStore(tmp_path / "state.sqlite")
+    store.begin_run("dead", str(tmp_path / "dead.manifest.json"))
+    store.stage("dead", [_store_row("https://x.test/a/", json.dumps({"url": "https://x.test/a/"}))])
+    final, temp = tmp_path / "dead.jsonl", tmp_path / ".dead.jsonl.1.1.part"
+    temp.write_bytes(b'{"url": "https://x.test/a/"}\n')
+    entry = {"path": str(final), "temp": str(temp), "format": "jsonlines", "records": 1,
+             "size": temp.stat().st_size, "sha256": sha256_file(temp)}
+    (tmp_path / "dead.manifest.json").write_text(json.dumps({"run_id": "dead", "outputs": [entry]}))
+    temp.write_bytes(temp_content)
+    store.close()
+    return final, temp
+
+
+def test_a_run_dead_after_its_manifest_is_rolled_forward_and_committed(tmp_path):
+    from crawler.run.lifecycle import settle_dead_runs
+
+    final, temp = _dead_run_with_manifest(tmp_path, b'{"url": "https://x.test/a/"}\n')
+    store = SqliteStateStore(tmp_path / "state.sqlite")
+    settle_dead_runs(store, "next")
+    assert final.read_bytes() == b'{"url": "https://x.test/a/"}\n' and not temp.exists()
+    assert store.count() == 1 and store.dead_runs("next") == []
+    store.close()
+
+
+def test_a_dead_run_whose_output_differs_from_its_manifest_is_set_aside(tmp_path, caplog):
+    from crawler.run.lifecycle import settle_dead_runs
+
+    final, _temp = _dead_run_with_manifest(tmp_path, b'{"url": "https://x.test/a/"}\n{"url": "half')
+    store = SqliteStateStore(tmp_path / "state.sqlite")
+    settle_dead_runs(store, "next")
+    assert not final.exists() and store.count() == 0  # its records are exported again
+    assert (tmp_path / "dead.manifest.json.void").exists() and not (tmp_path / "dead.manifest.json").exists()
+    assert "differs from its manifest" in caplog.text
+    store.close()

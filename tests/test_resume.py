@@ -34,15 +34,15 @@ def interrupted(cmd, after, sig, scraped=0):
 def test_pause_and_three_kills_then_resume_give_every_record_once(replica, tmp_path):
     data, jobdir = tmp_path / "data", tmp_path / "job"
     settings = {**SLOW, "JOBDIR": str(jobdir)}
-    cmd = crawl_command(replica.url, data, settings=settings)
+    debug = crawl_command(replica.url, data, settings={**settings, "LOG_LEVEL": "DEBUG"})
     # A graceful stop (SIGTERM) is a pause: what was extracted so far is delivered.
-    _rc, err = interrupted(crawl_command(replica.url, data, settings={**settings, "LOG_LEVEL": "DEBUG"}),
-                           0.2, signal.SIGTERM, scraped=20)
+    _rc, err = interrupted(debug, 0.2, signal.SIGTERM, scraped=20)
     paused = delivered_records(data)
     assert 0 < len(paused) < 300, err[-2000:]
-    # Then killed three times, at different points of the resumed crawl.
-    for after in (1.0, 2.5, 4.0):
-        rc, err = interrupted(cmd, after, signal.SIGKILL)
+    # Then killed three times, at different points of the resumed crawl, each once it has scraped
+    # a few records (a fixed delay alone lands before the JOBDIR is even marked on a loaded machine).
+    for after, scraped in ((0.0, 3), (0.5, 5), (1.0, 8)):
+        rc, err = interrupted(debug, after, signal.SIGKILL, scraped=scraped)
         assert rc == -signal.SIGKILL, "the crawl ended before it could be killed"
     final = run_crawl(replica.url, data, settings=settings)
     assert "was killed" in final.log  # the JOBDIR of a killed crawl is not trusted

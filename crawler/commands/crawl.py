@@ -45,7 +45,10 @@ class Command(ScrapyCrawlCommand):
         if self.exitcode or self.crawler is None or self.crawler.stats is None:
             return
         problems = run_problems(self.crawler.stats.get_stats())
-        lifecycle = self.crawler.get_extension(RunLifecycle)
+        try:
+            lifecycle = self.crawler.get_extension(RunLifecycle)
+        except RuntimeError:  # the crawl never got as far as its extensions
+            lifecycle = None
         if lifecycle is not None and lifecycle.state is not None and not lifecycle.committed and not problems:
             problems.append("state store: the run was not committed")
         if problems:

@@ -145,6 +145,8 @@ def deliver_outputs(manifest: dict, after_first=None) -> list[str]:
     does for a run that died after its manifest). Returns the problems found ([] when none)."""
     problems = []
     for number, out in enumerate(manifest["outputs"]):
+        if out.get("protocol") is False:
+            continue  # remote or stdout: delivered by Scrapy, named for the record only
         final, temp = Path(out["path"]), Path(out.get("temp") or out["path"])
         if temp != final and temp.exists():
             if sha256_file(temp) != out["sha256"]:
