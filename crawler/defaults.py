@@ -75,7 +75,7 @@ DEFAULTS: dict[str, object] = {
     "GBAF_MONITOR_MIN_FILLED": {field: 0.95 for field in (
         "title", "url", "published_at", "body", "category", "language")},
     # The layer each field comes from is learned from the earlier runs that passed (this many, in
-    # <GBAF_DATA_DIR>/runs/history.json): a field whose usual layer gives a share smaller by more
+    # <GBAF_DATA_DIR>/runs/gbaf.history.json): a field whose usual layer gives a share smaller by more
     # than GBAF_MONITOR_MAX_LAYER_DROP fails the run (the markup changed).
     "GBAF_MONITOR_LAYER_BASELINE_RUNS": 10,
     "GBAF_MONITOR_MAX_LAYER_DROP": 0.3,

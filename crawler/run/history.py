@@ -6,8 +6,8 @@ when the stats are closed, after every `spider_closed` handler (so after the che
 this run against the ones before it, and after the run report, which leaves this run's field
 coverage in the stats). Spidermon pickles every stat of every run in the project folder; this
 keeps a few facts a run (id, finish reason, status, field coverage counts) as JSON in the run's
-own data folder, `<GBAF_DATA_DIR>/runs/history.json`, so that each data folder (a deployment, a
-test) has its own history. Removing the file makes the next run a first one again (how a changed
+own data folder, `<GBAF_DATA_DIR>/runs/<spider>.history.json`, so that each data folder (a
+deployment, a test) and each spider has its own history. Removing the file makes the next run a first one again (how a changed
 markup is accepted as the new normal).
 """
 from __future__ import annotations
@@ -24,8 +24,8 @@ logger = logging.getLogger(__name__)
 KEEP = 30  # runs; the checks use GBAF_MONITOR_LAYER_BASELINE_RUNS of them at most
 
 
-def history_path(data_dir: str | os.PathLike) -> Path:
-    return Path(data_dir) / "runs" / "history.json"
+def history_path(data_dir: str | os.PathLike, spider_name: str = "gbaf") -> Path:
+    return Path(data_dir) / "runs" / f"{spider_name}.history.json"
 
 
 class RunHistoryStatsCollector(MemoryStatsCollector):
@@ -33,7 +33,7 @@ class RunHistoryStatsCollector(MemoryStatsCollector):
 
     def _path(self, spider):
         data_dir = getattr(spider, "data_dir", None)
-        return history_path(data_dir) if data_dir and getattr(spider, "keeps_history", True) else None
+        return history_path(data_dir, spider.name) if data_dir else None
 
     def open_spider(self, spider=None):
         super().open_spider()
