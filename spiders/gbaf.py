@@ -241,7 +241,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
                 yield request
             return
         if self.incremental:  # one batch for the validators of every cheap source
-            self.validators = self.run_state.validators([self.site.base_url + path for path, _ in self.cheap_sources])
+            self.validators = self.run_state.validators([_source_key(path) for path, _ in self.cheap_sources])
         if not self.incremental:
             for request in self.seed_requests():
                 yield request
@@ -283,9 +283,10 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         source (incremental runs only: a first or full run reads every source whole)."""
         if not self.incremental or self.run_state is None:
             return {}
-        if url not in self.validators:
-            self.validators.update(self.run_state.validators([url]))
-        known = self.validators.get(url) or {}
+        key = _source_key(url)
+        if key not in self.validators:
+            self.validators.update(self.run_state.validators([key]))
+        known = self.validators.get(key) or {}
         headers = {"If-None-Match": known.get("etag"), "If-Modified-Since": known.get("last_modified")}
         return {k: v for k, v in headers.items() if v}
 
@@ -339,7 +340,8 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             return
         self.crawler.stats.inc_value(f"gbaf/cheap/read/{source}")
         if self.run_state is not None:
-            self.run_state.note_validators(response.url, _header(response, "ETag"), _header(response, "Last-Modified"))
+            self.run_state.note_validators(_source_key(response.url), _header(response, "ETag"),
+                                           _header(response, "Last-Modified"))
         for loc in children:
             fetch = self.site.to_fetch(loc)
             if not fetch or len(fetch) > self.crawler.settings.getint("URLLENGTH_LIMIT", 2083):
@@ -626,6 +628,13 @@ def _binary_media(response):
     as a TextResponse and would be parsed as a page; a lying octet-stream over HTML is still read)."""
     media = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
     return bool(_BINARY_MEDIA.match(media)) and not response.body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
+
+
+def _source_key(url):
+    """A cheap source as the state store keeps its validators: its path on the site (the same
+    for the live site and a replica on any port: an ETag only matches the same bytes anyway)."""
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
 def _header(response, name):
