@@ -151,7 +151,7 @@ class RunLifecycle:
             return self._undeliver(f"the spider closed with reason {self.reason!r}")
         try:
             if self.state is not None:
-                self.state.stage_remaining()
+                self.state.stage_remaining(self.reason)
             outputs = self._verified_outputs()
             crash_point("outputs_synced")
             manifest = build_manifest(self.stats.get_stats(), self.run_id, self.crawler.spider.name,

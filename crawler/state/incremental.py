@@ -32,6 +32,7 @@ class RunState:
         self.pending = []
         self.committed = False
         self.lastmods = {}  # url -> lastmod shown by a sitemap or the feed in this run
+        self.seen_validators = {}  # cheap source -> its ETag / Last-Modified in this run
         self.processed = set()  # article URLs fetched and parsed in this run
         self.known_articles = len({k.id for k in self.known.values()})
 
@@ -71,10 +72,12 @@ class RunState:
         return self.store.get_validators(urls)
 
     def note_validators(self, url, etag, last_modified):
-        """A cheap source's validators, kept for the next run once this one commits (a run that
-        fails must not make the next one take a source it never read for unchanged)."""
+        """A cheap source's validators, for the next run's conditional request. Staged only when
+        this run finishes (stage_remaining): a run that fails, or stops early (a pause, a time
+        limit) before fetching everything its sources listed, must not make the next one take
+        those sources for unchanged."""
         if etag or last_modified:
-            self.stage("validators", url, {"url": url, "etag": etag, "last_modified": last_modified})
+            self.seen_validators[url] = {"url": url, "etag": etag, "last_modified": last_modified}
 
     # --- what the pipelines ask -------------------------------------------------------------------
     def note_not_article(self, canonical_url, reason):
@@ -103,8 +106,13 @@ class RunState:
         self.store.commit_run(self.run_id)
         self.committed = True
 
-    def stage_remaining(self):
-        """Stage what is left before the outputs are delivered (the commit then only applies it)."""
+    def stage_remaining(self, reason="finished"):
+        """Stage what is left before the outputs are delivered (the commit then only applies it);
+        the cheap sources' validators only for a run that finished."""
+        if reason == "finished":
+            for url, payload in self.seen_validators.items():
+                self.stage("validators", url, payload)
+        self.seen_validators = {}
         for url in self.processed:
             if url in self.lastmods:
                 self.stage("lastmod", url, {"url": url, "lastmod": self.lastmods[url]})
