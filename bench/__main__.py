@@ -257,7 +257,9 @@ def parse_args(argv):
                     help="CONCURRENT_ITEMS values of the full crawl, comma-separated (100 is Scrapy's default)")
     ap.add_argument("--jobdir", choices=("both", "off", "on"), default="both", help="memory crawl with/without JOBDIR")
     ap.add_argument("--sections", default="1,2,3,4", help="which sections to run")
-    ap.add_argument("--out", default=str(ROOT / "bench" / "results.md"))
+    ap.add_argument("--out", default=None,
+                    help="where the results go (default bench/results.md; under --quick, a temporary file: "
+                         "a smoke run must not replace the committed figures)")
     ap.add_argument("--work", default=None, help="keep crawl outputs and logs here (default: a temporary folder)")
     ap.add_argument("--no-cache", dest="cache", action="store_false",
                     help="do not keep pre-rendered replicas in bench/out/cache")
@@ -267,6 +269,9 @@ def parse_args(argv):
     if args.quick:
         args.articles, args.memory_articles, args.extract_pages, args.rounds = 200, 400, 20, 1
         args.concurrent_items, args.jobdir = "100", "off"
+    if args.out is None:
+        args.out = str(Path(tempfile.gettempdir()) / "gbaf-bench-quick.md") if args.quick \
+            else str(ROOT / "bench" / "results.md")
     args.concurrent_items = [int(x) for x in str(args.concurrent_items).split(",") if x.strip()]
     args.sections = {s.strip() for s in args.sections.split(",")}
     return args

@@ -41,7 +41,7 @@ def _methods():
     from lxml import etree
 
     from crawler.article import ArticlePage
-    from crawler.render import Renderer
+    from crawler.fetch.render import Renderer
 
     parser = etree.HTMLParser(recover=True, encoding="utf-8", remove_comments=True)
 

@@ -67,7 +67,7 @@ CRAWL_COMPONENTS = [
 # --- parser ------------------------------------------------------------------------------------------
 def profile_parser(docs, top=25):
     from crawler.article import ArticlePage
-    from crawler.render import Renderer
+    from crawler.fetch.render import Renderer
 
     def work():
         for html, url in docs:
@@ -93,7 +93,7 @@ def profile_parser(docs, top=25):
 def stage_times(docs):
     """ms per page of each stage of the spider's work, without a profiler."""
     from crawler.article import ArticlePage
-    from crawler.render import Renderer
+    from crawler.fetch.render import Renderer
 
     totals = Counter()
     for html, url in docs:
@@ -259,7 +259,7 @@ def group_samples(lines, report, rate):
 IMPORTS = ["scrapy", "scrapy.crawler", "twisted.internet.asyncioreactor", "lxml.etree", "crawler.article",
            "trafilatura", "jsonschema", "datasketch", "pyarrow", "feedgen.feed", "spidermon",
            "scrapy_playwright.handler", "dateparser", "crawler.settings", "spiders.gbaf", "pipelines.dedupe",
-           "pipelines.validate", "crawler.outputs.exporters", "crawler.run.monitors", "crawler.render", "scrapy_redis"]
+           "pipelines.validate", "crawler.outputs.exporters", "crawler.run.monitors", "crawler.fetch.render", "scrapy_redis"]
 
 
 def profile_imports():

@@ -132,7 +132,7 @@ def _child(mode, url_file, concurrency):
     from scrapy.utils.project import get_project_settings
     from scrapy_playwright.page import PageMethod
 
-    from crawler.render import JS_RELATED_FILLED, wait_until
+    from crawler.fetch.render import JS_RELATED_FILLED, wait_until
 
     urls = json.loads(Path(url_file).read_text())
     timing = {}
@@ -276,7 +276,7 @@ def main(argv=None):
     parser.add_argument("--skip-crawls", action="store_true")
     args = parser.parse_args(argv)
 
-    from crawler.render import unavailable_reason
+    from crawler.fetch.render import unavailable_reason
     from scrapy.utils.project import get_project_settings
     from replica import Site
     why = unavailable_reason(get_project_settings())

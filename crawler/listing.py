@@ -3,6 +3,8 @@
 Pure functions of an lxml tree, so the spider stays a router and the rules are unit-tested on
 small HTML.
 """
+from __future__ import annotations
+
 import re
 
 from lxml import etree
@@ -17,7 +19,7 @@ def _tag(el):
     return el.tag.lower() if isinstance(el.tag, str) else ""
 
 
-def page_links(root):
+def page_links(root) -> list[tuple[str, bool, list[str]]]:
     """[(href, in_chrome, rel)] of every <a href> (and <link rel=next>), in page order."""
     out = []
     # A stack, not recursion: a page nested thousands of elements deep (broken or hostile markup)
@@ -39,7 +41,7 @@ def page_links(root):
     return out
 
 
-def listing_facts(root, page_url, site):
+def listing_facts(root, page_url: str, site) -> dict:
     """What a crawler needs from a listing/home page:
     article URLs (fetchable, content area first), the next page URL, category slugs seen, whether a
     'Load more' control stands where pagination would."""
@@ -76,6 +78,6 @@ def _has_load_more(root):
     return any(_LOAD_MORE.match(" ".join(b.itertext())) for b in _MAYBE_MORE(root))
 
 
-def listing_dates(root):
+def listing_dates(root) -> list[str]:
     """Datetime strings of the cards on a listing page (<time datetime>)."""
     return [t.get("datetime") for t in root.iter("time") if t.get("datetime")]

@@ -34,10 +34,10 @@ from scrapy.utils.misc import load_object
 from scrapy.utils.project import get_project_settings
 from scrapy_redis import defaults
 
+from crawler.defaults import setting
 from crawler.distributed.worker import Workers, configuration_problem, generation_key, redis_client
 from crawler.state.redis_store import redacted
 from crawler.state.store import StateError
-from crawler.urls import SiteUrls
 
 logger = logging.getLogger("crawler.seed")
 
@@ -66,18 +66,11 @@ def worker_crawler(overrides):
 
 def seed_requests(crawler, spider_args):
     """(spider, requests): the first-run seeds of the gbaf spider, built by its own code."""
-    from spiders.gbaf import CHEAP_SOURCES, GbafSpider
+    from spiders.gbaf import GbafSpider
 
-    spider = GbafSpider(**spider_args)  # not from_crawler: the seeder opens no state store, no run
-    spider._set_crawler(crawler)
     crawler.stats = MemoryStatsCollector(crawler)
-    s = crawler.settings
-    spider.site = SiteUrls(s.get("GBAF_BASE_URL"))
-    cheap = list(s.getdict("GBAF_CHEAP_SOURCES", {}).items()) or list(CHEAP_SOURCES)
-    requests = [spider._request(spider.site.base_url + path, "cheap", spider.parse_cheap, source=kind)
-                for path, kind in cheap]
-    requests.extend(spider._listing_seeds())
-    return spider, requests
+    spider = GbafSpider.for_seeding(crawler, **spider_args)
+    return spider, spider.seed_requests()
 
 
 def seed(crawler, spider_args, new=False):
@@ -148,9 +141,9 @@ def _state_store(settings):
     """The Redis state store whose claims follow the generation (None when the state is elsewhere)."""
     from crawler.state import open_store
 
-    if not settings.getbool("GBAF_STATE_ENABLED", True):
+    if not setting(settings, "GBAF_STATE_ENABLED"):
         return None
-    url = settings.get("GBAF_STATE_URL")
+    url = setting(settings, "GBAF_STATE_URL")
     return open_store(url) if url and url.split(":", 1)[0] in ("redis", "rediss", "unix") else None
 
 
@@ -172,7 +165,7 @@ def main(argv=None):
         logging.getLogger(name).setLevel(logging.WARNING)
     crawler = worker_crawler(_pairs(args.set, "-s"))
     settings = crawler.settings
-    url = settings.get("GBAF_REDIS_URL")
+    url = setting(settings, "GBAF_REDIS_URL")
     if not url:
         logger.error("GBAF_REDIS_URL is not set: there is no shared queue to seed")
         return 2

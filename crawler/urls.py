@@ -1,4 +1,6 @@
 """URL rules: canonical article URLs, the base-URL mapping for replicas, and what a link points to."""
+from __future__ import annotations
+
 import re
 from functools import lru_cache
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
@@ -51,19 +53,19 @@ _URL_WHITESPACE = str.maketrans("", "", "\t\r\n")
 class SiteUrls:
     """Maps between the site's canonical URLs and the base URL a crawl actually fetches from."""
 
-    def __init__(self, base_url=SITE_ROOT):
+    def __init__(self, base_url: str = SITE_ROOT) -> None:
         base = urlsplit(base_url.rstrip("/") or SITE_ROOT)
         self.base_scheme, self.base_netloc = base.scheme or "https", base.netloc.lower()
         self.base_url = f"{self.base_scheme}://{self.base_netloc}"
 
-    def is_site(self, url):
+    def is_site(self, url: str) -> bool:
         return _is_site(url, self.base_netloc)
 
-    def site_article(self, url):
+    def site_article(self, url: str) -> str | None:
         """The canonical URL when url is an article page on this site, else None (cached)."""
         return _site_article(url, self.base_netloc)
 
-    def to_fetch(self, url, base=None):
+    def to_fetch(self, url: str | None, base: str | None = None) -> str | None:
         """Absolute URL on the base host for a link (absolute or relative); None when off-site or not http."""
         url = (url or "").strip()
         if "\n" in url or "\t" in url or "\r" in url:
@@ -83,7 +85,7 @@ class SiteUrls:
             absolute = urljoin(base, url)
         return _to_fetch(absolute, self.base_scheme, self.base_netloc)
 
-    def canonical(self, url):
+    def canonical(self, url: str) -> str:
         """The contract's URL: https on the site host, trailing slash, no query, no fragment."""
         return canonical_url(url, self)
 
@@ -113,7 +115,7 @@ def _to_fetch(absolute, base_scheme, base_netloc):
     return safe_url_string(urlunsplit((base_scheme, base_netloc, path, query, "")))
 
 
-def canonical_url(url, site=None):
+def canonical_url(url: str, site: SiteUrls | None = None) -> str:
     """https, trailing slash, no query, no fragment; the site's hosts (and a replica's base URL)
     become www.globalbankingandfinance.com, any other host is kept (pages of other sites)."""
     return _canonical(url, site.base_netloc if site is not None else None)
@@ -146,7 +148,7 @@ def _canonical(url, base_netloc):
     return safe_url_string(urlunsplit(("https", host, path, "", "")))
 
 
-def kind_of_path(path):
+def kind_of_path(path: str | None) -> str:
     """What a site path most likely is: home, category, article, or other (never an article)."""
     path = unquote(path or "/")
     if path in ("", "/"):
@@ -166,11 +168,11 @@ def kind_of_path(path):
 
 
 @lru_cache(maxsize=8192)  # asked of every related and listed link, on every page
-def kind_of_url(url):
+def kind_of_url(url: str) -> str:
     return kind_of_path(urlsplit(url).path)
 
 
-def category_of(url):
+def category_of(url: str) -> tuple[str | None, int | None]:
     """(category slug, page number) of a category listing URL, else (None, None)."""
     m = _CATEGORY.match(unquote(urlsplit(url).path))
     if not m:
@@ -178,10 +180,10 @@ def category_of(url):
     return m.group(1).lower(), int(m.group(2) or 1)
 
 
-def category_page_url(site, slug, page=1):
+def category_page_url(site: SiteUrls, slug: str, page: int = 1) -> str:
     path = f"/category/{slug}/" if page <= 1 else f"/category/{slug}/page/{page}/"
     return site.base_url + path
 
 
-def is_http_url(url):
+def is_http_url(url: str | None) -> bool:
     return urlsplit(url or "").scheme in ("http", "https")

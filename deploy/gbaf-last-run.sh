@@ -2,19 +2,29 @@
 # Status of the newest GBAF run, from its run report (<GBAF_DATA_DIR>/articles/<date>/<run id>.report.json),
 # for a monitoring probe or a cron line after Scrapyd runs (Scrapyd lists a failed job as "finished").
 #
-# Environment: GBAF_ENV_FILE (default /etc/gbaf/gbaf.env, read first if present), GBAF_DATA_DIR
+# Environment: GBAF_ENV_FILE (default /etc/gbaf/gbaf.env, read first if present; the caller's
+# variables win over it), GBAF_DATA_DIR
 # (default: data), GBAF_MAX_AGE_HOURS (default 26: a newest report older than that means runs
 # stopped happening), GBAF_PYTHON (default python3).
 # Prints "<status> <run id> <report path>" and the problems. Exit status: 0 ok, 1 the run failed,
 # 2 no report, or the newest one is too old.
+#
+# Options: -h/--help prints this text; -n/--dry-run changes nothing either (this script only reads).
 set -eu
 
-env_file=${GBAF_ENV_FILE:-/etc/gbaf/gbaf.env}
-if [ -f "$env_file" ]; then
-    set -a
-    . "$env_file"
-    set +a
-fi
+. "$(dirname "$0")/gbaf-env.sh"
+dry_run=0
+n=$#
+for arg in "$@"; do
+    case $arg in
+        -h | --help) gbaf_usage "$0"; exit 0 ;;
+        -n | --dry-run) dry_run=1 ;;
+        *) set -- "$@" "$arg" ;;
+    esac
+done
+shift "$n"
+
+gbaf_env "${GBAF_ENV_FILE:-/etc/gbaf/gbaf.env}"
 exec "${GBAF_PYTHON:-python3}" - "${GBAF_DATA_DIR:-data}" "${GBAF_MAX_AGE_HOURS:-26}" <<'PY'
 import json, sys, time
 from pathlib import Path

@@ -4,7 +4,8 @@
 # max_proc = 1 in deploy/scrapyd.conf Scrapyd itself also runs one job at a time). Each job resumes
 # the state store named by GBAF_STATE_URL in Scrapyd's own environment.
 #
-# Environment (GBAF_ENV_FILE, default /etc/gbaf/gbaf.env, is read first if present):
+# Environment (GBAF_ENV_FILE, default /etc/gbaf/gbaf.env, is read first if present; a variable
+# set by the caller wins over the file):
 #   SCRAPYD_URL        Scrapyd's address, without a trailing slash (default: http://127.0.0.1:6800)
 #   SCRAPYD_USERNAME   HTTP basic auth, as given to Scrapyd; handed to curl on its standard
 #   SCRAPYD_PASSWORD   input, never on its command line (which other users can see)
@@ -15,18 +16,32 @@
 #
 # Prints the job id. Exit status: 0 scheduled, 75 skipped (a job is pending or running, or another
 # scheduler holds the lock), 1 Scrapyd refused or could not be reached.
+#
+# Options: -h/--help prints this text; -n/--dry-run prints the job it would ask Scrapyd for, and asks nothing.
 set -eu
 
-env_file=${GBAF_ENV_FILE:-/etc/gbaf/gbaf.env}
-if [ -f "$env_file" ]; then
-    set -a
-    . "$env_file"
-    set +a
-fi
+. "$(dirname "$0")/gbaf-env.sh"
+dry_run=0
+n=$#
+for arg in "$@"; do
+    case $arg in
+        -h | --help) gbaf_usage "$0"; exit 0 ;;
+        -n | --dry-run) dry_run=1 ;;
+        *) set -- "$@" "$arg" ;;
+    esac
+done
+shift "$n"
+
+gbaf_env "${GBAF_ENV_FILE:-/etc/gbaf/gbaf.env}"
 url=${SCRAPYD_URL:-http://127.0.0.1:6800}
 url=${url%/}
 project=${GBAF_PROJECT:-gbaf}
 lock=${GBAF_LOCK_FILE:-/tmp/gbaf-schedule.$(id -u).lock}
+if [ "$dry_run" = 1 ]; then
+    echo "gbaf-schedule: would ask $url/schedule.json for project=$project spider=gbaf $*" \
+        "(unless a gbaf job is pending or running)"
+    exit 0
+fi
 
 exec 9>>"$lock"
 if ! flock -n 9; then

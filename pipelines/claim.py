@@ -5,6 +5,7 @@ from itemadapter import ItemAdapter
 from redis.exceptions import RedisError
 from scrapy.exceptions import DropItem, NotConfigured
 
+from crawler.defaults import setting
 from crawler.distributed.worker import redis_lost
 from crawler.run.lifecycle import run_state
 from crawler.text import article_id
@@ -26,7 +27,7 @@ class ClaimPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.get("GBAF_REDIS_URL") or not crawler.settings.getbool("GBAF_STATE_ENABLED", True):
+        if not setting(crawler.settings, "GBAF_REDIS_URL") or not setting(crawler.settings, "GBAF_STATE_ENABLED"):
             raise NotConfigured("not a distributed crawl with a state store")
         return cls(crawler)
 

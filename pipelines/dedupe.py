@@ -29,6 +29,7 @@ import numpy as np
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
+from crawler.defaults import setting
 from crawler.run.lifecycle import run_state
 
 logger = logging.getLogger(__name__)
@@ -210,7 +211,7 @@ class DedupePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, crawler.settings.getfloat("GBAF_NEAR_DUP_THRESHOLD", 0.8))
+        return cls(crawler, setting(crawler.settings, "GBAF_NEAR_DUP_THRESHOLD"))
 
     def _index(self):
         if self.index is None:
@@ -244,7 +245,10 @@ class DedupePipeline:
 
     def _drop(self, reason, url, original):
         self.stats.inc_value(f"gbaf/records/dropped/duplicate_{reason}")
-        logger.info("duplicate (%s): %s of %s", reason, url, original)
+        if original == url:  # the same URL twice in the run (reached again through an alias)
+            logger.info("duplicate (%s): %s, already exported in this run", reason, url)
+        else:
+            logger.info("duplicate (%s): %s of %s", reason, url, original)
         if self.state is not None and self.state.lookup(url) is None:
             from crawler.text import article_id
 

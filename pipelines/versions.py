@@ -10,6 +10,7 @@ import logging
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
+from crawler.defaults import setting
 from crawler.run.lifecycle import run_state
 
 logger = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ class VersionPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("GBAF_STATE_ENABLED", True):
+        if not setting(crawler.settings, "GBAF_STATE_ENABLED"):
             raise NotConfigured("GBAF_STATE_ENABLED is off")
         return cls(crawler)
 

@@ -1,13 +1,19 @@
-"""HTTP/1.1 server for the replica: keep-alive, Content-Length always, gzip and ETag like a CDN.
+"""HTTP/1.1 server for the replica: keep-alive, Content-Length always, gzip, ETag and
+Last-Modified like a CDN, and conditional GETs answered as RFC 9110 13.1 says (304 Not Modified).
 
-The server only carries bytes: every status, header and body comes from `Site.render`.
+The server only carries bytes: every status, header and body comes from `Site.render`; the
+validators are made from those bytes (an ETag from their hash; for sitemaps and feeds a
+Last-Modified from the newest date they list).
 """
 from __future__ import annotations
 
 import gzip
 import hashlib
 import logging
+import re
 import sys
+from datetime import datetime, timezone
+from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .site import Site
@@ -55,7 +61,10 @@ class ReplicaHandler(BaseHTTPRequestHandler):
         if status == 200:
             etag = '"%s"' % hashlib.sha1(body).hexdigest()[:27]
             headers["ETag"] = etag
-            if etag in (self.headers.get("If-None-Match") or ""):
+            modified = last_modified(headers.get("Content-Type", ""), body)
+            if modified is not None:
+                headers["Last-Modified"] = format_datetime(modified, usegmt=True)
+            if not_modified(self.headers, etag, modified):
                 status, body = 304, b""
                 headers.pop("Content-Type", None)
         content_type = headers.get("Content-Type", "")
@@ -80,6 +89,44 @@ class ReplicaHandler(BaseHTTPRequestHandler):
     def log_message(self, format, *args):
         if self.server.verbose:
             sys.stderr.write("%s - %s\n" % (self.address_string(), format % args))
+
+
+_DATES = re.compile(rb"<(?:lastmod|pubDate|updated|lastBuildDate|news:publication_date)>([^<]{8,40})<")
+
+
+def last_modified(content_type: str, body: bytes):
+    """The newest date a sitemap or feed lists (second precision, as HTTP dates are), or None."""
+    if "xml" not in content_type:
+        return None
+    newest = None
+    for raw in _DATES.findall(body):
+        text = raw.decode("ascii", "replace").strip()
+        try:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00")) if text[:4].isdigit() \
+                else parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            continue
+        when = (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+        newest = when if newest is None or when > newest else newest
+    return newest.replace(microsecond=0) if newest else None
+
+
+def not_modified(request_headers, etag: str, modified) -> bool:
+    """RFC 9110 13.1.2 / 13.1.3: If-None-Match (weak comparison, a list, or *) decides when present;
+    else If-Modified-Since, against Last-Modified."""
+    none_match = request_headers.get("If-None-Match")
+    if none_match is not None:
+        tags = {t.strip().removeprefix("W/") for t in none_match.split(",")}
+        return "*" in tags or etag.removeprefix("W/") in tags
+    since = request_headers.get("If-Modified-Since")
+    if since is None or modified is None:
+        return False
+    try:
+        when = parsedate_to_datetime(since)
+    except (TypeError, ValueError, IndexError):
+        return False  # an invalid date is ignored (13.1.3)
+    when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return modified <= when
 
 
 class ReplicaServer(ThreadingHTTPServer):

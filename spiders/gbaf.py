@@ -18,9 +18,7 @@ walked only when the cheap sources leave a gap (missing, failing, or not reachin
 known), and a category's pagination stops after `GBAF_LISTING_MARGIN` pages holding nothing new.
 """
 import functools
-import json
 import re
-from collections import deque
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -35,20 +33,21 @@ from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
+from crawler.arguments import SpiderArguments
 from crawler.article import ArticlePage
+from crawler.defaults import setting
 from crawler.distributed.worker import DistributedMixin
+from crawler.frontier import FILE_NAME as FRONTIER_FILE, Frontier
 from crawler.run.lifecycle import run_state
 from crawler.items import ArticleItem
 from crawler.listing import listing_dates, listing_facts
-from crawler.render import Renderer
+from crawler.fetch.middlewares import failure_reason
+from crawler.fetch.render import Renderer
 from crawler.text import html_text, strip_control_chars, to_utc_iso
 from crawler.urls import (KNOWN_CATEGORIES, NON_NEWS_SECTIONS, SiteUrls, category_of,
                           category_page_url, kind_of_url)
 
-FRONTIER_FILE = "gbaf.frontier.json"  # in JOBDIR: the frontier of a paused crawl
 PRIORITY = {"home": 30, "cheap": 40, "category": 5, "listing": 0, "article": 20, "related": 10}
-# The cheap sources the site names (site-model.md): read before any listing on incremental runs.
-CHEAP_SOURCES = (("/sitemap-news.xml", "sitemap"), ("/feed/", "feed"), ("/sitemap.xml", "sitemap"))
 
 
 def _feeding(callback):
@@ -64,47 +63,38 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
     name = "gbaf"
 
     def __init__(self, categories=None, max_pages=None, since=None, full=None, _job=None, **kwargs):
+        # Every -a argument but Scrapy's `name` is checked: a typo is an error, not ignored.
+        own = {k: kwargs.pop(k) for k in list(kwargs) if k not in ("name",)}
         super().__init__(**kwargs)
-        self.full = str(full).lower() in ("1", "true", "yes") if full is not None else False
-        self.only_categories = [c.strip().lower() for c in categories.split(",") if c.strip()] \
-            if categories else None
-        self.max_pages = int(max_pages) if max_pages not in (None, "", "0") else None
-        self.since = to_utc_iso(since) if since else None
-        if since and not self.since:
-            raise ValueError(f"since={since!r} is not a date (YYYY-MM-DD)")
+        args = SpiderArguments.parse(categories=categories, max_pages=max_pages, since=since, full=full,
+                                     _job=_job, **own)
+        self.full, self.only_categories = args.full, args.categories
+        self.max_pages, self.since = args.max_pages, args.since
         now = datetime.now(timezone.utc)
         self.run_id = _job or now.strftime("%Y%m%dT%H%M%SZ")
         self.run_date = now.strftime("%Y-%m-%d")
         self.categories_seen = set()
         self.cheap_pending = 0
-        self.cheap = {"ok": 0, "failed": 0, "urls": set(), "complete_sitemap": False}
+        self.cheap = {"ok": 0, "failed": 0, "not_modified": 0, "urls": set(), "complete_sitemap": False}
+        self.validators = {}  # cheap source URL -> the last committed run's ETag and Last-Modified
         # Sitemaps and feeds asked for: an index that lists itself, or a child that lists its index,
         # must not be asked for again (the duplicate filter would drop it unseen, and the run would
         # wait for ever for that source before deciding on the listings).
         self.cheap_requested = set()
         self.listings_started = False
         self.requested = set()  # article URLs this run made a request for (before the dupefilter)
-        # The frontier: article URLs from sitemaps, the home page and related links, waiting for a
-        # request (see _feed). A URL string each, where a queued Request costs ~2 KiB.
-        self.pending = set()
-        self.frontier = {"article": deque(), "related": deque()}
+        # Article URLs from sitemaps, the home page and related links, waiting for a request (_feed).
+        self.frontier = Frontier()
         self.skipped_other_category = set()  # fetch URLs skipped as another category's (see parse_listing)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
-        spider.site = SiteUrls(s.get("GBAF_BASE_URL"))
-        spider.data_dir = s.get("GBAF_DATA_DIR", "data")  # %(data_dir)s in FEEDS
-        # Never leave the site: offsite links and redirects to other hosts are dropped by Scrapy.
-        spider.allowed_domains = [urlsplit(spider.site.base_url).hostname]
-        spider.max_listing_pages = s.getint("GBAF_MAX_LISTING_PAGES", 5000)
-        spider.listing_links = {}  # category -> article links seen on its listing pages
-        spider.margin = s.getint("GBAF_LISTING_MARGIN", 1)
-        spider.cheap_sources = list(s.getdict("GBAF_CHEAP_SOURCES", {}).items()) or list(CHEAP_SOURCES)
+        spider._configure(s)
         spider.setup_distributed(crawler)
         # Scrapy-redis shares its queue between workers: there, every request goes to it at once.
-        target = s.getint("GBAF_FRONTIER_TARGET", 64)
+        target = setting(s, "GBAF_FRONTIER_TARGET")
         spider.lazy = not spider.distributed and target > 0
         spider.frontier_target = max(target, 2 * s.getint("CONCURRENT_REQUESTS", 16))
         crawler.signals.connect(spider._frontier_idle, signal=scrapy.signals.spider_idle)
@@ -120,10 +110,39 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         spider.discover_from_cheap = spider.only_categories is None
         return spider
 
+    def _configure(self, s):
+        """What the spider takes from the settings, for a crawl and for the seeder alike."""
+        self.site = SiteUrls(setting(s, "GBAF_BASE_URL"))
+        self.data_dir = setting(s, "GBAF_DATA_DIR")  # %(data_dir)s in FEEDS
+        # Never leave the site: offsite links are dropped by Scrapy, redirects elsewhere fail
+        # (crawler.fetch.middlewares).
+        self.allowed_domains = [urlsplit(self.site.base_url).hostname]
+        self.max_listing_pages = setting(s, "GBAF_MAX_LISTING_PAGES")
+        self.listing_links = {}  # category -> article links seen on its listing pages
+        self.margin = setting(s, "GBAF_LISTING_MARGIN")
+        self.cheap_sources = list(setting(s, "GBAF_CHEAP_SOURCES").items())
+        self.run_state, self.state_failed, self.incremental = None, False, False
+        self.lazy, self.frontier_target = False, 0
+
+    @classmethod
+    def for_seeding(cls, crawler, **spider_args) -> "GbafSpider":
+        """A spider that only builds the first requests of a crawl (crawler.seed puts them in the
+        shared queue of a distributed crawl): no state store, no run, no signals, no Redis."""
+        spider = cls(**spider_args)
+        spider._set_crawler(crawler)
+        spider._configure(crawler.settings)
+        return spider
+
+    def seed_requests(self) -> list[scrapy.Request]:
+        """The first requests of a crawl from nothing: the cheap sources, then the home page and
+        the category listings (what `start` yields on a first run)."""
+        cheap = (self._cheap_request(self.site.base_url + path, kind) for path, kind in self.cheap_sources)
+        return [r for r in cheap if r is not None] + list(self._listing_seeds())
+
     def _run_begun(self, spider=None):
         """The run as its owner began it: the store's view, or why there is none."""
         self.run_state = run_state(self.crawler)
-        self.state_failed = self.run_state is None and self.crawler.settings.getbool("GBAF_STATE_ENABLED", True)
+        self.state_failed = self.run_state is None and setting(self.crawler.settings, "GBAF_STATE_ENABLED")
         self.incremental = bool(self.run_state is not None and not self.run_state.empty and not self.full)
 
     def _wanted_article(self, url, kind="article", defer=False):
@@ -134,27 +153,24 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         without, a URL waiting there is requested now (a listing claims it)."""
         if url in self.requested:
             return None
-        if url in self.pending:
+        if url in self.frontier:
             if defer:
                 return None
-            self.pending.discard(url)  # its frontier entry is skipped by _feed
+            self.frontier.claim(url)  # its frontier entry is skipped by _feed
         elif self.incremental:
             fetch, reason = self.run_state.needs_fetch(self.site.canonical(url))
             self.crawler.stats.inc_value(f"gbaf/incremental/{'fetch' if fetch else 'skip'}/{reason}")
             if not fetch:
                 return None  # not remembered: a later source may show it modified
         if defer and self.lazy:
-            self.pending.add(url)
-            self.frontier[kind].append(url)
+            self.frontier.add(url, kind)
             return None
         self.requested.add(url)
         return self._request(url, kind, self.parse_article)
 
-    # --- the frontier --------------------------------------------------------------------------
-    # A first run finds every article in the sitemap at once: 20,000 Requests in the scheduler
-    # would hold ~50 MiB until the end of the crawl. They wait here as URLs, and every callback
-    # tops the scheduler up to GBAF_FRONTIER_TARGET requests (sitemap and home articles before
-    # related links, as their priorities say), so the downloader never waits for work.
+    # --- the frontier (crawler/frontier.py) ------------------------------------------------------
+    # Every callback tops the scheduler up to GBAF_FRONTIER_TARGET requests from the frontier, so
+    # the downloader never waits for work.
     def _room(self):
         try:
             return self.frontier_target - len(self.crawler.engine._slot.scheduler)
@@ -162,21 +178,14 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             return self.frontier_target
 
     def _feed(self, room=None):
-        room = self._room() if room is None else room
-        for kind, queue in self.frontier.items():  # sitemap and home articles first
-            while room > 0 and queue:
-                url = queue.popleft()
-                if url not in self.pending:
-                    continue  # requested since by a listing
-                self.pending.discard(url)
-                self.requested.add(url)
-                room -= 1
-                yield self._request(url, kind, self.parse_article)
+        for kind, url in self.frontier.take(self._room() if room is None else room):
+            self.requested.add(url)
+            yield self._request(url, kind, self.parse_article)
 
     def _frontier_idle(self, spider):
         """Nothing scheduled nor downloading: the frontier goes on (a batch of pages that gave no
         output, or failed, cannot end the crawl before it is empty)."""
-        if spider is not self or not self.pending:
+        if spider is not self or not self.frontier:
             return
         for request in self._feed(self.frontier_target):
             self.crawler.engine.crawl(request)
@@ -191,28 +200,21 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         path = self._frontier_path()
         if spider is not self or path is None:
             return
-        waiting = [(kind, url) for kind, queue in self.frontier.items() for url in queue if url in self.pending]
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(waiting))
-        tmp.replace(path)
-        if waiting:
-            self.logger.info("frontier saved for the resume: %d article URLs in %s", len(waiting), path)
+        saved = self.frontier.save(path)
+        if saved:
+            self.logger.info("frontier saved for the resume: %d article URLs in %s", saved, path)
 
     def _frontier_restore(self, spider=None):
         path = self._frontier_path()
         if spider is not self or path is None or not path.exists():
             return
         try:
-            waiting = json.loads(path.read_text())
+            waiting = self.frontier.restore(path)
         except (OSError, ValueError) as exc:
             self.logger.warning("frontier of the paused crawl unreadable (%s): %s", exc, path)
             return
-        for kind, url in waiting:
-            if kind in self.frontier and url not in self.pending:
-                self.pending.add(url)
-                self.frontier[kind].append(url)
-        self.crawler.stats.set_value("gbaf/frontier/resumed", len(self.pending))
-        self.logger.info("resuming the frontier of the paused crawl: %d article URLs", len(self.pending))
+        self.crawler.stats.set_value("gbaf/frontier/resumed", waiting)
+        self.logger.info("resuming the frontier of the paused crawl: %d article URLs", waiting)
 
     # --- requests ------------------------------------------------------------------------------
     def _request(self, url, kind, callback, **meta):
@@ -238,12 +240,15 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             async for request in self.distributed_start():
                 yield request
             return
+        if self.incremental:  # one batch for the validators of every cheap source
+            self.validators = self.run_state.validators([_source_key(path) for path, _ in self.cheap_sources])
+        if not self.incremental:
+            for request in self.seed_requests():
+                yield request
+            return
         for path, kind in self.cheap_sources:
             request = self._cheap_request(self.site.base_url + path, kind)
             if request:
-                yield request
-        if not self.incremental:
-            for request in self._listing_seeds():
                 yield request
 
     def _listing_seeds(self):
@@ -269,11 +274,38 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             return None
         self.cheap_requested.add(url)
         self.cheap_pending += 1
-        return self._request(url, "cheap", self.parse_cheap, source=source, **meta)
+        request = self._request(url, "cheap", self.parse_cheap, source=source, handle_httpstatus_list=[304], **meta)
+        request.headers.update(self._conditional_headers(url))
+        return request
+
+    def _conditional_headers(self, url):
+        """If-None-Match / If-Modified-Since from what the last committed run got for this cheap
+        source (incremental runs only: a first or full run reads every source whole)."""
+        if not self.incremental or self.run_state is None:
+            return {}
+        key = _source_key(url)
+        if key not in self.validators:
+            self.validators.update(self.run_state.validators([key]))
+        known = self.validators.get(key) or {}
+        headers = {"If-None-Match": known.get("etag"), "If-Modified-Since": known.get("last_modified")}
+        return {k: v for k, v in headers.items() if v}
 
     @_feeding
     def parse_cheap(self, response):
+        """A sitemap (index or urlset) or the feed: article URLs and their dates.
+
+        @site /sitemap-news.xml
+        @meta {"source": "sitemap", "kind": "cheap"}
+        @returns items 0 0
+        @returns requests 1
+        """
         source = response.meta["source"]
+        if response.status == 304:  # unchanged since the last committed run: nothing new in it
+            self.crawler.stats.inc_value(f"gbaf/cheap/not_modified/{source}")
+            self.cheap["not_modified"] += 1
+            self.logger.info("%s not modified since the last run: %s", source, response.url)
+            yield from self._cheap_done(ok=True)
+            return
         entries, children = [], []
         try:
             body = response.body
@@ -307,6 +339,9 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             yield from self._cheap_done(ok=False)
             return
         self.crawler.stats.inc_value(f"gbaf/cheap/read/{source}")
+        if self.run_state is not None:
+            self.run_state.note_validators(_source_key(response.url), _header(response, "ETag"),
+                                           _header(response, "Last-Modified"))
         for loc in children:
             fetch = self.site.to_fetch(loc)
             if not fetch or len(fetch) > self.crawler.settings.getint("URLLENGTH_LIMIT", 2083):
@@ -355,6 +390,8 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             return
         # All cheap sources read: walk listings only if they leave a gap in what is known.
         known_overlap = any(self.run_state.lookup(u) for u in self.cheap["urls"]) if self.run_state else False
+        # A source unchanged since the last run (304) shows nothing new was published since.
+        known_overlap = known_overlap or bool(self.cheap["not_modified"])
         complete = self.cheap["complete_sitemap"] and not self.cheap.get("sitemap_failed")
         if self.discover_from_cheap and (complete or known_overlap):
             self.logger.info("cheap sources cover what is new (%d listed, complete sitemap: %s): "
@@ -366,11 +403,11 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         yield from self._listing_seeds()
 
     def robots_sitemaps(self, urls):
-        """The sitemaps robots.txt names (crawler.middlewares.RobotsTxtMiddleware calls this once per
+        """The sitemaps robots.txt names (crawler.fetch.middlewares.RobotsTxtMiddleware calls this once per
         host): read as cheap sources too, each once; the ones this run reads already are skipped by
         _cheap_request. Globs (`/sitemaps/*`) and other hosts are no URL to fetch. Off with
         `GBAF_ROBOTS_SITEMAPS=0` (then GBAF_CHEAP_SOURCES alone)."""
-        if self.distributed or self.state_failed or not self.crawler.settings.getbool("GBAF_ROBOTS_SITEMAPS", True):
+        if self.distributed or self.state_failed or not setting(self.crawler.settings, "GBAF_ROBOTS_SITEMAPS"):
             return
         for url in urls:
             fetch = "*" not in url and self.site.to_fetch(url)
@@ -383,6 +420,28 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
                 self.crawler.engine.crawl(request)
 
     # --- callbacks -----------------------------------------------------------------------------
+    def parse(self, response):
+        """A page of any kind, routed by its URL to the callback for it (`scrapy parse --spider gbaf
+        URL`, a request made without a callback): a sitemap or the feed, the home page, a
+        category listing, or an article."""
+        path = urlsplit(response.url).path
+        cheap = dict(self.cheap_sources).get(path) or ("sitemap" if path.endswith((".xml", ".xml.gz")) else None)
+        if cheap or path.startswith("/feed"):
+            response.meta.setdefault("source", cheap or "feed")
+            response.meta.setdefault("kind", "cheap")
+            self.cheap_pending += 1  # parse_cheap counts it done
+            return self.parse_cheap(response)
+        kind = kind_of_url(response.url)
+        response.meta.setdefault("kind", kind)
+        if kind == "home":
+            return self.parse_home(response)
+        if kind == "category":
+            return self.parse_listing(response)
+        if kind == "article":
+            return self.parse_article(response)
+        self.logger.info("no callback for a page of kind %r: %s", kind, response.url)
+        return None
+
     def _markup_root(self, response):
         """The lxml root of an HTML (or XML) page; None, counted and logged, for a body that is not
         markup (an image, a PDF, JSON, octet-stream answered with 200 where a listing should be)."""
@@ -400,6 +459,13 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
 
     @_feeding
     def parse_home(self, response):
+        """The home page: the categories its navigation names, and the articles it shows.
+
+        @site /
+        @meta {"kind": "home"}
+        @returns items 0 0
+        @returns requests 2
+        """
         root = self._markup_root(response)
         if root is None:
             return
@@ -416,6 +482,13 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
 
     @_feeding
     def parse_listing(self, response):
+        """A category's listing page: its article links and the next page.
+
+        @site /category/headlines/
+        @meta {"kind": "category", "page": 1}
+        @returns items 0 0
+        @returns requests 1
+        """
         root = self._markup_root(response)
         if root is None:
             return
@@ -538,7 +611,7 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
         request = failure.request
         kind = request.meta.get("kind", "unknown")
         response = getattr(failure.value, "response", None)
-        reason = f"http_{response.status}" if response is not None else _failure_reason(failure.value)
+        reason = f"http_{response.status}" if response is not None else failure_reason(failure.value)
         if reason == "forbidden_by_robots":  # the site asked us not to: not a failure
             self.crawler.stats.inc_value("gbaf/skipped/robots")
             if kind == "cheap":  # a disallowed sitemap or feed is a source that gave nothing
@@ -563,26 +636,6 @@ class GbafSpider(DistributedMixin, scrapy.Spider):
             yield from self._cheap_done(ok=False)
 
 
-_REASONS = (("empty body", "empty_body"), ("non-article page", "redirect_to_non_article"),
-            ("robots.txt", "forbidden_by_robots"), ("offsite", "offsite"),
-            ("max redirections", "redirect_loop"), ("redirect loop", "redirect_loop"),
-            ("maxsize", "too_large"), ("max size", "too_large"), ("exceeds", "too_large"),
-            ("downloadcancelled", "too_large"), ("timed out", "timeout"), ("timeout", "timeout"),
-            ("connection was closed", "connection_lost"), ("connectionlost", "connection_lost"),
-            ("dataloss", "connection_lost"), ("dns", "dns"), ("refused", "connection_refused"),
-            ("gzip", "bad_content_encoding"), ("decompress", "bad_content_encoding"),
-            ("parseerror", "bad_response"), ("wrong number of parts", "bad_response"))
-
-
-def _failure_reason(exc):
-    """A short, stable reason for a request that failed for good (report and stats keys)."""
-    text = f"{type(exc).__name__} {exc}".lower()
-    for needle, reason in _REASONS:
-        if needle in text:
-            return reason
-    return type(exc).__name__
-
-
 _BINARY_MEDIA = re.compile(r"^(?:image|audio|video|font)/|^application/(?:pdf|zip|gzip|x-|msword|vnd\.|octet-stream)")
 
 
@@ -592,6 +645,18 @@ def _binary_media(response):
     as a TextResponse and would be parsed as a page; a lying octet-stream over HTML is still read)."""
     media = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
     return bool(_BINARY_MEDIA.match(media)) and not response.body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
+
+
+def _source_key(url):
+    """A cheap source as the state store keeps its validators: its path on the site (the same
+    for the live site and a replica on any port: an ETag only matches the same bytes anyway)."""
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def _header(response, name):
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 def _slug(name):

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 
 import scrapy
 
+from crawler.defaults import setting
 from crawler.run.lifecycle import run_state
 
 
@@ -36,7 +37,7 @@ class StoreExportSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.data_dir = crawler.settings.get("GBAF_DATA_DIR", "data")
+        spider.data_dir = setting(crawler.settings, "GBAF_DATA_DIR")
         return spider
 
     async def start(self):

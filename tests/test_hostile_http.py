@@ -241,3 +241,106 @@ def test_the_sitemaps_robots_txt_names_are_read_once_each(replica, articles, tmp
     assert front.hits.get("/sitemap.xml") == 1 and front.hits.get("/sitemap-news.xml") == 1
     assert "/sitemaps/*" not in front.hits and "/sitemaps/%2A" not in front.hits
     assert len(result.records) == 20
+
+
+def test_a_robots_txt_that_cannot_be_downloaded_disallows_everything(replica, tmp_path):
+    def dropped(h, attempt):  # the connection closed before any answer
+        h.close_connection = True
+        h.connection.shutdown(2)
+
+    front = robots_front(replica, dropped)
+    try:
+        result = run_crawl(front.url, tmp_path, settings=SETTINGS, timeout=120)
+    finally:
+        front.shutdown()
+    assert result.records == []
+    assert set(front.hits) == {"/robots.txt"}
+    assert "unreachable (connection_lost): everything disallowed" in result.log, result.log[-3000:]
+
+
+def test_a_robots_txt_past_the_size_limit_is_read_up_to_its_first_500_kib(replica, articles, tmp_path):
+    rules = f"User-agent: *\nDisallow: {articles[0]}\n".encode()
+    body = rules + (b"# " + b"x" * 97 + b"\n") * (9 * 1024 * 1024 // 100)  # 9 MiB: past DOWNLOAD_MAXSIZE
+    front = robots_front(replica, lambda h, attempt: h.send(200, body, [("Content-Type", "text/plain")]))
+    try:
+        result = run_crawl(front.url, tmp_path, settings=SETTINGS, timeout=120)
+    finally:
+        front.shutdown()
+    assert articles[0] not in front.hits  # the rule in the first 500 KiB holds
+    assert sum(p in front.hits for p in articles) == len(articles) - 1
+    assert "robots.txt of %s is larger than 500 KiB" % urlsplit(front.url).netloc in result.log
+
+
+class Other(ThreadingHTTPServer):
+    """Another service on the same host: a redirect must never reach it."""
+    daemon_threads = True
+
+    def __init__(self):
+        hits = self.hits = []
+
+        class Counting(BaseHTTPRequestHandler):
+            def do_GET(self):
+                hits.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Counting)
+        self.port = self.server_address[1]
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+def test_a_redirect_off_the_site_is_a_failure_with_its_reason(replica, articles, tmp_path):
+    other = Other()
+    port = None  # the front's, known once it listens
+
+    def to(target):
+        return lambda h, attempt: h.send(302, b"", [("Location", target.format(port=port, other=other.port))])
+
+    targets = ["http://169.254.169.254/latest/meta-data/", "http://127.0.0.2:{port}/story/",
+               "http://2130706433:{port}/story/", "http://127.0.0.1:{port}@127.0.0.2:{port}/story/",
+               "http://127.0.0.2:{port}\\@127.0.0.1:{port}/story/", "//127.0.0.2:{port}/story/",
+               "http://localhost:{port}/story/", "http://127.0.0.1:{other}/story/"]
+    front = Front(replica.url, {articles[i]: to(t) for i, t in enumerate(targets)})
+    port = front.server_address[1]
+    try:
+        result = run_crawl(front.url, tmp_path, settings=SETTINGS, timeout=120)
+    finally:
+        front.shutdown()
+        other.shutdown()
+    assert other.hits == []
+    reasons = {urlsplit(f["url"]).path: f["reason"] for f in result.report["failures"]["urls"]}
+    for path in articles[:len(targets)]:
+        assert reasons.get(path) == "redirect_offsite", (path, reasons)
+    assert result.report["failures"]["by_reason"].get("redirect_offsite") == len(targets), result.report["failures"]
+    assert len(result.records) >= len(articles) - len(targets)
+
+
+def test_a_crawl_behind_transient_faults_that_delivered_every_record_passes(replica, articles, tmp_path):
+    def busy_once(h, attempt):  # 503 or 429 with Retry-After, then the page
+        if attempt == 1:
+            h.send(429 if len(h.path) % 2 else 503, b"busy", [("Retry-After", "0"), ("Content-Type", "text/plain")])
+        else:
+            h.send(*h.upstream())
+
+    def dropped_once(h, attempt):
+        if attempt == 1:
+            h.close_connection = True
+            h.connection.shutdown(2)
+        else:
+            h.send(*h.upstream())
+
+    faults = {path: busy_once for path in articles[:11]}  # retries a quarter of the requests
+    faults[articles[11]] = dropped_once
+    front = Front(replica.url, faults)
+    try:
+        result = run_crawl(front.url, tmp_path, settings=SETTINGS, timeout=120)
+    finally:
+        front.shutdown()
+    assert result.returncode == 0, result.report.get("problems")
+    assert result.report["status"] == "ok"
+    assert result.report["failures"]["retries"] >= 11  # (a dropped keep-alive connection may be retried by Twisted itself)
+    assert all(served(result.records, path) for path in articles[:12])

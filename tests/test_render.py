@@ -1,4 +1,4 @@
-"""Rendering JavaScript-filled pages (crawler/render.py) only where the static HTML needs it.
+"""Rendering JavaScript-filled pages (crawler/fetch/render.py) only where the static HTML needs it.
 
 Detection rules on small HTML; the replica's script-filled variant (`--js-share`) as an oracle; and
 real crawls of it: in `auto` mode the script-filled related links and the articles behind
@@ -15,7 +15,7 @@ import pytest
 
 from crawler.article import ArticlePage
 from crawler.listing import listing_facts
-from crawler.render import (JS_RELATED_FILLED, Renderer, abort_request, related_links,
+from crawler.fetch.render import (JS_RELATED_FILLED, Renderer, abort_request, related_links,
                             unavailable_reason, wait_until)
 from crawler.urls import SiteUrls
 from replica import Site

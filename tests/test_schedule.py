@@ -33,12 +33,12 @@ def cron_command(script, commented=False):
 def operator_env(tmp_path, **settings):
     """The environment cron gives the command: GBAF_HOME from the crontab, the rest from an env file."""
     env_file = tmp_path / "gbaf.env"
+    # GBAF_CRAWL_ARGS holds spaces, unquoted as gbaf.env.example writes it (and systemd reads it).
+    settings = {"GBAF_CRAWL_ARGS": FAST_ARGS, **settings}
     env_file.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("GBAF_", "SCRAPY_", "SCRAPYD_"))}
-    # GBAF_CRAWL_ARGS holds spaces: it is given here, not in the env file (sourced by sh).
-    env.update(GBAF_HOME=str(ROOT), GBAF_ENV_FILE=str(env_file), GBAF_PYTHON=sys.executable,
-               GBAF_CRAWL_ARGS=FAST_ARGS)
+    env.update(GBAF_HOME=str(ROOT), GBAF_ENV_FILE=str(env_file), GBAF_PYTHON=sys.executable)
     return env
 
 
@@ -116,14 +116,15 @@ def test_a_failed_run_exits_non_zero_and_says_why(tmp_path):
     data = tmp_path / "data"
     env = operator_env(tmp_path, GBAF_BASE_URL=f"http://127.0.0.1:{free_port()}",  # the site is down
                        GBAF_DATA_DIR=data, GBAF_STATE_URL=data / "state.sqlite")
-    env["GBAF_CRAWL_ARGS"] += " -s RETRY_TIMES=0"
+    env["GBAF_CRAWL_ARGS"] = FAST_ARGS + " -s RETRY_TIMES=0"  # the caller's value wins over the file
     run = run_cron_line(env)
     assert run.returncode == 1, run.stderr
     assert "gbaf-crawl: run failed (exit status 1)" in run.stderr
     assert "ERROR: Run failed: run checks failed" in run.stderr
     [report] = reports(data)
     assert report["status"] == "failed"
-    assert "records/new" in report["problems"][0] and "errors/failed" in report["problems"][0]
+    assert report["problems"] == ["run checks failed: site/reachable"]
+    assert "site unreachable: robots.txt could not be read (connection_refused)" in run.stderr
     probe = subprocess.run([str(DEPLOY / "gbaf-last-run.sh")], env=env, capture_output=True, text=True)
     assert probe.returncode == 1 and probe.stdout.startswith("failed ")
 
@@ -140,3 +141,29 @@ def test_systemd_units_run_the_recipe_scripts():
         assert re.search(r"^OnCalendar=\S+", timer, re.M)
     assert "ExecStart=/opt/gbaf/venv/bin/scrapyd" in units["scrapyd.service"]
     assert cron_command("gbaf-schedule.sh", commented=True)
+
+
+@pytest.mark.parametrize("script", ["gbaf-crawl.sh", "gbaf-schedule.sh", "gbaf-last-run.sh"])
+def test_every_script_has_a_help_and_a_dry_run_that_do_nothing(tmp_path, script):
+    env = operator_env(tmp_path, GBAF_DATA_DIR=tmp_path / "data", SCRAPYD_URL=f"http://127.0.0.1:{free_port()}",
+                       GBAF_LOCK_FILE=tmp_path / "lock")
+    for option in ("--help", "-h"):
+        proc = subprocess.run(["/bin/sh", str(DEPLOY / script), option], env=env, capture_output=True, text=True,
+                              timeout=60)
+        assert proc.returncode == 0 and "Options: -h/--help" in proc.stdout and "Exit status" in proc.stdout
+    proc = subprocess.run(["/bin/sh", str(DEPLOY / script), "--dry-run", "full=1"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    if script == "gbaf-last-run.sh":
+        assert proc.returncode == 2 and "no run report" in proc.stdout  # it only reads, dry or not
+    else:
+        assert proc.returncode == 0 and "would" in proc.stdout and "full=1" in proc.stdout, proc.stderr
+    assert not (tmp_path / "data").exists() and not (tmp_path / "lock").exists()
+
+
+def test_the_callers_environment_wins_over_the_env_file(tmp_path):
+    env = operator_env(tmp_path, GBAF_DATA_DIR=tmp_path / "from-file")
+    env["GBAF_DATA_DIR"] = str(tmp_path / "from-caller")
+    proc = subprocess.run(["/bin/sh", str(DEPLOY / "gbaf-crawl.sh"), "-n"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert f"data in {tmp_path / 'from-caller'}" in proc.stdout, proc.stdout
+    assert "-s DOWNLOAD_DELAY=0 -s AUTOTHROTTLE_ENABLED=0" in proc.stdout  # GBAF_CRAWL_ARGS, from the file

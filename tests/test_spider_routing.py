@@ -83,6 +83,12 @@ def incremental(s):
 
         def note_lastmod(self, url, lastmod):
             pass
+
+        def validators(self, urls):
+            return {}
+
+        def note_validators(self, url, etag, last_modified):
+            pass
     s.run_state, s.incremental = State(), True
     return s
 
@@ -229,12 +235,12 @@ def test_a_sitemap_of_thousands_is_queued_as_urls_and_fed_as_the_scheduler_empti
     first = [r for r in s.parse_cheap(cheap_response(s, "/sitemaps/posts.xml", sitemap))
              if r.meta["kind"] == "article"]
     assert len(first) == s.frontier_target == 64
-    assert len(s.pending) == 1000 - 64
+    assert len(s.frontier) == 1000 - 64
     assert s._wanted_article(f"{BASE}/story-500/", "related", defer=True) is None  # waiting already
     assert s._wanted_article(f"{BASE}/related-only/", "related", defer=True) is None  # joins the frontier
     fed = [r.url for r in s._feed(10_000)]
     assert len(fed) == 1000 - 64 + 1 and fed[-1] == f"{BASE}/related-only/"
-    assert len(set(fed) | {r.url for r in first}) == 1001 and not s.pending
+    assert len(set(fed) | {r.url for r in first}) == 1001 and not s.frontier
     assert list(s._feed(10)) == []
 
 
@@ -287,3 +293,20 @@ def test_no_callback_is_a_generator_that_returns_a_value():
                   if inspect.isgeneratorfunction(inspect.unwrap(f))]
     assert {f.__name__ for f in generators} >= {"parse_home", "parse_listing", "parse_article", "parse_cheap"}
     assert [f.__name__ for f in generators if is_generator_with_return_value(inspect.unwrap(f))] == []
+
+
+def test_an_incremental_run_asks_the_cheap_sources_conditionally_and_a_304_is_nothing_new():
+    s = incremental(spider())
+    s.run_state.validators = lambda urls: {u: {"etag": '"v1"', "last_modified": "Mon, 02 Mar 2026 10:00:00 GMT"}
+                                           for u in urls}
+    requests = [s._cheap_request(BASE + path, kind) for path, kind in s.cheap_sources]
+    assert all(r.headers.get("If-None-Match") == b'"v1"' for r in requests)
+    assert all(r.headers.get("If-Modified-Since") == b"Mon, 02 Mar 2026 10:00:00 GMT" for r in requests)
+    assert all(304 in r.meta["handle_httpstatus_list"] for r in requests)
+    out = []
+    for r in requests:
+        out += list(s.parse_cheap(Response(r.url, status=304, request=r)))
+    assert out == [] and s.crawler.stats.get_value("gbaf/incremental/listings") == "skipped"
+    assert s.crawler.stats.get_value("gbaf/cheap/not_modified/sitemap") == 2
+    first = spider()  # a first (or full) run reads every source whole
+    assert not first._cheap_request(BASE + "/feed/", "feed").headers.get("If-None-Match")

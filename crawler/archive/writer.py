@@ -12,7 +12,7 @@ A payload already archived (the same WARC-Payload-Digest, in this run or in an e
 file is still in DIR) is written as a `revisit` record (identical-payload-digest profile) that
 refers to the first capture, found in `DIR/digests.sqlite`.
 
-Rendered pages (crawler/render.py) are recorded as the parser saw them: the browser's HTML, with
+Rendered pages (crawler/fetch/render.py) are recorded as the parser saw them: the browser's HTML, with
 the header `GBAF-Rendered: <reason>` and no Content-Encoding, so that a re-extraction reads the
 same bytes as the crawl did. Stats: `archive/warc/<records|revisits|files|bytes>`.
 """
@@ -35,6 +35,7 @@ from scrapy.exceptions import NotConfigured
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from crawler.defaults import setting
 from crawler.archive.delivery import deliver
 from crawler.items import SCHEMA_VERSION
 
@@ -65,10 +66,10 @@ class WarcWriterMiddleware:
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
-        directory = s.get("GBAF_WARC_DIR")
+        directory = setting(s, "GBAF_WARC_DIR")
         if not directory:
             raise NotConfigured("GBAF_WARC_DIR is not set")
-        mw = cls(crawler, directory, s.getint("GBAF_WARC_MAX_SIZE"), s.getint("GBAF_WARC_GZIP_LEVEL"))
+        mw = cls(crawler, directory, setting(s, "GBAF_WARC_MAX_SIZE"), setting(s, "GBAF_WARC_GZIP_LEVEL"))
         crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw

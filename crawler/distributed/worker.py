@@ -46,6 +46,7 @@ from scrapy.utils.misc import load_object
 from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.scheduler import Scheduler as ScrapyRedisScheduler
 
+from crawler.defaults import setting
 from crawler.run.lifecycle import run_state
 from crawler.state.redis_store import redacted
 
@@ -64,7 +65,7 @@ REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 def distributed_settings(settings):
     """The Scrapy settings a worker needs on top of the project's (GBAF_REDIS_URL is set)."""
-    url = settings.get("GBAF_REDIS_URL")
+    url = setting(settings, "GBAF_REDIS_URL")
     values = {
         "SCHEDULER": SCHEDULER,
         "DUPEFILTER_CLASS": DUPEFILTER,
@@ -77,7 +78,7 @@ def distributed_settings(settings):
         # scrapy-redis waits 30 s to connect: an unreachable Redis should be reported sooner.
         values["REDIS_PARAMS"] = {"socket_connect_timeout": 10, "socket_timeout": 30,
                                   "retry_on_timeout": True}
-    if not settings.get("GBAF_STATE_URL"):
+    if not setting(settings, "GBAF_STATE_URL"):
         values["GBAF_STATE_URL"] = url
     return values
 
@@ -90,8 +91,8 @@ def configuration_problem(settings):
                 f"scrapy-redis's: unset SCHEDULER (the spider sets {SCHEDULER})")
     if not settings.getbool("SCHEDULER_PERSIST"):
         return "GBAF_REDIS_URL is set but SCHEDULER_PERSIST is off: a closing worker would flush the shared queue"
-    state_url = settings.get("GBAF_STATE_URL")
-    if settings.getbool("GBAF_STATE_ENABLED", True) and urlsplit(state_url or "").scheme not in REDIS_SCHEMES:
+    state_url = setting(settings, "GBAF_STATE_URL")
+    if setting(settings, "GBAF_STATE_ENABLED") and urlsplit(state_url or "").scheme not in REDIS_SCHEMES:
         return (f"GBAF_REDIS_URL is set but GBAF_STATE_URL is {state_url!r}: workers must share a Redis "
                 "state store (unset GBAF_STATE_URL to use GBAF_REDIS_URL)")
     return None
@@ -118,7 +119,7 @@ class DistributedMixin:
     @classmethod
     def update_settings(cls, settings):
         super().update_settings(settings)
-        if settings.get("GBAF_REDIS_URL"):
+        if setting(settings, "GBAF_REDIS_URL"):
             # "spider" priority: over the project's settings, under `-s` on the command line (which
             # setup_distributed then checks).
             for name, value in distributed_settings(settings).items():
@@ -133,7 +134,7 @@ class DistributedMixin:
     def setup_distributed(self, crawler):
         """Called from the spider's from_crawler, before the state store is opened."""
         settings = crawler.settings
-        url = settings.get("GBAF_REDIS_URL")
+        url = setting(settings, "GBAF_REDIS_URL")
         self.distributed = bool(url)
         if not url:
             return
@@ -158,7 +159,7 @@ class DistributedMixin:
                              "(no local crawl instead)", redacted(url), exc)
             else:
                 self._check_generation(generation, url)
-        if not settings.getbool("GBAF_STATE_ENABLED", True):
+        if not setting(settings, "GBAF_STATE_ENABLED"):
             logger.warning("GBAF_STATE_ENABLED is off: without the shared state store nothing stops two "
                            "workers exporting one article reached under two URLs")
         crawler.signals.connect(self._distributed_opened, signal=signals.spider_opened)
@@ -167,7 +168,7 @@ class DistributedMixin:
         if not generation:
             logger.warning("no crawl generation seeded in %s yet: this worker waits %s s for work "
                            "(run `python -m crawler.seed` first)", redacted(url),
-                           self.crawler.settings.get("GBAF_REDIS_IDLE_SECONDS"))
+                           setting(self.crawler.settings, "GBAF_REDIS_IDLE_SECONDS"))
             return
         self.generation = generation.get("id")
         seeded = json.loads(generation.get("categories") or "null")
@@ -284,7 +285,7 @@ class RedisScheduler(ScrapyRedisScheduler):
         except RedisError:  # reported by the spider (DistributedMixin.setup_distributed)
             return UnavailableScheduler()
         scheduler.crawler = crawler
-        scheduler.idle_seconds = crawler.settings.getfloat("GBAF_REDIS_IDLE_SECONDS", 30)
+        scheduler.idle_seconds = setting(crawler.settings, "GBAF_REDIS_IDLE_SECONDS")
         scheduler.idle_since = None
         scheduler.loop = None
         scheduler.seen_here = set()

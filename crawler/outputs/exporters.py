@@ -33,6 +33,7 @@ from feedgen.util import xml_elem
 from itemadapter import ItemAdapter
 from scrapy.exporters import BaseItemExporter
 
+from crawler.defaults import setting
 from crawler.items import ARTICLE_FIELDS, SCHEMA_VERSION
 
 logger = logging.getLogger(__name__)
@@ -227,13 +228,13 @@ class _FeedItemExporter(BaseItemExporter):
         self.exported_count = 0
         self._heap: list[tuple] = []
         self._seq = 0
+        self._offered = 0  # records offered to the feed, to say how many the cap left out
 
     @classmethod
     def from_crawler(cls, crawler, file, **kwargs: Any):
         settings = crawler.settings
-        kwargs.setdefault("max_entries", settings.getint("GBAF_FEED_MAX_ENTRIES",
-                                                         DEFAULT_MAX_ENTRIES))
-        kwargs["feed_meta"] = {**settings.getdict("GBAF_FEED_META"),
+        kwargs.setdefault("max_entries", setting(settings, "GBAF_FEED_MAX_ENTRIES"))
+        kwargs["feed_meta"] = {**setting(settings, "GBAF_FEED_META"),
                                **(kwargs.get("feed_meta") or {})}
         return cls(file, stats=crawler.stats, **kwargs)
 
@@ -251,6 +252,7 @@ class _FeedItemExporter(BaseItemExporter):
             return
         # A bounded min-heap keeps memory at max_entries records however long the run.
         self._seq += 1
+        self._offered += 1
         key = (_sort_key(record), -self._seq)
         if len(self._heap) < self.max_entries:
             heapq.heappush(self._heap, (key, record))
@@ -268,6 +270,11 @@ class _FeedItemExporter(BaseItemExporter):
                                    self.encoding or "utf-8"))
         self.exported_count = len(entries)
         self._inc("entries/written", len(entries))
+        left_out = self._offered - len(entries)
+        if left_out > 0:
+            self._inc("entries/left_out/max_entries", left_out)
+            logger.info("%s feed: the newest %d of %d records written (GBAF_FEED_MAX_ENTRIES, or the "
+                        "feed's max_entries option)", self.feed_format, len(entries), len(entries) + left_out)
 
     def _inc(self, key: str, count: int = 1) -> None:
         if self.stats is not None:

@@ -29,20 +29,17 @@ from typing import IO, Any
 from w3lib.url import file_uri_to_path
 
 from crawler.crashpoints import maybe_failing
+from crawler.defaults import DEFAULTS, setting
 from crawler.pids import pid_alive
 
 logger = logging.getLogger(__name__)
 
-# Close reasons whose outputs are delivered: a finished run, and a graceful stop (Ctrl-C, SIGTERM,
-# a Scrapyd cancel, a time limit, CLOSESPIDER_*), which delivers what it extracted so far.
-DEFAULT_DELIVER_REASONS = ("finished", "shutdown", "closespider_itemcount", "closespider_pagecount",
-                           "closespider_timeout", "closespider_timeout_no_item",
-                           "closespider_errorcount")
+DEFAULT_DELIVER_REASONS = tuple(DEFAULTS["GBAF_FEED_DELIVER_REASONS"])
 
 
 def deliver_reasons(settings):
     """Close reasons whose outputs are delivered (GBAF_FEED_DELIVER_REASONS)."""
-    return tuple(settings.getlist("GBAF_FEED_DELIVER_REASONS", list(DEFAULT_DELIVER_REASONS)))
+    return tuple(setting(settings, "GBAF_FEED_DELIVER_REASONS"))
 
 
 OUTPUT_STORED = object()  # signal, sent with storage=: True from a receiver that will deliver it

@@ -60,7 +60,7 @@ class JobDirGuard:
     def from_crawler(cls, crawler):
         jobdir = crawler.settings.get("JOBDIR")
         if not jobdir:
-            raise NotConfigured("no JOBDIR")
+            raise NotConfigured  # no JOBDIR: nothing to guard (without a message Scrapy says nothing)
         # Runs before the scheduler opens JOBDIR (extensions are built before the engine).
         if prepare(jobdir):
             logger.warning("JOBDIR %s was left by a crawl that was killed: its queue cannot be "

@@ -21,6 +21,7 @@ from scrapy.extensions.feedexport import FeedExporter
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.crashpoints import crash_point
+from crawler.defaults import setting
 from crawler.outputs.manifest import (JSONL_FORMATS, OutputError, build_manifest, deliver_outputs,
                                       describe_output, manifest_path, read_manifest,
                                       write_json_atomically)
@@ -43,7 +44,7 @@ class RunLifecycle:
         spider = crawler.spider
         s = crawler.settings
         self.run_id = getattr(spider, "run_id", None) or "run"
-        self.data_dir = getattr(spider, "data_dir", None) or s.get("GBAF_DATA_DIR", "data")
+        self.data_dir = getattr(spider, "data_dir", None) or setting(s, "GBAF_DATA_DIR")
         self.manifest = manifest_path(self.data_dir, getattr(spider, "run_date", "") or "", self.run_id)
         self.deliver_reasons = deliver_reasons(s)
         self.state = None  # the run's RunState; None when the store is off or unusable
@@ -86,9 +87,9 @@ class RunLifecycle:
 
     def _begin_state(self):
         s = self.crawler.settings
-        if not s.getbool("GBAF_STATE_ENABLED", True):
+        if not setting(s, "GBAF_STATE_ENABLED"):
             return
-        url = s.get("GBAF_STATE_URL") or os.path.join(self.data_dir, "state.sqlite")
+        url = setting(s, "GBAF_STATE_URL") or os.path.join(self.data_dir, "state.sqlite")
         store = None
         try:
             store = open_store(url)
@@ -150,7 +151,7 @@ class RunLifecycle:
             return self._undeliver(f"the spider closed with reason {self.reason!r}")
         try:
             if self.state is not None:
-                self.state.stage_remaining()
+                self.state.stage_remaining(self.reason)
             outputs = self._verified_outputs()
             crash_point("outputs_synced")
             manifest = build_manifest(self.stats.get_stats(), self.run_id, self.crawler.spider.name,
@@ -236,15 +237,15 @@ class RunLifecycle:
         from crawler.outputs.exporters import write_feed  # feedgen: only when there are feeds
 
         s = self.crawler.settings
-        feeds = s.getdict("GBAF_LATEST_FEEDS")
+        feeds = setting(s, "GBAF_LATEST_FEEDS")
         if not feeds or self.state is None:
             return
-        limit = s.getint("GBAF_FEED_MAX_ENTRIES", 100)
+        limit = setting(s, "GBAF_FEED_MAX_ENTRIES")
         try:
             records = self.state.store.latest(limit)
             for fmt, path in feeds.items():
                 path = path % {"data_dir": self.data_dir} if "%(" in path else path
-                write_feed(records, path, fmt, limit, s.getdict("GBAF_FEED_META") or None)
+                write_feed(records, path, fmt, limit, setting(s, "GBAF_FEED_META") or None)
                 logger.info("latest %s feed: %d entries in %s", fmt, len(records), path)
         except (StateError, OSError, ValueError) as exc:
             self._fail(f"the latest feeds could not be rebuilt: {exc}")

@@ -23,6 +23,7 @@ from scrapy.exceptions import ScrapyDeprecationWarning
 from spidermon import Monitor, MonitorSuite, monitors
 from spidermon import settings as spidermon_settings
 
+from crawler.defaults import setting
 from crawler.run.verdict import _sum, run_problems  # noqa: F401 (run_problems: importable from here)
 
 logger = logging.getLogger(__name__)
@@ -31,14 +32,6 @@ logger = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r"Spider\.log\(\) is deprecated",
                         category=ScrapyDeprecationWarning, module="spidermon")
 
-# Where each field is expected to come from when the site is as we know it (crawler/article.py).
-DEFAULT_PREFERRED_LAYERS = {
-    "url": "jsonld", "title": "jsonld", "category": "jsonld", "tags": "jsonld",
-    "authors": "jsonld", "published_at": "jsonld", "updated_at": "jsonld", "faq": "jsonld",
-    "image_url": "jsonld", "reading_time_minutes": "jsonld", "language": "jsonld",
-    "body": "dom", "summary": "dom", "key_takeaways": "dom", "references": "dom", "related": "dom",
-    "source": "dom", "dateline": "dom",
-}
 REQUIRED_FIELDS = ("title", "url", "published_at", "body", "category", "language")
 
 
@@ -57,7 +50,6 @@ class Limits:
     max_error_lines: int = 0
     max_server_error_share: float = 0.05
     max_failed_share: float = 0.1
-    max_retry_share: float = 0.2
     max_invalid_share: float = 0.1
     max_not_article_share: float = 0.5
     allowed_count: int = 5
@@ -66,25 +58,27 @@ class Limits:
     preferred_layers: dict = None
     min_preferred_share: float = 0.7
     min_preferred_share_by_field: dict = None
+    baseline_runs: int = 10
+    max_layer_drop: float = 0.3
 
     @classmethod
     def from_settings(cls, s):
         return cls(
-            min_records=s.getint("GBAF_MONITOR_MIN_RECORDS", 1),
-            max_error_lines=s.getint("GBAF_MONITOR_MAX_ERROR_LINES", 0),
-            max_server_error_share=s.getfloat("GBAF_MONITOR_MAX_SERVER_ERROR_SHARE", 0.05),
-            max_failed_share=s.getfloat("GBAF_MONITOR_MAX_FAILED_SHARE", 0.1),
-            max_retry_share=s.getfloat("GBAF_MONITOR_MAX_RETRY_SHARE", 0.2),
-            max_invalid_share=s.getfloat("GBAF_MONITOR_MAX_INVALID_SHARE", 0.1),
-            max_not_article_share=s.getfloat("GBAF_MONITOR_MAX_NOT_ARTICLE_SHARE", 0.5),
-            allowed_count=s.getint("GBAF_MONITOR_ALLOWED_COUNT", 5),
-            coverage_min_records=s.getint("GBAF_MONITOR_COVERAGE_MIN_RECORDS", 10),
-            min_filled={k: float(v) for k, v in s.getdict(
-                "GBAF_MONITOR_MIN_FILLED", dict.fromkeys(REQUIRED_FIELDS, 0.95)).items()},
-            preferred_layers=dict(s.getdict("GBAF_MONITOR_PREFERRED_LAYERS", DEFAULT_PREFERRED_LAYERS)),
-            min_preferred_share=s.getfloat("GBAF_MONITOR_MIN_PREFERRED_SHARE", 0.7),
-            min_preferred_share_by_field={k: float(v) for k, v in s.getdict(
-                "GBAF_MONITOR_MIN_PREFERRED_SHARE_BY_FIELD", {}).items()},
+            min_records=setting(s, "GBAF_MONITOR_MIN_RECORDS"),
+            max_error_lines=setting(s, "GBAF_MONITOR_MAX_ERROR_LINES"),
+            max_server_error_share=setting(s, "GBAF_MONITOR_MAX_SERVER_ERROR_SHARE"),
+            max_failed_share=setting(s, "GBAF_MONITOR_MAX_FAILED_SHARE"),
+            max_invalid_share=setting(s, "GBAF_MONITOR_MAX_INVALID_SHARE"),
+            max_not_article_share=setting(s, "GBAF_MONITOR_MAX_NOT_ARTICLE_SHARE"),
+            allowed_count=setting(s, "GBAF_MONITOR_ALLOWED_COUNT"),
+            coverage_min_records=setting(s, "GBAF_MONITOR_COVERAGE_MIN_RECORDS"),
+            min_filled={k: float(v) for k, v in setting(s, "GBAF_MONITOR_MIN_FILLED").items()},
+            preferred_layers=dict(setting(s, "GBAF_MONITOR_PREFERRED_LAYERS")),
+            min_preferred_share=setting(s, "GBAF_MONITOR_MIN_PREFERRED_SHARE"),
+            min_preferred_share_by_field={k: float(v) for k, v in setting(
+                s, "GBAF_MONITOR_MIN_PREFERRED_SHARE_BY_FIELD").items()},
+            baseline_runs=setting(s, "GBAF_MONITOR_LAYER_BASELINE_RUNS"),
+            max_layer_drop=setting(s, "GBAF_MONITOR_MAX_LAYER_DROP"),
         )
 
 
@@ -100,10 +94,17 @@ def _share_check(name, count, total, max_share, allowed, what):
                  f"or {allowed})")
 
 
-def evaluate(stats, coverage, records, limits, incremental=False):
+def evaluate(stats, coverage, records, limits, incremental=False, history=(), distributed=False):
     """The run's checks, from its stats, the report's coverage ({field: {filled, layers}} as shares
-    of `records` exported records) and the limits."""
+    of the `records` article pages parsed in the run: exported, unchanged or duplicate), the runs
+    before it (`history`, newest first: {"status", "coverage": counts}, crawler.run.history) and the limits."""
+    down = _site_down(stats, limits)
+    if down:  # one line says it; what follows from it is not judged
+        return [Check("site/reachable", "failed", detail=down)]
     checks = []
+    requests = stats.get("downloader/request_count", 0)
+    if distributed and not requests:
+        return [Check("records/new", "ok", 0, 0, "idle worker: the shared queue gave it no work")]
     # --- records: article pages must give records ------------------------------------------------
     # Pages the spider parsed as articles (incremental runs fetch only unknown, modified or recent
     # ones) and what came of them: a record exported, or one dropped as unchanged, duplicate or
@@ -143,44 +144,117 @@ def evaluate(stats, coverage, records, limits, incremental=False):
 
     # --- errors ------------------------------------------------------------------------------------
     # Scrapy logs an ERROR for each request it gives up on after its retries: those are judged
-    # by their share (errors/failed), every other ERROR line here.
+    # by their share (errors/failed), every other ERROR line here. A retry that recovered is no
+    # failure (as Spidermon's RetryCountMonitor has it): 503s and 429s a site answers while busy
+    # count only when the request failed for good in the end.
     gave_up = stats.get("retry/max_reached", 0)
     lines = max(0, stats.get("log_count/ERROR", 0) - gave_up)
     checks.append(Check("errors/log", "ok" if lines <= limits.max_error_lines else "failed", lines,
                         limits.max_error_lines, f"{lines} ERROR log lines"
                         + (f" (besides {gave_up} requests given up after retries)" if gave_up else "")))
-    responses = stats.get("downloader/response_count", 0)
-    requests = stats.get("downloader/request_count", 0)
-    checks.append(_share_check("errors/server", _sum(stats, "downloader/response_status_count/5"),
-                               responses, limits.max_server_error_share, limits.allowed_count,
-                               "responses were server errors (5xx)"))
+    checks.append(_share_check("errors/server", _sum(stats, "gbaf/failures/http_5"), requests,
+                               limits.max_server_error_share, limits.allowed_count,
+                               "requests failed for good with a server error (5xx)"))
     failed = _sum(stats, "gbaf/failures/", exclude=("by_kind/",))
     checks.append(_share_check("errors/failed", failed, requests, limits.max_failed_share,
                                limits.allowed_count, "requests failed for good"))
-    checks.append(_share_check("errors/retries", stats.get("retry/count", 0), requests,
-                               limits.max_retry_share, limits.allowed_count, "requests were retries"))
+    retries = stats.get("retry/count", 0)
+    checks.append(Check("errors/retries", "ok", retries, None,
+                        f"{retries} retries, {gave_up} of them gave up (counted in errors/failed)"))
+    checks.extend(coverage_checks(_counts(coverage, records), history, limits))
+    return checks
 
-    # --- coverage per field ------------------------------------------------------------------------
-    if coverage is None or records < limits.coverage_min_records:
-        checks.append(Check("coverage", "skipped", records, limits.coverage_min_records,
-                            f"{records} records: too few to judge field coverage"))
-        return checks
+
+def _site_down(stats, limits):
+    """One line when the site could not be reached at all, else None."""
+    robots = [k.rsplit("/", 1)[1] for k in stats if k.startswith("robotstxt/unavailable/")]
+    robots = [r for r in robots if not (r.startswith("http_4") and r != "http_429")]
+    forbidden = stats.get("robotstxt/forbidden", 0)
+    if robots and forbidden and not stats.get("gbaf/pages/article", 0):
+        return (f"site unreachable: robots.txt could not be read ({', '.join(robots)}), so everything "
+                f"is disallowed (RFC 9309): {forbidden} requests not made")
+    requests = stats.get("downloader/request_count", 0)
+    if requests and not stats.get("downloader/response_count", 0):
+        why = {k.rsplit("/", 1)[1] for k in stats if k.startswith("gbaf/failures/") and "by_kind" not in k}
+        return f"site unreachable: none of {requests} requests got an answer ({', '.join(sorted(why)) or 'no answer'})"
+    return None
+
+
+# --- coverage: this run's article pages, with the runs before it ----------------------------------
+def _counts(coverage, records):
+    """Shares of records -> counts ({"records", "filled": {field: n}, "layers": {field: {layer: n}}})."""
+    coverage = coverage or {}
+    return {"records": records,
+            "filled": {f: round(c.get("filled", 0) * records) for f, c in coverage.items()},
+            "layers": {f: {k: round(v * records) for k, v in (c.get("layers") or {}).items()}
+                       for f, c in coverage.items()}}
+
+
+def _merged(runs):
+    out = {"records": 0, "filled": {}, "layers": {}}
+    for run in runs:
+        out["records"] += run.get("records", 0)
+        for f, n in (run.get("filled") or {}).items():
+            out["filled"][f] = out["filled"].get(f, 0) + n
+        for f, layers in (run.get("layers") or {}).items():
+            into = out["layers"].setdefault(f, {})
+            for k, n in layers.items():
+                into[k] = into.get(k, 0) + n
+    return out
+
+
+def coverage_checks(current, history, limits):
+    """Field coverage of this run's article pages, with the newest earlier runs added until there
+    are GBAF_MONITOR_COVERAGE_MIN_RECORDS (so a small incremental run is judged, with the runs
+    before it). Each field's layers are compared with what the earlier runs that passed showed
+    (the baseline, learned: `GBAF_MONITOR_LAYER_BASELINE_RUNS` runs): a drop of the layer that gave
+    a field, by more than `GBAF_MONITOR_MAX_LAYER_DROP`, means the markup changed. Absolute layer
+    expectations (GBAF_MONITOR_PREFERRED_LAYERS) are judged only where a user sets them."""
+    earlier = [dict(r.get("coverage") or {}, status=r.get("status")) for r in history]
+    window, runs = [current], 1
+    while sum(w.get("records", 0) for w in window) < limits.coverage_min_records and earlier:
+        window.append(earlier.pop(0))
+        runs += 1
+    win = _merged(window)
+    records = win["records"]
+    if records < limits.coverage_min_records:
+        return [Check("coverage", "skipped", records, limits.coverage_min_records,
+                      f"{records} article pages over {runs} run(s): too few to judge field coverage")]
+    over = f"{records} article pages" + (f" over the last {runs} runs" if runs > 1 else "")
+    checks = []
     for field, minimum in sorted(limits.min_filled.items()):
-        filled = (coverage.get(field) or {}).get("filled", 0.0)
+        filled = win["filled"].get(field, 0) / records
         checks.append(Check(f"coverage_filled/{field}", "ok" if filled >= minimum else "failed",
-                            filled, minimum, f"{field}: filled in {_pct(filled)} of {records} records "
-                                             f"(at least {_pct(minimum)})"))
+                            round(filled, 4), minimum,
+                            f"{field}: filled in {_pct(filled)} of {over} (at least {_pct(minimum)})"))
+    base = _merged([r for r in earlier if r.get("status") == "ok"][:limits.baseline_runs])
+    for field in sorted(base["layers"]):
+        base_filled, now_filled = base["filled"].get(field, 0), win["filled"].get(field, 0)
+        if base_filled < limits.coverage_min_records or now_filled < limits.coverage_min_records:
+            continue  # an optional block seldom present: its layer says little
+        layer, n = max(base["layers"][field].items(), key=lambda kv: kv[1])
+        was, now = n / base_filled, win["layers"].get(field, {}).get(layer, 0) / now_filled
+        if was < 0.5:
+            continue  # no layer the field usually comes from
+        others = ", ".join(f"{k} {_pct(v / now_filled)}" for k, v in sorted(win["layers"].get(field, {}).items())
+                           if k != layer and v)
+        checks.append(Check(f"coverage_layer/{field}", "ok" if now >= was - limits.max_layer_drop else "failed",
+                            round(now, 4), round(was - limits.max_layer_drop, 4),
+                            f"{field}: {_pct(now)} from {layer} in {over}, was {_pct(was)} in the runs before"
+                            + (f" (now {others})" if others else "")))
+    if not base["records"]:
+        checks.append(Check("coverage_layer", "skipped", None, None,
+                            "no earlier run to compare the fields' layers with (the first run sets the baseline)"))
     for field, layer in sorted(limits.preferred_layers.items()):
-        cov = coverage.get(field) or {}
-        filled = cov.get("filled", 0.0)
+        filled = win["filled"].get(field, 0)
         minimum = limits.min_preferred_share_by_field.get(field, limits.min_preferred_share)
-        if not filled or round(filled * records) < limits.coverage_min_records:
+        if filled < limits.coverage_min_records:
             checks.append(Check(f"coverage_preferred/{field}", "skipped", None, minimum,
-                                f"{field}: filled in {round(filled * records)} records only"))
+                                f"{field}: filled in {filled} records only"))
             continue
-        share = (cov.get("layers") or {}).get(layer, 0.0) / filled
-        others = ", ".join(f"{k} {_pct(v / filled)}" for k, v in sorted(cov["layers"].items())
-                           if k != layer)
+        layers = win["layers"].get(field, {})
+        share = layers.get(layer, 0) / filled
+        others = ", ".join(f"{k} {_pct(v / filled)}" for k, v in sorted(layers.items()) if k != layer and v)
         checks.append(Check(f"coverage_preferred/{field}", "ok" if share >= minimum else "failed",
                             round(share, 4), minimum,
                             f"{field}: {_pct(share)} from {layer} (at least {_pct(minimum)})"
@@ -248,10 +322,12 @@ class RunMonitorSuite(MonitorSuite):
         report = _report_of(crawler)
         spider = data.get("spider")
         self.stats = crawler.stats
+        judged = report.judged if report else None
         self.checks = evaluate(
-            dict(data["stats"]), report.coverage() if report else None,
-            report.records if report else 0, Limits.from_settings(crawler.settings),
-            incremental=bool(getattr(spider, "incremental", False)))
+            dict(data["stats"]), judged.shares() if judged else None, judged.records if judged else 0,
+            Limits.from_settings(crawler.settings), incremental=bool(getattr(spider, "incremental", False)),
+            history=getattr(spider, "stats_history", None) or (),
+            distributed=bool(getattr(spider, "distributed", False)))
         super().init_data(data)
 
     def on_monitors_finished(self, result):

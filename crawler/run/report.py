@@ -14,6 +14,7 @@ from pathlib import Path
 from itemadapter import ItemAdapter
 from scrapy import signals
 
+from crawler.defaults import setting
 from crawler.items import ARTICLE_FIELDS
 from crawler.run.verdict import run_problems
 
@@ -23,29 +24,15 @@ COVERED_FIELDS = [f for f in ARTICLE_FIELDS if f not in (
     "content_hash")]
 
 
-class RunReport:
-    def __init__(self, crawler, path_template):
-        self.crawler = crawler
-        self.stats = crawler.stats
-        self.path_template = path_template
+class Coverage:
+    """Per field: the records where it is filled, and the layer each value came from."""
+
+    def __init__(self):
         self.records = 0
         self.filled = dict.fromkeys(COVERED_FIELDS, 0)
         self.layers = {f: {} for f in COVERED_FIELDS}
-        self.started = time.monotonic()
-        self.report = None
-        self.path = None  # where the report went (crawler.commands.crawl updates its status)
 
-    @classmethod
-    def from_crawler(cls, crawler):
-        s = crawler.settings
-        template = s.get("GBAF_REPORT_PATH") or os.path.join(
-            s.get("GBAF_DATA_DIR", "data"), "articles", "%(run_date)s", "%(run_id)s.report.json")
-        ext = cls(crawler, template)
-        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
-        return ext
-
-    def item_scraped(self, item):
+    def add(self, item):
         a = ItemAdapter(item)
         self.records += 1
         extraction = a.get("extraction") or {}
@@ -55,13 +42,62 @@ class RunReport:
                 layer = extraction.get(field, "derived")
                 self.layers[field][layer] = self.layers[field].get(layer, 0) + 1
 
-    def coverage(self):
+    def shares(self):
         n = self.records or 1
         return {
             f: {"filled": round(self.filled[f] / n, 4),
                 "layers": {k: round(v / n, 4) for k, v in sorted(self.layers[f].items())}}
             for f in COVERED_FIELDS
         }
+
+    def counts(self):
+        """What the run history keeps (crawler.run.history): counts, the fields that have some."""
+        return {"records": self.records, "filled": {f: n for f, n in self.filled.items() if n},
+                "layers": {f: dict(v) for f, v in self.layers.items() if v}}
+
+
+# Records dropped by these pipelines' reasons were parsed whole: the markup is judged on them too.
+_JUDGED_DROPS = ("unchanged", "duplicate")
+
+
+class RunReport:
+    def __init__(self, crawler, path_template):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.path_template = path_template
+        self.exported = Coverage()  # the records this run delivers
+        # Every article page parsed in this run, exported or dropped as unchanged or duplicate:
+        # what the run's checks judge the markup on (crawler.run.monitors).
+        self.judged = Coverage()
+        self.started = time.monotonic()
+        self.report = None
+        self.path = None  # where the report went (crawler.commands.crawl updates its status)
+
+    @property
+    def records(self):
+        return self.exported.records
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        template = setting(s, "GBAF_REPORT_PATH") or os.path.join(
+            setting(s, "GBAF_DATA_DIR"), "articles", "%(run_date)s", "%(run_id)s.report.json")
+        ext = cls(crawler, template)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def item_scraped(self, item):
+        self.exported.add(item)
+        self.judged.add(item)
+
+    def item_dropped(self, item, exception, response=None, spider=None):
+        if str(exception).startswith(_JUDGED_DROPS):
+            self.judged.add(item)
+
+    def coverage(self):
+        return self.exported.shares()
 
     def build(self, spider, reason):
         st = self.stats.get_stats()
@@ -103,6 +139,7 @@ class RunReport:
     def spider_closed(self, spider, reason):
         self.report = report = self.build(spider, reason)
         self.stats.set_value("gbaf/report", {"records": report["records"]["exported"]})
+        self.stats.set_value("gbaf/coverage/judged", self.judged.counts())  # for the run history
         logger.info(
             "Run summary: %d requests, %d article pages, %d records exported (new %d, changed %d), "
             "dropped %s, failures %s, retries %d, %.1f s",
@@ -110,8 +147,11 @@ class RunReport:
             report["records"]["new"], report["records"]["changed"], report["records"]["dropped"] or "{}",
             report["failures"]["by_reason"] or "{}", report["failures"]["retries"],
             report["elapsed_seconds"])
-        low = {f: c["filled"] for f, c in report["coverage"].items() if c["filled"] < 1.0}
-        logger.info("Field coverage (share of records with a value, where below 100%%): %s", low)
+        if self.records:
+            low = {f: c["filled"] for f, c in report["coverage"].items() if c["filled"] < 1.0}
+            logger.info("Field coverage (share of records with a value, where below 100%%): %s", low)
+        else:
+            logger.info("Field coverage: no records exported")
         path = Path(self.path_template % {"run_id": report["run_id"],
                                           "run_date": getattr(spider, "run_date", "")})
         path.parent.mkdir(parents=True, exist_ok=True)

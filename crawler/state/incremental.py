@@ -10,6 +10,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 from crawler.crashpoints import crash_point
+from crawler.defaults import setting
 
 
 logger = logging.getLogger(__name__)
@@ -24,13 +25,14 @@ class RunState:
         self.known = store.snapshot()
         self.non_articles = store.non_articles()
         self.by_hash = {k.content_hash: k for k in self.known.values()}
-        self.revisit = timedelta(hours=s.getfloat("GBAF_REVISIT_HOURS", 48))
+        self.revisit = timedelta(hours=setting(s, "GBAF_REVISIT_HOURS"))
         self.now = datetime.now(timezone.utc)
         self.run_id = run_id
-        self.batch = s.getint("GBAF_STATE_BATCH", 500)  # changes staged in one store write
+        self.batch = setting(s, "GBAF_STATE_BATCH")  # changes staged in one store write
         self.pending = []
         self.committed = False
         self.lastmods = {}  # url -> lastmod shown by a sitemap or the feed in this run
+        self.seen_validators = {}  # cheap source -> its ETag / Last-Modified in this run
         self.processed = set()  # article URLs fetched and parsed in this run
         self.known_articles = len({k.id for k in self.known.values()})
 
@@ -65,6 +67,18 @@ class RunState:
             return True, "recent"
         return False, "known"
 
+    def validators(self, urls):
+        """{url: {"etag", "last_modified"}}: what the last committed run saw of these cheap sources."""
+        return self.store.get_validators(urls)
+
+    def note_validators(self, url, etag, last_modified):
+        """A cheap source's validators, for the next run's conditional request. Staged only when
+        this run finishes (stage_remaining): a run that fails, or stops early (a pause, a time
+        limit) before fetching everything its sources listed, must not make the next one take
+        those sources for unchanged."""
+        if etag or last_modified:
+            self.seen_validators[url] = {"url": url, "etag": etag, "last_modified": last_modified}
+
     # --- what the pipelines ask -------------------------------------------------------------------
     def note_not_article(self, canonical_url, reason):
         if canonical_url not in self.non_articles:
@@ -92,8 +106,13 @@ class RunState:
         self.store.commit_run(self.run_id)
         self.committed = True
 
-    def stage_remaining(self):
-        """Stage what is left before the outputs are delivered (the commit then only applies it)."""
+    def stage_remaining(self, reason="finished"):
+        """Stage what is left before the outputs are delivered (the commit then only applies it);
+        the cheap sources' validators only for a run that finished."""
+        if reason == "finished":
+            for url, payload in self.seen_validators.items():
+                self.stage("validators", url, payload)
+        self.seen_validators = {}
         for url in self.processed:
             if url in self.lastmods:
                 self.stage("lastmod", url, {"url": url, "lastmod": self.lastmods[url]})

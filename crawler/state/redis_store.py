@@ -108,6 +108,9 @@ for pass = 1, 2 do
           article.lastmod = coalesce(p.lastmod, null)
           redis.call('HSET', P .. 'articles', aid, cjson.encode(article))
         end
+      elseif kind == 'validators' then
+        redis.call('HSET', P .. 'validators', p.url, cjson.encode(
+          {etag = coalesce(p.etag, null), last_modified = coalesce(p.last_modified, null)}))
       elseif kind == 'not_article' then
         redis.call('HSET', P .. 'non_articles', p.url, cjson.encode(
           {reason = coalesce(p.reason, null), lastmod = coalesce(p.lastmod, null), seen_at = coalesce(p.seen_at, now)}))
@@ -198,6 +201,14 @@ class RedisStateStore:
     def non_articles(self):
         return {url: json.loads(raw).get("lastmod")
                 for url, raw in self.r.hgetall(self.p + "non_articles").items()}
+
+    def get_validators(self, urls):
+        """{url: {"etag", "last_modified"}} of the cheap sources' last responses (committed runs)."""
+        urls = list(urls)
+        if not urls:
+            return {}
+        raws = self.r.hmget(self.p + "validators", urls)  # one round trip for the batch
+        return {url: json.loads(raw) for url, raw in zip(urls, raws) if raw}
 
     def count(self):
         return self.r.hlen(self.p + "articles")

@@ -32,6 +32,7 @@ class SqliteStateStore:
         finished_at TEXT, status TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS staged (run_id TEXT NOT NULL, id TEXT NOT NULL, kind TEXT NOT NULL,
         payload TEXT NOT NULL, PRIMARY KEY (run_id, id, kind));
+    CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT);
     """
 
     def __init__(self, path):
@@ -147,7 +148,8 @@ class SqliteStateStore:
             raise StateError(f"state store {self.path} cannot be written ({exc})") from None
 
     def stage(self, run_id, rows):
-        """rows: [(kind, id, payload dict)]; kinds 'article' (a full row), 'alias', 'not_article', 'lastmod'."""
+        """rows: [(kind, id, payload dict)]; kinds 'article' (a full row), 'alias', 'not_article', 'lastmod',
+        'validators' (a cheap source's ETag and Last-Modified, for the next run's conditional request)."""
         if not rows:
             return
         with self._tx():
@@ -192,6 +194,9 @@ class SqliteStateStore:
                 elif kind == "not_article":
                     self.db.execute("INSERT OR REPLACE INTO non_articles VALUES (?, ?, ?, ?)",
                                     (p["url"], p.get("reason"), p.get("lastmod"), p.get("seen_at") or _now()))
+                elif kind == "validators":
+                    self.db.execute("INSERT OR REPLACE INTO validators VALUES (?, ?, ?)",
+                                    (p["url"], p.get("etag"), p.get("last_modified")))
             self.db.execute("DELETE FROM staged WHERE run_id=?", (run_id,))
             self.db.execute("UPDATE runs SET status='committed', finished_at=? WHERE run_id=?",
                             (_now(), run_id))
@@ -199,6 +204,17 @@ class SqliteStateStore:
             logger.error("state store %s: %d staged change(s) of run %s were unreadable and skipped",
                          self.path, broken, run_id)
         return broken
+
+    def get_validators(self, urls):
+        """{url: {"etag", "last_modified"}} of the cheap sources' last responses (committed runs)."""
+        urls = list(urls)
+        out = {}
+        for start in range(0, len(urls), 500):  # SQLite's bound on the parameters of one query
+            batch = urls[start:start + 500]
+            rows = self.db.execute(f"SELECT url, etag, last_modified FROM validators WHERE url IN "
+                                   f"({','.join('?' * len(batch))})", batch)
+            out.update({url: {"etag": etag, "last_modified": lm} for url, etag, lm in rows})
+        return out
 
     def abort_run(self, run_id):
         with self._tx():

@@ -45,6 +45,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import load_object
 
+from crawler.defaults import setting
 from crawler.text import word_count
 from crawler.urls import kind_of_url
 
@@ -132,24 +133,24 @@ async def click_load_more(page, max_clicks, wait_ms):
         clicks += 1
 
 
-def abort_request(request):
+def abort_request(request) -> bool:
     """PLAYWRIGHT_ABORT_REQUEST: the browser does not download images, fonts or media."""
     return request.resource_type in ABORTED_RESOURCES
 
 
 # --- settings --------------------------------------------------------------------------------
-def render_mode(settings):
-    mode = (settings.get("GBAF_RENDER") or "auto").strip().lower()
+def render_mode(settings) -> str:
+    mode = (setting(settings, "GBAF_RENDER") or "auto").strip().lower()
     if mode not in MODES:
         raise ValueError(f"GBAF_RENDER={mode!r}: expected one of {', '.join(MODES)}")
     return mode
 
 
-def unavailable_reason(settings):
+def unavailable_reason(settings) -> str | None:
     """Why pages cannot be rendered in this run (None when they can)."""
     if render_mode(settings) == "never":
         return "GBAF_RENDER=never"
-    path = settings.get("GBAF_CHROMIUM_PATH") or ""
+    path = setting(settings, "GBAF_CHROMIUM_PATH") or ""
     if not (path and os.path.isfile(path) and os.access(path, os.X_OK)):
         return f"no Chromium at GBAF_CHROMIUM_PATH={path or '(unset)'}"
     if find_spec("scrapy_playwright") is None or find_spec("playwright") is None:
@@ -169,17 +170,17 @@ class RenderAddon:
         handlers[_site_scheme(settings)] = HANDLER
         settings.set("DOWNLOAD_HANDLERS", handlers, "addon")
         launch = settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
-        launch["executable_path"] = settings.get("GBAF_CHROMIUM_PATH")
+        launch["executable_path"] = setting(settings, "GBAF_CHROMIUM_PATH")
         launch.setdefault("headless", True)
         settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", launch,
                      max(settings.getpriority("PLAYWRIGHT_LAUNCH_OPTIONS") or 0, 15))
-        settings.set("PLAYWRIGHT_MAX_CONTEXTS", settings.getint("GBAF_RENDER_MAX_CONTEXTS", 2), "addon")
-        settings.set("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT", settings.getint("GBAF_RENDER_MAX_PAGES", 4), "addon")
+        settings.set("PLAYWRIGHT_MAX_CONTEXTS", setting(settings, "GBAF_RENDER_MAX_CONTEXTS"), "addon")
+        settings.set("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT", setting(settings, "GBAF_RENDER_MAX_PAGES"), "addon")
         settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", RenderContextMiddleware, 950)
 
 
 def _site_scheme(settings):
-    return urlsplit(settings.get("GBAF_BASE_URL") or "https://").scheme or "https"
+    return urlsplit(setting(settings, "GBAF_BASE_URL") or "https://").scheme or "https"
 
 
 def _handler_enabled(settings):
@@ -206,8 +207,8 @@ class Renderer:
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
-        renderer = cls(crawler, render_mode(s), wait_ms=int(s.getfloat("GBAF_RENDER_WAIT", 10.0) * 1000),
-                       max_clicks=s.getint("GBAF_RENDER_MAX_CLICKS", 50))
+        renderer = cls(crawler, render_mode(s), wait_ms=int(setting(s, "GBAF_RENDER_WAIT") * 1000),
+                       max_clicks=setting(s, "GBAF_RENDER_MAX_CLICKS"))
         crawler.signals.connect(renderer.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(renderer.spider_closed, signal=signals.spider_closed)
         return renderer
@@ -218,11 +219,11 @@ class Renderer:
         self.unavailable = unavailable_reason(s)
         if self.unavailable is None and not _handler_enabled(s):
             self.unavailable = ("the Playwright download handler is not enabled "
-                                "(crawler.render.RenderAddon in ADDONS)")
+                                "(crawler.fetch.render.RenderAddon in ADDONS)")
         if self.unavailable:
             logger.info("rendering off (%s): script-filled blocks are read from static HTML only", self.unavailable)
         else:
-            logger.info("rendering %s with %s", self.mode, s.get("GBAF_CHROMIUM_PATH"))
+            logger.info("rendering %s with %s", self.mode, setting(s, "GBAF_CHROMIUM_PATH"))
 
     # --- what a page needs -----------------------------------------------------------------------
     @staticmethod
@@ -363,7 +364,7 @@ def _is_shell(page):
     return not (isinstance(body, str) and len(body.split()) >= SHELL_WORDS)
 
 
-def related_links(page):
+def related_links(page) -> list[str] | None:
     """Article links in the page's "More from ..." block, or None when the page has no such heading.
 
     The block is the section (section, aside, region) around the heading, else the nodes the parser
@@ -412,7 +413,7 @@ class RenderContextMiddleware:
     def from_crawler(cls, crawler):
         if unavailable_reason(crawler.settings):
             raise NotConfigured
-        return cls(crawler, crawler.settings.getint("GBAF_RENDER_PAGES_PER_CONTEXT", 100))
+        return cls(crawler, setting(crawler.settings, "GBAF_RENDER_PAGES_PER_CONTEXT"))
 
     def process_request(self, request):
         if not request.meta.get("playwright"):

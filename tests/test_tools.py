@@ -1,0 +1,66 @@
+"""Scrapy's own tools on the project, as a user types them: `scrapy parse` and `scrapy shell` look at
+one page and leave nothing behind (no run, no outputs, no state), `scrapy check gbaf` runs the
+callbacks' contracts against the site GBAF_BASE_URL names."""
+import re
+import subprocess
+import sys
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def scrapy(*args, timeout=120):
+    return subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def article(replica):
+    import http.client
+
+    parts = urlsplit(replica.url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn.request("GET", "/sitemap-news.xml")
+    loc = re.search(r"<loc>([^<]+)</loc>", conn.getresponse().read().decode()).group(1)
+    conn.close()
+    return replica.url + urlsplit(loc).path
+
+
+def site_settings(replica, data_dir):
+    return ["-s", f"GBAF_BASE_URL={replica.url}", "-s", f"GBAF_DATA_DIR={data_dir}",
+            "-s", f"GBAF_STATE_URL={data_dir / 'state.sqlite'}"]
+
+
+@pytest.mark.parametrize("callback", [[], ["-c", "parse_article"]])
+def test_scrapy_parse_parses_that_one_page_and_delivers_nothing(replica, article, tmp_path, callback):
+    data = tmp_path / "data"
+    proc = scrapy("parse", "--spider", "gbaf", *callback, *site_settings(replica, data), article)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "# Scraped Items" in proc.stdout and f"'url': 'https://www.globalbankingandfinance.com" in proc.stdout
+    assert proc.stdout.count("'schema_version'") == 1  # one record
+    assert "'downloader/request_count': 2," in proc.stderr  # robots.txt and the page
+    assert "Traceback" not in proc.stderr
+    assert not data.exists() or not any(data.rglob("*"))  # no outputs, no report, no state store
+
+
+def test_scrapy_parse_routes_a_listing_by_its_url(replica, tmp_path):
+    proc = scrapy("parse", "--spider", "gbaf", *site_settings(replica, tmp_path), replica.url + "/category/banking/")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "# Requests" in proc.stdout and proc.stdout.count("<GET ") > 2
+
+
+def test_scrapy_shell_works_with_the_default_settings(replica, tmp_path):
+    proc = scrapy("shell", replica.url + "/category/banking/", "-c", "(response.status, len(response.css('article a')) > 0)",
+                  timeout=90)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == "(200, True)"
+    assert "Traceback" not in proc.stderr
+
+
+def test_scrapy_check_runs_the_contracts_of_the_callbacks(replica, tmp_path):
+    proc = scrapy("check", "gbaf", *site_settings(replica, tmp_path))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    ran = int(re.search(r"Ran (\d+) contracts", proc.stderr).group(1))
+    assert ran >= 6 and "OK" in proc.stderr
