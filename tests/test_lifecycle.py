@@ -132,8 +132,10 @@ def test_a_data_dir_that_cannot_be_written_stops_the_crawl_with_one_error(small_
     data = tmp_path / "file" / "data"
     cmd = crawl_command(small_replica.url, tmp_path / "d", settings={"GBAF_DATA_DIR": str(data)})
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, **ENV})
-    assert proc.returncode != 0
-    assert "the run's directory cannot be written" in proc.stderr, proc.stderr[-3000:]
+    # The check before the crawl (crawler/arguments.py) says it in one line, exit 2, nothing fetched.
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    assert f"GBAF_DATA_DIR='{data}' cannot be written" in proc.stderr, proc.stderr[-3000:]
+    assert "Spider opened" not in proc.stderr
     assert "lifecycle.py" not in proc.stderr and "crawler/state/" not in proc.stderr  # no traceback of ours
 
 
