@@ -206,8 +206,18 @@ def test_a_renderer_that_does_not_wait_misses_the_block(site, replica_factory):
             browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True,
                                               args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
             page = await browser.new_page()
+            # The block's data is held until the page at its load event has been read: on a loaded
+            # machine the replica's timer could otherwise fire before page.content() returns.
+            release = asyncio.Event()
+
+            async def hold(route):
+                await release.wait()
+                await route.continue_()
+
+            await page.route("**/_next/data/**", hold)
             await page.goto(replica.url + path)
             at_load = await page.content()
+            release.set()
             filled = await wait_until(page, JS_RELATED_FILLED, 10000)
             after = await page.content()
             await browser.close()
