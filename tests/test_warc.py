@@ -104,14 +104,19 @@ def test_unchanged_payloads_are_revisit_records(archived):
         for rec_type, headers, _http, _body in read_warc(path):
             if rec_type == "response":
                 digests.setdefault(headers["WARC-Payload-Digest"], headers["WARC-Target-URI"])
-    kinds = Counter()
+    kinds, statuses = Counter(), Counter()
     for path in archived["second_files"]:
-        for rec_type, headers, _http, _body in read_warc(path):
+        for rec_type, headers, http, _body in read_warc(path):
             kinds[rec_type] += 1
             if rec_type == "revisit":
                 assert headers["WARC-Profile"].endswith("identical-payload-digest")
                 assert digests[headers["WARC-Payload-Digest"]] == headers["WARC-Refers-To-Target-URI"]
-    assert kinds["revisit"] >= 3, kinds  # robots.txt, the feed and the sitemaps did not change
+            elif rec_type == "response":
+                statuses[http.get_statuscode()] += 1
+    # The unchanged site a second time: robots.txt (fetched whole) is a revisit of the first capture;
+    # the feed and the sitemaps are asked conditionally and answer 304, recorded as they came.
+    assert kinds["revisit"] >= 1, kinds
+    assert set(statuses) == {"304"} and statuses["304"] >= 2, (kinds, statuses)
 
 
 def test_rendered_pages_are_recorded_as_the_parser_saw_them(archived):
