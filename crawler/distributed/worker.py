@@ -13,7 +13,7 @@ spider's `update_settings` (`DistributedMixin`) switches, before Scrapy freezes 
   the dedupe one claims each article for one run (`ClaimPipeline`), so two workers never export
   the same article.
 
-Workers take no seeds of their own: `python -m crawler.seed` puts the start pages into the shared
+Workers take no seeds of their own: `python -m crawler.commands.seed` puts the start pages into the shared
 queue once per crawl generation (see there). A worker stops when the shared queue has been empty,
 and no live worker busy, for `GBAF_REDIS_IDLE_SECONDS`: a worker whose requests are done keeps
 waiting while another still holds requests that may bring more. Workers announce themselves in
@@ -167,7 +167,7 @@ class DistributedMixin:
     def _check_generation(self, generation, url):
         if not generation:
             logger.warning("no crawl generation seeded in %s yet: this worker waits %s s for work "
-                           "(run `python -m crawler.seed` first)", redacted(url),
+                           "(run `python -m crawler.commands.seed` first)", redacted(url),
                            setting(self.crawler.settings, "GBAF_REDIS_IDLE_SECONDS"))
             return
         self.generation = generation.get("id")
