@@ -22,11 +22,17 @@ and their routing (`parse`, `on_error`); the callbacks live in crawler/crawl/ by
 cheap sources (sources.py), the home page and listings (listings.py), the article pages
 (articles.py), and the frontier's feeding (feeding.py).
 """
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import scrapy
 import scrapy.signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from crawler.arguments import SpiderArguments
 from crawler.crawl.articles import ArticlePages
@@ -48,7 +54,8 @@ class GbafSpider(DistributedMixin, CheapSources, ListingPages, ArticlePages, Fro
                  scrapy.Spider):
     name = "gbaf"
 
-    def __init__(self, categories=None, max_pages=None, since=None, full=None, _job=None, **kwargs):
+    def __init__(self, categories: str | None = None, max_pages: str | None = None, since: str | None = None,
+                 full: str | None = None, _job: str | None = None, **kwargs: str):
         # Every -a argument but Scrapy's `name` is checked: a typo is an error, not ignored.
         own = {k: kwargs.pop(k) for k in list(kwargs) if k not in ("name",)}
         super().__init__(**kwargs)
@@ -74,7 +81,7 @@ class GbafSpider(DistributedMixin, CheapSources, ListingPages, ArticlePages, Fro
         self.skipped_other_category = set()  # fetch URLs skipped as another category's (see parse_listing)
 
     @classmethod
-    def from_crawler(cls, crawler, *args, **kwargs):
+    def from_crawler(cls, crawler: Crawler, *args, **kwargs) -> GbafSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
         spider._configure(s)
@@ -111,7 +118,7 @@ class GbafSpider(DistributedMixin, CheapSources, ListingPages, ArticlePages, Fro
         self.lazy, self.frontier_target = False, 0
 
     @classmethod
-    def for_seeding(cls, crawler, **spider_args) -> "GbafSpider":
+    def for_seeding(cls, crawler: Crawler, **spider_args: str) -> GbafSpider:
         """A spider that only builds the first requests of a crawl (crawler.commands.seed puts them in the
         shared queue of a distributed crawl): no state store, no run, no signals, no Redis."""
         spider = cls(**spider_args)
@@ -160,7 +167,7 @@ class GbafSpider(DistributedMixin, CheapSources, ListingPages, ArticlePages, Fro
         return scrapy.Request(url, callback=callback, errback=self.on_error, priority=PRIORITY[kind],
                               meta={"kind": kind, **meta})
 
-    async def start(self):
+    async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.state_failed:
             return  # crawler.run.lifecycle.RunLifecycle closes the run with reason "state_error"
         if self.distributed:  # seeds come from the shared queue (crawler.distributed)
@@ -179,7 +186,7 @@ class GbafSpider(DistributedMixin, CheapSources, ListingPages, ArticlePages, Fro
                 yield request
 
     # --- callbacks -----------------------------------------------------------------------------
-    def parse(self, response):
+    def parse(self, response: Response) -> Iterable | None:
         """A page of any kind, routed by its URL to the callback for it (`scrapy parse --spider gbaf
         URL`, a request made without a callback): a sitemap or the feed, the home page, a
         category listing, or an article."""
@@ -202,7 +209,7 @@ class GbafSpider(DistributedMixin, CheapSources, ListingPages, ArticlePages, Fro
         return None
 
     @feeding
-    def on_error(self, failure):
+    def on_error(self, failure: Failure) -> Iterator[scrapy.Request]:
         request = failure.request
         kind = request.meta.get("kind", "unknown")
         response = getattr(failure.value, "response", None)

@@ -2,7 +2,13 @@
 crawler.article's), what keeps a page from being one, the run's filters (`since`, categories),
 aliases for the state store, and the related links it names.
 """
+from __future__ import annotations
+
 import re
+from collections.abc import Iterator
+
+from scrapy import Request
+from scrapy.http import Response
 
 from crawler.article import ArticlePage
 from crawler.crawl.feeding import feeding
@@ -16,7 +22,7 @@ class ArticlePages:
     `skipped_other_category` and `_wanted_article` are the spider's."""
 
     @feeding
-    def parse_article(self, response):
+    def parse_article(self, response: Response) -> Iterator[ArticleItem | Request]:
         stats = self.crawler.stats
         if not hasattr(response, "text") or binary_media(response):
             stats.inc_value("gbaf/pages/not_html")
@@ -67,7 +73,7 @@ class ArticlePages:
                 if request:
                     yield request
 
-    def article_page(self, text, response):
+    def article_page(self, text: str, response: Response) -> ArticlePage:
         """The parsed page of an article response (spiders/gbaf_warc.py hands in pages parsed in
         worker processes, dated by their capture)."""
         return ArticlePage(text, response.url, base_url=self.site.base_url)
@@ -83,7 +89,7 @@ class ArticlePages:
 _BINARY_MEDIA = re.compile(r"^(?:image|audio|video|font)/|^application/(?:pdf|zip|gzip|x-|msword|vnd\.|octet-stream)")
 
 
-def binary_media(response):
+def binary_media(response: Response) -> bool:
     """Whether the response says it is a PDF, an image, an archive... and its body does not begin
     like markup (Scrapy sniffs a body with few control bytes as text, so a PDF reaches a callback
     as a TextResponse and would be parsed as a page; a lying octet-stream over HTML is still read)."""

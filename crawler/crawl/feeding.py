@@ -3,7 +3,10 @@ are turned into requests as the scheduler empties, and kept beside a paused craw
 
 `feeding` marks a callback whose output is followed by requests from the frontier.
 """
+from __future__ import annotations
+
 import functools
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import scrapy.exceptions
@@ -11,7 +14,7 @@ import scrapy.exceptions
 from crawler.frontier import FILE_NAME as FRONTIER_FILE
 
 
-def feeding(callback):
+def feeding(callback: Callable[..., Iterable | None]) -> Callable[..., Iterator]:
     """A callback whose output is followed by requests from the frontier (FrontierFeeding._feed)."""
     @functools.wraps(callback)
     def wrapper(self, *args, **kwargs):

@@ -2,7 +2,12 @@
 to crawl, article links, pagination and where it stops (nothing new, GBAF_MAX_LISTING_PAGES,
 `max_pages`, `since`, the incremental margin).
 """
-from scrapy.http import TextResponse
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from scrapy import Request
+from scrapy.http import Response, TextResponse
 from scrapy.selector import Selector
 
 from crawler.crawl.articles import binary_media
@@ -51,7 +56,7 @@ class ListingPages:
         return None
 
     @feeding
-    def parse_home(self, response):
+    def parse_home(self, response: Response) -> Iterator[Request]:
         """The home page: the categories its navigation names, and the articles it shows.
 
         @site /
@@ -74,7 +79,7 @@ class ListingPages:
                     yield request
 
     @feeding
-    def parse_listing(self, response):
+    def parse_listing(self, response: Response) -> Iterator[Request]:
         """A category's listing page: its article links and the next page.
 
         @site /category/headlines/

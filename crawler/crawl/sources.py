@@ -2,9 +2,14 @@
 feed, read first on an incremental run, with conditional requests; whether the listings must be
 walked after them (`_cheap_done`); the sitemaps robots.txt names.
 """
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
 from lxml import etree
+from scrapy import Request
+from scrapy.http import Response
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
@@ -50,7 +55,7 @@ class CheapSources:
         return {k: v for k, v in headers.items() if v}
 
     @feeding
-    def parse_cheap(self, response):
+    def parse_cheap(self, response: Response) -> Iterator[Request]:
         """A sitemap (index or urlset) or the feed: article URLs and their dates.
 
         @site /sitemap-news.xml
@@ -161,7 +166,7 @@ class CheapSources:
         self.crawler.stats.set_value("gbaf/incremental/listings", "walked")
         yield from self._listing_seeds()
 
-    def robots_sitemaps(self, urls):
+    def robots_sitemaps(self, urls: Iterable[str]) -> None:
         """The sitemaps robots.txt names (crawler.fetch.middlewares.RobotsTxtMiddleware calls this once per
         host): read as cheap sources too, each once; the ones this run reads already are skipped by
         _cheap_request. Globs (`/sitemaps/*`) and other hosts are no URL to fetch. Off with
@@ -179,7 +184,7 @@ class CheapSources:
                 self.crawler.engine.crawl(request)
 
 
-def source_key(url):
+def source_key(url: str) -> str:
     """A cheap source as the state store keeps its validators: its path on the site (the same
     for the live site and a replica on any port: an ETag only matches the same bytes anyway)."""
     parts = urlsplit(url)
@@ -191,7 +196,7 @@ def _header(response, name):
     return value.decode("latin-1") if value else None
 
 
-def feed_entries(body):
+def feed_entries(body: bytes) -> list[tuple[str, str | None]]:
     """[(link, date)] of an RSS 2.0 or Atom feed."""
     root = etree.fromstring(body, parser=etree.XMLParser(recover=True, resolve_entities=False,
                                                         no_network=True))
