@@ -19,9 +19,7 @@ from pathlib import Path
 
 from scrapy.commands.parse import Command as ScrapyParseCommand
 
-from crawler.article import ArticlePage
 from crawler.commands import ToolCommand
-from crawler.text import decode_html
 
 
 class Command(ToolCommand, ScrapyParseCommand):
@@ -30,6 +28,8 @@ class Command(ToolCommand, ScrapyParseCommand):
 
 def load(source: str) -> str:
     """The text of a saved HTML file, or of an http(s) URL fetched once."""
+    from crawler.text import decode_html
+
     if source.startswith(("http://", "https://")):
         import urllib.request
 
@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--url", help="the page's URL (default: the page argument when it is a URL)")
     ap.add_argument("--all", action="store_true", help="print the record even for a non-article")
     args = ap.parse_args(argv)
+    # Not at import: `scrapy` imports this module (COMMANDS_MODULE) at every start, for `Command`.
+    from crawler.article import ArticlePage
+
     url = args.url or (args.page if args.page.startswith(("http://", "https://")) else None)
     if not url:
         ap.error("--url is required for a saved file")

@@ -1,6 +1,6 @@
 """The cheap sources of the gbaf spider (spiders/gbaf.py): sitemaps (index, urlset, news) and the
-feed, read first on an incremental run, with conditional requests; whether the listings must be
-walked after them (`_cheap_done`); the sitemaps robots.txt names.
+feed (first on an incremental run, asked conditionally); whether the listings must be walked
+after them (`_cheap_done`); the sitemaps robots.txt names.
 """
 from __future__ import annotations
 
