@@ -2,7 +2,7 @@
 
 Everything runs on this machine: a redis-server on a free port (in memory only), the replica
 (`python -m replica`, `--articles` articles) and N `scrapy crawl gbaf` workers sharing the crawl
-through Redis (crawler.distributed), seeded by `python -m crawler.seed`; first, as the baseline,
+through Redis (crawler.distributed), seeded by `python -m crawler.commands.seed`; first, as the baseline,
 one plain `scrapy crawl gbaf` without Redis. Each crawl is a first crawl (empty state store).
 
 Per row: the records delivered (the union of the workers' outputs, checked free of duplicates),
@@ -107,7 +107,7 @@ def run_row(base_url, replica_pid, redis_pid, redis_url, workers, work, idle):
         import redis
 
         redis.Redis.from_url(redis_url).flushdb()
-        seeded = subprocess.run([sys.executable, "-m", "crawler.seed", "-s", f"GBAF_BASE_URL={base_url}",
+        seeded = subprocess.run([sys.executable, "-m", "crawler.commands.seed", "-s", f"GBAF_BASE_URL={base_url}",
                                  "-s", f"GBAF_REDIS_URL={redis_url}"], cwd=ROOT, capture_output=True, text=True)
         if seeded.returncode:
             raise SystemExit(f"seeding failed: {seeded.stderr[-2000:]}")

@@ -42,7 +42,9 @@ CRAWL_COMPONENTS = [
     ("parse: related_fetch_urls", "ArticlePage.related_fetch_urls"),
     ("parse: html_text (decode)", "html_text"),
     ("listings: listing_facts", "listing_facts"),
-    ("spider: related/listing links to requests (to_fetch, _wanted_article)", "GbafSpider.parse_"),
+    # The spider's callbacks live in crawler/crawl/ (mixins of GbafSpider: their frames are named
+    # CheapSources.parse_cheap, ListingPages.parse_listing, ArticlePages.parse_article, ...).
+    ("spider: related/listing links to requests (to_fetch, _wanted_article)", "crawler/crawl/"),
     ("pipeline: normalize", "NormalizePipeline.process_item"),
     ("pipeline: validate (jsonschema, ItemAdapter.asdict)", "ValidatePipeline.process_item"),
     ("pipeline: dedupe (MinHash, LSH)", "DedupePipeline.process_item"),

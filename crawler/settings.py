@@ -141,7 +141,7 @@ PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = DOWNLOAD_TIMEOUT * 1000
 # Redis with scrapy-redis (crawler/distributed/, docs/distributed.md). GBAF_REDIS_URL (environment
 # or `-s`) switches it on: the spider's update_settings then sets SCHEDULER, DUPEFILTER_CLASS,
 # SCHEDULER_PERSIST and REDIS_URL, adds the claim pipeline, and points GBAF_STATE_URL at the same
-# Redis unless it names one already. Unset, nothing changes. Seed with `python -m crawler.seed`.
+# Redis unless it names one already. Unset, nothing changes. Seed with `python -m crawler.commands.seed`.
 
 # --- the GBAF_* settings: crawler/defaults.py, each overridden by the environment ---
 globals().update(from_environ())

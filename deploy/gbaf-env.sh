@@ -1,5 +1,5 @@
-# Sourced by the deploy/gbaf-*.sh scripts (not run on its own): their environment file and their
-# --help.
+# Sourced by the deploy/gbaf-*.sh scripts (not run on its own): their environment file, their
+# --help and their --dry-run.
 #
 # gbaf_env FILE reads FILE as systemd's EnvironmentFile= does: one NAME=value a line, the value
 # the rest of the line (spaces kept, no quotes needed; one pair of surrounding quotes is removed),
@@ -30,4 +30,25 @@ gbaf_env() {
 # not a comment) as its --help.
 gbaf_usage() {
     sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$1"
+}
+
+# gbaf_options SCRIPT ARG... reads the options every script takes, wherever they stand among its
+# arguments: -h/--help prints SCRIPT's usage and exits 0; -n/--dry-run sets dry_run=1 (else 0).
+# The other arguments are left in gbaf_args, in their order, each single-quoted (a ' in one is
+# written '\''): the script takes them back with `eval "set -- $gbaf_args"`.
+gbaf_options() {
+    gbaf_script=$1
+    shift
+    dry_run=0
+    gbaf_args=
+    for arg in "$@"; do
+        case $arg in
+            -h | --help) gbaf_usage "$gbaf_script"; exit 0 ;;
+            -n | --dry-run) dry_run=1 ;;
+            *)
+                arg=$(printf '%s.' "$arg" | sed "s/'/'\\\\''/g")  # the dot keeps trailing newlines
+                gbaf_args="$gbaf_args '${arg%.}'"
+                ;;
+        esac
+    done
 }

@@ -13,16 +13,8 @@
 set -eu
 
 . "$(dirname "$0")/gbaf-env.sh"
-dry_run=0
-n=$#
-for arg in "$@"; do
-    case $arg in
-        -h | --help) gbaf_usage "$0"; exit 0 ;;
-        -n | --dry-run) dry_run=1 ;;
-        *) set -- "$@" "$arg" ;;
-    esac
-done
-shift "$n"
+gbaf_options "$0" "$@"
+eval "set -- $gbaf_args"
 
 gbaf_env "${GBAF_ENV_FILE:-/etc/gbaf/gbaf.env}"
 exec "${GBAF_PYTHON:-python3}" - "${GBAF_DATA_DIR:-data}" "${GBAF_MAX_AGE_HOURS:-26}" <<'PY'

@@ -122,3 +122,52 @@ def newest_run_records(data_dir):
         return []
     jsonl = manifests[-1].with_name(manifests[-1].name.replace(".manifest.json", ".jsonl"))
     return [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
+
+
+# --- the gbaf spider without a crawl (unit tests of its callbacks) -----------------------------------
+SPIDER_BASE = "http://127.0.0.1:9"  # nothing listens: a test that fetched would fail
+
+
+def gbaf_spider(**spider_args):
+    """The gbaf spider as a crawl builds it, on SPIDER_BASE, without the state store or a browser;
+    its callbacks are called by hand."""
+    from scrapy.utils.test import get_crawler
+
+    from spiders.gbaf import GbafSpider
+
+    crawler = get_crawler(GbafSpider, {"GBAF_STATE_ENABLED": False, "GBAF_BASE_URL": SPIDER_BASE,
+                                       "GBAF_RENDER": "never"})
+    crawler._apply_settings()
+    return GbafSpider.from_crawler(crawler, **spider_args)
+
+
+class FakeRunState:
+    """The run's view of the state store (crawler.state.incremental.RunState) as a later run has
+    it, reduced to what the cheap sources ask: every article unknown, no validators kept; the
+    dates the sources gave are recorded in `lastmods`."""
+
+    empty = False
+
+    def __init__(self):
+        self.lastmods = {}
+
+    def needs_fetch(self, url):
+        return True, "unknown"
+
+    def lookup(self, url):
+        return None
+
+    def note_lastmod(self, url, lastmod):
+        self.lastmods[url] = lastmod
+
+    def validators(self, urls):  # the conditional-request validators: none kept
+        return {}
+
+    def note_validators(self, url, etag, last_modified):
+        pass
+
+
+def incremental(spider):
+    """The spider as on a later run: the cheap sources first, listings only when they leave a gap."""
+    spider.run_state, spider.incremental = FakeRunState(), True
+    return spider

@@ -8,10 +8,9 @@ from datetime import datetime, timezone
 import pytest
 from hypothesis import given, settings, strategies as st
 from scrapy.http import HtmlResponse, Request, Response
-from scrapy.utils.test import get_crawler
 
 from crawler import text as tx
-from spiders.gbaf import GbafSpider
+from tests.conftest import SPIDER_BASE as BASE, gbaf_spider, incremental
 
 NOW = datetime(2026, 3, 6, 12, 0, tzinfo=timezone.utc)
 
@@ -61,37 +60,7 @@ def test_date_reading_is_total(value):
 
 
 # --- sitemaps and feeds: one bad date costs that entry its date, not the source ------------------
-BASE = "http://127.0.0.1:9"
 SITE = "https://www.globalbankingandfinance.com"
-
-
-def incremental_spider():
-    crawler = get_crawler(GbafSpider, {"GBAF_STATE_ENABLED": False, "GBAF_BASE_URL": BASE,
-                                       "GBAF_RENDER": "never"})
-    crawler._apply_settings()
-    s = GbafSpider.from_crawler(crawler)
-
-    class State:
-        empty = False
-        lastmods = {}
-
-        def needs_fetch(self, url):
-            return True, "unknown"
-
-        def lookup(self, url):
-            return None
-
-        def note_lastmod(self, url, lastmod):
-            self.lastmods[url] = lastmod
-
-        def validators(self, urls):  # the conditional-request validators: none kept
-            return {}
-
-        def note_validators(self, url, etag, last_modified):
-            pass
-
-    s.run_state, s.incremental = State(), True
-    return s
 
 
 BAD_DATES = ["9999-12-31T23:59:59-01:00", "2999-01-01", "not a date"]
@@ -115,7 +84,7 @@ def feed(dates):
 def test_one_bad_date_in_a_sitemap_or_feed_skips_that_date_and_keeps_the_rest(source, path, build):
     good = ["2026-03-06T10:00:00Z", "Fri, 06 Mar 2026 09:00:00 +0000"]
     dates = [good[0], BAD_DATES[0], good[0], BAD_DATES[1], good[1], BAD_DATES[2], good[0], good[1]]
-    s = incremental_spider()
+    s = incremental(gbaf_spider())
     s.cheap_pending = 1
     url = BASE + path
     response = Response(url, body=build(dates), request=Request(url, meta={"source": source, "kind": "cheap"}))

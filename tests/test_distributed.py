@@ -82,7 +82,7 @@ def redis_server(tmp_path_factory):
 
 
 def seed(base_url, redis_url, *args):
-    proc = subprocess.run([sys.executable, "-m", "crawler.seed", "-s", f"GBAF_BASE_URL={base_url}",
+    proc = subprocess.run([sys.executable, "-m", "crawler.commands.seed", "-s", f"GBAF_BASE_URL={base_url}",
                            "-s", f"GBAF_REDIS_URL={redis_url}", *args],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
@@ -218,7 +218,7 @@ def test_a_later_generation_exports_only_new_and_changed_with_versions(generatio
 def test_merge_gives_one_dataset_of_a_generation(generations, redis_server, tmp_path):
     first = generations["data"] / "first"
     out = tmp_path / "merged" / "gbaf.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "crawler.distributed.merge", str(out), str(first), str(generations["data"] / "second"),
+    proc = subprocess.run([sys.executable, "-m", "crawler.commands.merge", str(out), str(first), str(generations["data"] / "second"),
                            "--generation", generations["seed"]["generation"], "-s",
                            f"GBAF_REDIS_URL={redis_server.url(1)}"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
@@ -319,7 +319,7 @@ def test_redis_unreachable_is_a_clear_failure_not_a_local_crawl(replica, tmp_pat
     assert "'finish_reason': 'redis_unreachable'" in result.log
     assert result.records == [] and result.report["pages"]["requests"] == 0
     assert "Traceback" not in result.log.split("[Spidermon]")[0]
-    proc = subprocess.run([sys.executable, "-m", "crawler.seed", "-s", f"GBAF_REDIS_URL={dead}"],
+    proc = subprocess.run([sys.executable, "-m", "crawler.commands.seed", "-s", f"GBAF_REDIS_URL={dead}"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "unreachable" in proc.stderr
 

@@ -13,10 +13,12 @@ import hashlib
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -152,8 +154,8 @@ def deployment(site, tmp_path_factory):
         server.stop()
 
 
-def deploy(operator, *args):
-    return subprocess.run([sys.executable, "-m", "scrapyd_client.deploy", *args], cwd=ROOT,
+def deploy(operator, *args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "scrapyd_client.deploy", *args], cwd=cwd,
                           env=operator, capture_output=True, text=True, timeout=300)
 
 
@@ -165,18 +167,42 @@ def test_scrapyd_requires_the_credentials(deployment):
 
 
 def test_the_egg_holds_the_crawler_and_nothing_else(deployment, tmp_path):
+    """Built in a fresh copy of the checkout's files, as in a new clone: a build/ or *.egg-info
+    left by an earlier build would bring files the packaging no longer names."""
     _, operator, _ = deployment
-    egg = tmp_path / "gbaf.egg"
-    built = deploy(operator, "--build-egg", str(egg))
+    clone, egg = tmp_path / "clone", tmp_path / "gbaf.egg"
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True)
+    if listed.returncode != 0:  # not a git checkout (an unpacked archive): built where it is
+        clone = ROOT
+    for name in filter(None, listed.stdout.decode().split("\0") if clone != ROOT else ()):
+        if (ROOT / name).is_file():
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, clone / name)
+    built = deploy(operator, "--build-egg", str(egg), cwd=clone)
     assert built.returncode == 0, built.stderr
     with zipfile.ZipFile(egg) as z:
         names = set(z.namelist())
         entry_points = z.read("EGG-INFO/entry_points.txt").decode()
+        schema = z.read("schemas/article.schema.json")
+        pkg_info = z.read("EGG-INFO/PKG-INFO").decode()
     tops = {n.split("/")[0] for n in names}
     assert tops == {"EGG-INFO", "crawler", "spiders", "pipelines", "schemas"}, tops
-    assert {"crawler/settings.py", "crawler/commands/crawl.py", "crawler/run/monitors.py",
-            "spiders/gbaf.py", "pipelines/validate.py", "schemas/article.schema.json"} <= names
-    assert "[scrapy]" in entry_points and "settings = crawler.settings" in entry_points
+    assert {"crawler/settings.py", "crawler/commands/crawl.py", "crawler/commands/seed.py",
+            "crawler/commands/merge.py", "crawler/crawl/sources.py", "crawler/run/monitors.py",
+            "spiders/gbaf.py", "pipelines/validate.py"} <= names
+    # The schema beside pipelines/ as in the checkout: pipelines/validate.py finds it at ../schemas.
+    assert schema == (ROOT / "schemas" / "article.schema.json").read_bytes()
+    # Everything comes from pyproject.toml (setup.py is a shim): the name, the version, the entry
+    # point by which Scrapyd finds the settings, and the console scripts.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert f"Name: {project['name']}\n" in pkg_info and f"Version: {project['version']}\n" in pkg_info
+    points = configparser.ConfigParser()
+    points.read_string(entry_points)
+    assert dict(points["scrapy"]) == {"settings": "crawler.settings"}
+    assert dict(points["console_scripts"]) == project["scripts"] == {
+        "gbaf-seed": "crawler.commands.seed:main", "gbaf-merge": "crawler.commands.merge:main",
+        "gbaf-parse": "crawler.commands.parse:main"}
 
 
 def test_deploy_schedule_and_run(deployment, site):

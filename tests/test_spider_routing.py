@@ -3,20 +3,12 @@ import gzip
 from pathlib import Path
 
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
-from scrapy.utils.test import get_crawler
 
 from spiders.gbaf import GbafSpider
+from tests.conftest import SPIDER_BASE as BASE, gbaf_spider, incremental
 
-BASE = "http://127.0.0.1:9"
 LISTING = (b'<html><body><main><article><h2><a href="/some-story/">Some story</a></h2>'
            b'<time datetime="2026-03-06">March 6, 2026</time></article></main></body></html>')
-
-
-def spider(**args):
-    crawler = get_crawler(GbafSpider, {"GBAF_STATE_ENABLED": False, "GBAF_BASE_URL": BASE,
-                                       "GBAF_RENDER": "never"})
-    crawler._apply_settings()
-    return GbafSpider.from_crawler(crawler, **args)
 
 
 def listing_response():
@@ -25,7 +17,7 @@ def listing_response():
 
 
 def test_an_article_is_requested_once_however_many_pages_link_it():
-    s = spider()
+    s = gbaf_spider()
     assert s._wanted_article(f"{BASE}/some-story/", "related") is not None
     assert s._wanted_article(f"{BASE}/some-story/", "related") is None
     assert [r for r in s.parse_listing(listing_response()) if "some-story" in r.url] == []
@@ -34,7 +26,7 @@ def test_an_article_is_requested_once_however_many_pages_link_it():
 def test_a_listing_brings_back_an_article_skipped_as_another_categorys():
     # A category crawl reached the story first through a related link and skipped it as another
     # category's; the category's own listing shows it, so it is fetched again, past the dupefilter.
-    s = spider(categories="banking")
+    s = gbaf_spider(categories="banking")
     url = f"{BASE}/some-story/"
     assert s._wanted_article(url, "related") is not None
     s.skipped_other_category.add(url)
@@ -46,7 +38,7 @@ def test_a_gzipped_sitemap_file_is_read_like_a_plain_one():
     sitemap = (b'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
                b'<url><loc>https://www.globalbankingandfinance.com/some-story/</loc>'
                b'<lastmod>2026-03-06T10:00:00Z</lastmod></url></urlset>')
-    s = spider()
+    s = gbaf_spider()
     s.cheap_pending = 1
     url = f"{BASE}/sitemaps/post-sitemap1.xml.gz"
     for body in (sitemap, gzip.compress(sitemap)):
@@ -70,33 +62,10 @@ def cheap_response(s, path, body, source="sitemap", **meta):
     return Response(url, body=body, request=Request(url, meta={"source": source, "kind": "cheap", **meta}))
 
 
-def incremental(s):
-    """The spider as on a later run: the cheap sources first, listings only when they leave a gap."""
-    class State:
-        empty = False
-
-        def needs_fetch(self, url):
-            return True, "unknown"
-
-        def lookup(self, url):
-            return None
-
-        def note_lastmod(self, url, lastmod):
-            pass
-
-        def validators(self, urls):
-            return {}
-
-        def note_validators(self, url, etag, last_modified):
-            pass
-    s.run_state, s.incremental = State(), True
-    return s
-
-
 def test_a_sitemap_index_that_lists_itself_or_is_listed_by_its_child_is_read_once():
     # The duplicate filter would drop the second request for the index unseen: the run would wait
     # for ever for a source that never answers, and never decide whether to walk the listings.
-    s = incremental(spider())
+    s = incremental(gbaf_spider())
     for path, kind in s.cheap_sources:
         s._cheap_request(BASE + path, kind)
     assert s.cheap_pending == 3
@@ -113,7 +82,7 @@ def test_a_cheap_source_forbidden_by_robots_still_lets_the_run_decide_on_listing
     from scrapy.exceptions import IgnoreRequest
     from twisted.python.failure import Failure
 
-    s = incremental(spider())
+    s = incremental(gbaf_spider())
     requests = [s._cheap_request(BASE + path, kind) for path, kind in s.cheap_sources]
     walked = []
     for request in requests:
@@ -126,7 +95,7 @@ def test_a_cheap_source_forbidden_by_robots_still_lets_the_run_decide_on_listing
 
 def test_a_page_that_is_no_sitemap_or_feed_is_unreadable_not_an_empty_complete_sitemap():
     soft404 = b"<html><head><title>Page not found</title></head><body><h1>Page not found</h1></body></html>"
-    s = incremental(spider())
+    s = incremental(gbaf_spider())
     for path, kind in s.cheap_sources:
         s._cheap_request(BASE + path, kind)
     walked = []
@@ -139,7 +108,7 @@ def test_a_page_that_is_no_sitemap_or_feed_is_unreadable_not_an_empty_complete_s
 
 
 def test_listing_and_home_pages_that_are_not_html_are_counted_not_a_crash():
-    s = spider()
+    s = gbaf_spider()
     for url, kind, parse in ((f"{BASE}/category/banking/", "category", s.parse_listing),
                              (f"{BASE}/", "home", s.parse_home)):
         for response in (Response(url, body=b"\x89PNG\r\n\x1a\n", request=Request(url, meta={"kind": kind})),
@@ -156,7 +125,7 @@ def test_control_characters_in_a_page_do_not_reach_the_record_or_hide_its_byline
     url = f"{BASE}/some-story/"
     records = []
     for body in (html, html.replace(b"<p>", b"<p>\x00", 5), html.replace(b"<p>", b"<p>\x01\x0b\x1f", 5)):
-        s = spider()
+        s = gbaf_spider()
         response = HtmlResponse(url, body=body, request=Request(url, meta={"kind": "article"}))
         records.append([dict(i) for i in s.parse_article(response) if not isinstance(i, Request)][0])
     plain = records[0]
@@ -171,7 +140,7 @@ def test_a_sitemap_index_whose_children_cannot_be_read_is_no_complete_picture():
     # request unseen and the run would wait for it for ever): the listings are walked.
     index = INDEX.replace(b"https://www.globalbankingandfinance.com/sitemap.xml", b"https://cdn.example.com/s1.xml")
     index = index.replace(b"/sitemaps/posts.xml", b"/sitemaps/" + b"p" * 3000 + b".xml")
-    s = incremental(spider())
+    s = incremental(gbaf_spider())
     for path, kind in s.cheap_sources:
         s._cheap_request(BASE + path, kind)
     walked = list(s.parse_cheap(cheap_response(s, "/sitemap.xml", index)))
@@ -186,7 +155,7 @@ def test_a_sitemap_index_whose_children_cannot_be_read_is_no_complete_picture():
 def test_a_pdf_or_image_at_an_article_url_is_not_parsed_as_a_page():
     # Scrapy sniffs a body with few control bytes as text: a PDF reached parse_article as a
     # TextResponse and was parsed, then remembered as "no article signals".
-    s = spider()
+    s = gbaf_spider()
     url = f"{BASE}/some-story/"
     for media, body in (("application/pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF"),
                         ("image/svg+xml; charset=utf-8", b"GIF89a not really")):
@@ -208,7 +177,7 @@ def test_a_listing_nested_thousands_of_elements_deep_is_read_not_a_recursion_err
             + b"</div>" * deep + b"</main></body></html>")
     url = f"{BASE}/category/banking/"
     response = HtmlResponse(url, body=body, request=Request(url, meta={"page": 1, "kind": "category"}))
-    assert [r.url for r in spider().parse_listing(response)] == [f"{BASE}/deep-story/"]
+    assert [r.url for r in gbaf_spider().parse_listing(response)] == [f"{BASE}/deep-story/"]
 
 
 def test_an_article_nested_past_libxml2s_default_depth_still_makes_its_record():
@@ -218,7 +187,7 @@ def test_an_article_nested_past_libxml2s_default_depth_still_makes_its_record():
     records = []
     for body in (html, deep):
         response = HtmlResponse(url, body=body, request=Request(url, meta={"kind": "article"}))
-        records.append([dict(i) for i in spider().parse_article(response) if not isinstance(i, Request)])
+        records.append([dict(i) for i in gbaf_spider().parse_article(response) if not isinstance(i, Request)])
     assert records[1] and records[1][0]["title"] == records[0][0]["title"]
     assert records[1][0]["body"] == records[0][0]["body"]
 
@@ -230,7 +199,7 @@ def test_a_sitemap_of_thousands_is_queued_as_urls_and_fed_as_the_scheduler_empti
     urls = [f"https://www.globalbankingandfinance.com/story-{i}/" for i in range(1000)]
     sitemap = (SITEMAP_NS + b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
                + b"".join(b"<url><loc>%s</loc></url>" % u.encode() for u in urls) + b"</urlset>")
-    s = spider()
+    s = gbaf_spider()
     s.cheap_pending = 1
     first = [r for r in s.parse_cheap(cheap_response(s, "/sitemaps/posts.xml", sitemap))
              if r.meta["kind"] == "article"]
@@ -245,7 +214,7 @@ def test_a_sitemap_of_thousands_is_queued_as_urls_and_fed_as_the_scheduler_empti
 
 
 def test_a_listing_claims_an_article_waiting_in_the_frontier():
-    s = spider(categories="banking")
+    s = gbaf_spider(categories="banking")
     url = f"{BASE}/some-story/"
     assert s._wanted_article(url, "related", defer=True) is None
     listed = [r for r in s.parse_listing(listing_response()) if r.url == url]
@@ -259,7 +228,7 @@ def test_a_parsed_page_is_freed_when_its_callback_is_done_not_when_the_cycle_col
     import gc
     import weakref
 
-    s = spider()
+    s = gbaf_spider()
     article = (b'<html><head><title>A story</title></head><body><main><article><h1>A story</h1>'
                b'<p>Posted on March 6, 2026</p>' + b'<p>Words of the story are here for the reader. </p>' * 20 +
                b'<h2>More from Headlines</h2><a href="/other-story/">Other story</a></article></main></body></html>')
@@ -296,7 +265,7 @@ def test_no_callback_is_a_generator_that_returns_a_value():
 
 
 def test_an_incremental_run_asks_the_cheap_sources_conditionally_and_a_304_is_nothing_new():
-    s = incremental(spider())
+    s = incremental(gbaf_spider())
     s.run_state.validators = lambda urls: {u: {"etag": '"v1"', "last_modified": "Mon, 02 Mar 2026 10:00:00 GMT"}
                                            for u in urls}
     requests = [s._cheap_request(BASE + path, kind) for path, kind in s.cheap_sources]
@@ -308,5 +277,5 @@ def test_an_incremental_run_asks_the_cheap_sources_conditionally_and_a_304_is_no
         out += list(s.parse_cheap(Response(r.url, status=304, request=r)))
     assert out == [] and s.crawler.stats.get_value("gbaf/incremental/listings") == "skipped"
     assert s.crawler.stats.get_value("gbaf/cheap/not_modified/sitemap") == 2
-    first = spider()  # a first (or full) run reads every source whole
+    first = gbaf_spider()  # a first (or full) run reads every source whole
     assert not first._cheap_request(BASE + "/feed/", "feed").headers.get("If-None-Match")

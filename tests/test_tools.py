@@ -64,3 +64,23 @@ def test_scrapy_check_runs_the_contracts_of_the_callbacks(replica, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     ran = int(re.search(r"Ran (\d+) contracts", proc.stderr).group(1))
     assert ran >= 6 and "OK" in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["gbaf-afp-two-h1", "gbaf-company-page"])
+def test_gbaf_parse_prints_the_record_of_a_saved_page_or_why_it_is_none(name):
+    """`gbaf-parse PAGE --url URL` (crawler/commands/parse.py, without installing the project):
+    the record the parser makes of the saved page, or, for a page that is no article, the reason
+    and exit status 1."""
+    import json
+
+    page = ROOT / "tests" / "fixtures" / "pages" / f"{name}.html"
+    expected = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+    proc = subprocess.run([sys.executable, "-m", "crawler.commands.parse", str(page), "--url", expected["url"]],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    printed = json.loads(proc.stdout)
+    if "record" in expected:
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert {k: printed[k] for k in ("url", "title", "published_at", "authors")} == \
+            {k: expected["record"][k] for k in ("url", "title", "published_at", "authors")}
+    else:
+        assert proc.returncode == 1 and printed["article"] is False and printed["reason"], proc.stdout

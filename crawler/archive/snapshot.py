@@ -34,10 +34,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from crawler.commands import add_setting_option
 from crawler.outputs.exporters import parquet_schema
 from crawler.items import ARTICLE_FIELDS, SCHEMA_VERSION
 from crawler.outputs.manifest import sha256_file, write_json_atomically
-from crawler.state import open_store
+from crawler.state import open_store, store_url
 from crawler.state.store import StateError
 
 logger = logging.getLogger("crawler.archive.snapshot")
@@ -215,18 +216,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m crawler.archive.snapshot",
                                      description="Build or update the dataset snapshot from the state store.")
     parser.add_argument("out", help="the snapshot's directory")
-    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="GBAF_STATE_URL=... or GBAF_DATA_DIR=... (else from the environment)")
+    add_setting_option(parser, "GBAF_STATE_URL=... or GBAF_DATA_DIR=... (else from the environment)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
-    given = {**os.environ, **dict(s.partition("=")[::2] for s in args.set)}
-    url = given.get("GBAF_STATE_URL") or os.path.join(given.get("GBAF_DATA_DIR") or "data", "state.sqlite")
-    local = url[len("sqlite:///"):] if url.startswith("sqlite:///") else url
-    if "://" not in local and not os.path.exists(local):
-        logger.error("no state store at %s: no snapshot built", local)
-        return 1
+    given = {**os.environ, **dict(args.set)}
+    url = store_url(given.get("GBAF_STATE_URL"), given.get("GBAF_DATA_DIR") or "data")
     try:
-        store = open_store(url)
+        store = open_store(url, create=False)
     except StateError as exc:
         logger.error("%s: no snapshot built", exc)
         return 1

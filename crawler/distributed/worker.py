@@ -13,7 +13,7 @@ spider's `update_settings` (`DistributedMixin`) switches, before Scrapy freezes 
   the dedupe one claims each article for one run (`ClaimPipeline`), so two workers never export
   the same article.
 
-Workers take no seeds of their own: `python -m crawler.seed` puts the start pages into the shared
+Workers take no seeds of their own: `python -m crawler.commands.seed` puts the start pages into the shared
 queue once per crawl generation (see there). A worker stops when the shared queue has been empty,
 and no live worker busy, for `GBAF_REDIS_IDLE_SECONDS`: a worker whose requests are done keeps
 waiting while another still holds requests that may bring more. Workers announce themselves in
@@ -35,7 +35,6 @@ import re
 import socket
 import time
 import warnings
-from urllib.parse import urlsplit
 
 from redis.exceptions import RedisError
 from scrapy import signals
@@ -48,6 +47,7 @@ from scrapy_redis.scheduler import Scheduler as ScrapyRedisScheduler
 
 from crawler.defaults import setting
 from crawler.run.lifecycle import run_state
+from crawler.state import is_redis_url
 from crawler.state.redis_store import redacted
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,6 @@ DUPEFILTER = "scrapy_redis.dupefilter.RFPDupeFilter"
 HEARTBEAT_SECONDS = 0.5  # how often a worker says whether it is busy (and re-checks when idle)
 WORKER_TTL = 10  # seconds: a worker that stops beating counts as gone after this
 CLAIM_ORDER = 350  # ITEM_PIPELINES: after pipelines.dedupe (300), before pipelines.versions (400)
-REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
 def distributed_settings(settings):
@@ -92,7 +91,7 @@ def configuration_problem(settings):
     if not settings.getbool("SCHEDULER_PERSIST"):
         return "GBAF_REDIS_URL is set but SCHEDULER_PERSIST is off: a closing worker would flush the shared queue"
     state_url = setting(settings, "GBAF_STATE_URL")
-    if setting(settings, "GBAF_STATE_ENABLED") and urlsplit(state_url or "").scheme not in REDIS_SCHEMES:
+    if setting(settings, "GBAF_STATE_ENABLED") and not is_redis_url(state_url):
         return (f"GBAF_REDIS_URL is set but GBAF_STATE_URL is {state_url!r}: workers must share a Redis "
                 "state store (unset GBAF_STATE_URL to use GBAF_REDIS_URL)")
     return None
@@ -167,7 +166,7 @@ class DistributedMixin:
     def _check_generation(self, generation, url):
         if not generation:
             logger.warning("no crawl generation seeded in %s yet: this worker waits %s s for work "
-                           "(run `python -m crawler.seed` first)", redacted(url),
+                           "(run `python -m crawler.commands.seed` first)", redacted(url),
                            setting(self.crawler.settings, "GBAF_REDIS_IDLE_SECONDS"))
             return
         self.generation = generation.get("id")

@@ -13,7 +13,7 @@ Unlike the SQLite store, several runs use it at once (one per worker). So:
   (any host when the data directory is shared);
 - `claim(run_id, url, content_hash)` decides, atomically, which run of the current crawl
   generation exports an article: the first to claim its URL, or its content under another URL.
-  Claims live as long as the generation (`python -m crawler.seed` opens a new one), because each
+  Claims live as long as the generation (`python -m crawler.commands.seed` opens a new one), because each
   worker took its snapshot of the store when it started and cannot see the others' commits.
 
 Keys (prefix `gbaf:state:`): `articles` (id -> JSON of what `Known` holds), `records` (id -> the
@@ -321,7 +321,7 @@ class RedisStateStore:
 
     # --- several runs at once ---------------------------------------------------------------------
     def new_generation(self, generation):
-        """A new crawl generation (python -m crawler.seed): claims start afresh."""
+        """A new crawl generation (python -m crawler.commands.seed): claims start afresh."""
         previous = self.r.getset(self.p + "generation", generation)
         if previous and previous != generation:
             self.r.unlink(self.p + f"claims:{previous}:url", self.p + f"claims:{previous}:hash")

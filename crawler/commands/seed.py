@@ -1,13 +1,14 @@
 """Seed a distributed crawl: put the start pages into the shared scrapy-redis queue, once.
 
-    python -m crawler.seed [-s NAME=VALUE ...] [-a NAME=VALUE ...] [--new]
+    gbaf-seed [-s NAME=VALUE ...] [-a NAME=VALUE ...] [--new]
+    python -m crawler.commands.seed ...   (the same, without installing the project)
 
 Run it once per crawl, before (or while) workers start (`scrapy crawl gbaf` or Scrapyd jobs with
 the same settings, GBAF_REDIS_URL among them; see docs/distributed.md). The seeds are the requests
 the spider makes itself on a first run: the cheap sources (news sitemap, feed, sitemap index),
 the home page and the category listings (`-a categories=...` narrows them as for the spider).
 
-They are built by the spider's own code (`_request`, `_listing_seeds`) and pushed exactly as
+They are built by the spider's own code (`GbafSpider.seed_requests()`) and pushed exactly as
 scrapy-redis's scheduler would: through the shared duplicate filter (not `dont_filter`, unlike
 scrapy-redis's start URLs) into the shared priority queue, serialized with their callbacks named,
 so any worker routes them. Running the command twice adds nothing.
@@ -19,6 +20,8 @@ opens a new scope for the state store's article claims. While a crawl is under w
 the seeds are already seen, so nothing is added. Workers may be started before the seeding: they
 wait for work up to GBAF_REDIS_IDLE_SECONDS. Exit status: 0 when seeded or joined, 1 when Redis cannot be used, 2 on bad usage.
 """
+from __future__ import annotations
+
 import argparse
 import json
 import logging
@@ -26,45 +29,42 @@ import os
 import secrets
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from redis.exceptions import RedisError
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.misc import load_object
 from scrapy.utils.project import get_project_settings
 from scrapy_redis import defaults
 
+from crawler.commands import add_setting_option, name_value
 from crawler.defaults import setting
 from crawler.distributed.worker import Workers, configuration_problem, generation_key, redis_client
+from crawler.state import is_redis_url, open_store
 from crawler.state.redis_store import redacted
 from crawler.state.store import StateError
 
-logger = logging.getLogger("crawler.seed")
+if TYPE_CHECKING:
+    from spiders.gbaf import GbafSpider
+
+logger = logging.getLogger("crawler.commands.seed")
 
 LOCK_SECONDS = 60
 
 
-def _pairs(values, flag):
-    out = {}
-    for value in values or ():
-        name, sep, val = value.partition("=")
-        if not sep:
-            raise SystemExit(f"{flag} {value!r}: expected NAME=VALUE")
-        out[name] = val
-    return out
-
-
-def worker_crawler(overrides):
+def worker_crawler(overrides: dict[str, str]) -> Crawler:
     """A crawler (not started) with the settings a worker given the same `-s` options would have:
     the spider's switch to scrapy-redis applied."""
-    from spiders.gbaf import GbafSpider
+    from spiders.gbaf import GbafSpider  # not at import: `scrapy` imports this module at start
 
     settings = get_project_settings()
     settings.setdict(overrides, priority="cmdline")
     return Crawler(GbafSpider, settings)
 
 
-def seed_requests(crawler, spider_args):
+def seed_requests(crawler: Crawler, spider_args: dict[str, str]) -> tuple[GbafSpider, list[Request]]:
     """(spider, requests): the first-run seeds of the gbaf spider, built by its own code."""
     from spiders.gbaf import GbafSpider
 
@@ -73,7 +73,7 @@ def seed_requests(crawler, spider_args):
     return spider, spider.seed_requests()
 
 
-def seed(crawler, spider_args, new=False):
+def seed(crawler: Crawler, spider_args: dict[str, str], new: bool = False) -> dict:
     """Seed (or join) the crawl generation; returns a summary dict."""
     settings = crawler.settings
     spider, requests = seed_requests(crawler, spider_args)
@@ -139,23 +139,20 @@ def _serializer(settings):
 
 def _state_store(settings):
     """The Redis state store whose claims follow the generation (None when the state is elsewhere)."""
-    from crawler.state import open_store
-
     if not setting(settings, "GBAF_STATE_ENABLED"):
         return None
     url = setting(settings, "GBAF_STATE_URL")
-    return open_store(url) if url and url.split(":", 1)[0] in ("redis", "rediss", "unix") else None
+    return open_store(url) if is_redis_url(url) else None
 
 
 def _text(value):
     return value.decode() if isinstance(value, bytes) else value
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m crawler.seed", description=__doc__.split("\n\n")[0])
-    parser.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", default=[],
-                        help="a setting, as for scrapy crawl (GBAF_REDIS_URL, GBAF_BASE_URL, ...)")
-    parser.add_argument("-a", dest="spider_args", action="append", metavar="NAME=VALUE", default=[],
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="gbaf-seed", description=__doc__.split("\n\n")[0])
+    add_setting_option(parser, "a setting, as for scrapy crawl (GBAF_REDIS_URL, GBAF_BASE_URL, ...)")
+    parser.add_argument("-a", dest="spider_args", action="append", type=name_value, metavar="NAME=VALUE", default=[],
                         help="a spider argument, as for scrapy crawl (categories=...)")
     parser.add_argument("--new", action="store_true",
                         help="start a new crawl generation even if the queue still holds requests")
@@ -163,7 +160,7 @@ def main(argv=None):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
     for name in ("scrapy", "crawler.state.redis_store"):  # their run-time notes are not the seeder's
         logging.getLogger(name).setLevel(logging.WARNING)
-    crawler = worker_crawler(_pairs(args.set, "-s"))
+    crawler = worker_crawler(dict(args.set))
     settings = crawler.settings
     url = setting(settings, "GBAF_REDIS_URL")
     if not url:
@@ -174,7 +171,7 @@ def main(argv=None):
         logger.error("%s", problem)
         return 2
     try:
-        summary = seed(crawler, _pairs(args.spider_args, "-a"), new=args.new)
+        summary = seed(crawler, dict(args.spider_args), new=args.new)
     except RedisError as exc:
         logger.error("Redis at %s is unreachable (%s): nothing seeded", redacted(url), exc)
         return 1

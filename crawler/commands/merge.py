@@ -1,6 +1,7 @@
 """Merge the outputs of a distributed crawl's workers into one run's dataset.
 
-    python -m crawler.distributed.merge OUT.jsonl SOURCE... [--generation ID] [-s GBAF_REDIS_URL=...]
+    gbaf-merge OUT.jsonl SOURCE... [--generation ID] [-s GBAF_REDIS_URL=...]
+    python -m crawler.commands.merge ...   (the same, without installing the project)
 
 Each worker of a crawl generation delivers its own JSON Lines file with its manifest (its run id is
 its own). SOURCE is a run manifest (`*.manifest.json`) or a directory searched for them; the
@@ -9,7 +10,7 @@ found at the path it records or, failing that, beside the manifest. Only deliver
 run without a manifest delivered nothing, and its articles are fetched again by the next
 generation). Every file is checked against the size and sha256 its manifest gives.
 
-With `--generation` (the id `python -m crawler.seed` printed) only that generation's runs are taken:
+With `--generation` (the id `gbaf-seed` printed) only that generation's runs are taken:
 which run belongs to which generation is read from the Redis state store (GBAF_REDIS_URL or
 GBAF_STATE_URL, from the environment or `-s`), which also names the generation's runs that died.
 
@@ -19,6 +20,8 @@ counted (`duplicates` in the merged manifest). The output is written atomically,
 `OUT.manifest.json` beside it (its runs, sources, counts, size and sha256). Exit status 0 when
 merged, 1 when a source is missing or does not match its manifest.
 """
+from __future__ import annotations
+
 import argparse
 import json
 import logging
@@ -28,16 +31,19 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+from crawler.commands import add_setting_option
 from crawler.outputs.manifest import MANIFEST_SUFFIX, sha256_file, write_json_atomically
+from crawler.state import is_redis_url
 
-logger = logging.getLogger("crawler.distributed.merge")
+logger = logging.getLogger("crawler.commands.merge")
 
 
 class MergeError(RuntimeError):
     pass
 
 
-def find_manifests(sources):
+def find_manifests(sources: list[str | Path]) -> list[tuple[Path, dict]]:
+    """(path, manifest) of every worker run among the sources (manifests, or directories of them)."""
     manifests = []
     for source in map(Path, sources):
         if source.is_dir():
@@ -54,7 +60,7 @@ def find_manifests(sources):
     return out
 
 
-def jsonl_of(manifest_path, manifest):
+def jsonl_of(manifest_path: Path, manifest: dict) -> tuple[Path, dict]:
     """The run's JSON Lines output and what its manifest says of it."""
     outputs = [o for o in manifest.get("outputs") or [] if o.get("format") in ("jsonlines", "jsonl", "jl")]
     if not outputs:
@@ -71,7 +77,7 @@ def jsonl_of(manifest_path, manifest):
     return candidate, output
 
 
-def generation_runs(redis_url, generation):
+def generation_runs(redis_url: str, generation: str) -> tuple[set[str], dict[str, str]]:
     """({run ids of the generation that committed}, {run id: status of the others})."""
     from crawler.state.redis_store import PREFIX
     from redis import Redis
@@ -89,7 +95,9 @@ def generation_runs(redis_url, generation):
     return committed, others
 
 
-def merge(out, sources, generation=None, redis_url=None):
+def merge(out: str | Path, sources: list[str | Path], generation: str | None = None,
+          redis_url: str | None = None) -> dict:
+    """Merge the delivered runs into out (and its manifest); returns the merged manifest."""
     out = Path(out)
     manifests = find_manifests(sources)
     died = {}
@@ -150,18 +158,17 @@ def merge(out, sources, generation=None, redis_url=None):
     return summary
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m crawler.distributed.merge", description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="gbaf-merge", description=__doc__.split("\n\n")[0])
     parser.add_argument("out", help="the merged JSON Lines file to write")
     parser.add_argument("sources", nargs="+", help="run manifests, or directories holding them")
     parser.add_argument("--generation", help="only the runs of this crawl generation (needs Redis)")
-    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="GBAF_REDIS_URL=... or GBAF_STATE_URL=... (else from the environment)")
+    add_setting_option(parser, "GBAF_REDIS_URL=... or GBAF_STATE_URL=... (else from the environment)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
-    given = {**os.environ, **dict(s.partition("=")[::2] for s in args.set)}
-    state_url = given.get("GBAF_STATE_URL") or ""
-    redis_url = state_url if state_url.split(":", 1)[0] in ("redis", "rediss", "unix") else given.get("GBAF_REDIS_URL")
+    given = {**os.environ, **dict(args.set)}
+    state_url = given.get("GBAF_STATE_URL")
+    redis_url = state_url if is_redis_url(state_url) else given.get("GBAF_REDIS_URL")
     try:
         summary = merge(args.out, args.sources, args.generation, redis_url)
     except (MergeError, OSError, ValueError) as exc:
