@@ -28,7 +28,7 @@ from crawler.outputs.manifest import (JSONL_FORMATS, OutputError, build_manifest
 from crawler.outputs.storage import (OUTPUT_STORED, AtomicFileFeedStorage, deliver_reasons,
                                      fsync_path, remove_stale_parts)
 from crawler.run.jobdir import release
-from crawler.state import open_store
+from crawler.state import open_store, store_url
 from crawler.state.incremental import RunState
 from crawler.state.store import StateError
 
@@ -89,7 +89,7 @@ class RunLifecycle:
         s = self.crawler.settings
         if not setting(s, "GBAF_STATE_ENABLED"):
             return
-        url = setting(s, "GBAF_STATE_URL") or os.path.join(self.data_dir, "state.sqlite")
+        url = store_url(setting(s, "GBAF_STATE_URL"), self.data_dir)
         store = None
         try:
             store = open_store(url)
