@@ -12,6 +12,8 @@ What is skipped and what ends the text is decided by content, not by class names
   text that holds a button keeps its text, without the button's label;
 - furniture lines (dates, share rows, "Photo: ...", "Filed under ...", paywall notices) are dropped.
 """
+import re
+
 from crawler import text as tx
 from crawler.extract.dom import (
     contains, has_block_inside, is_heading, tag_name, text_longer_than, visible_text)
@@ -26,6 +28,20 @@ LINK_LIST_MIN = 3  # links a container needs before its link density is asked
 LINK_DENSITY = 0.6  # a container with this share of its text in links is a list of links
 LOOSE_MIN_CHARS = 25  # loose text shorter than this is a separator or a label, not a paragraph
 _CONTROLS = ("button", "select", "input", "textarea")
+# Class and id words every CMS gives its boxes around the text (WordPress, Drupal, Disqus, Jetpack,
+# Outbrain, ...): comments, share rows, related lists, newsletter boxes, author boxes, footers.
+# Matched as whole words of the attribute ("post-comments", "jp-relatedposts", "share_box"), never
+# on the scope itself, an ancestor of the title, or a box that holds most of the scope's text.
+BOILERPLATE = re.compile(
+    r"(?:^|[\s_-])(?:comments?|comment(?:list|s?area|s?section|form|respond)|kommentare?|respond|"
+    r"disqus(?:_thread)?|replies|share|sharing|sharedaddy|shariff|social|socials|sociable|"
+    r"related(?:posts?|articles?|stories|content)?|relatedposts|newsletter|subscribe|subscription|"
+    r"footer|sidebar|breadcrumbs?|outbrain|taboola|recommendations?|"
+    r"(?:author|autor)[-_]?(?:box|bio|info)|about-the-author|"
+    r"tags|tagcloud|taglist|post-tags|cookie|consent)(?:$|[\s_-])",
+    re.I)
+# Elements whose id names a box; a heading's id is its own text ("pressure-on-market-share").
+_BOX_TAGS = frozenset({"div", "section", "ul", "ol", "dl", "table", "span", "aside", "footer", "p", "li", "a"})
 
 
 def _text_without_controls(el):
@@ -111,6 +127,8 @@ class Walk:
                 continue
             if tag == "article" and el is not scope and id(el) not in h1_path and in_a_list(el):
                 continue  # a row of <article>s inside the article: its comments or teasers
+            if el is not scope and id(el) not in h1_path and self._is_boilerplate(el, scope):
+                continue
             if el is not scope and id(el) not in h1_path and self._is_link_list(el):
                 if started and self._text_begun(out, "more"):  # a box of links: what follows must read as text
                     out, tail = self._close_tail(out, tail), []
@@ -137,6 +155,18 @@ class Walk:
             stack.extend(reversed(self._children(el)))
         out = self._close_tail(out, tail)
         return [p for p in out if not self._is_furniture(p[0], p[1])]
+
+    def _is_boilerplate(self, el, scope):
+        """A box that CMS class or id words name as comments, sharing, related stories, newsletter,
+        author box or footer (BOILERPLATE), unless it holds half the scope's paragraph text."""
+        names = el.get("class")
+        ident = el.get("id") if el.tag in _BOX_TAGS else None  # a heading's id is its text
+        if ident:
+            names = f"{names} {ident}" if names else ident
+        if not names or not BOILERPLATE.search(names) or id(el) in self._label_holders:
+            return False  # a box that holds a visible label: the label says what it is
+        text = self.paragraph_text()
+        return text.under(el) * 2 < text.under(scope) or not text.under(scope)
 
     @staticmethod
     def _is_link_list(el):
