@@ -12,26 +12,45 @@ MIN_ARTICLE_TEXT = 200  # characters of paragraph text an <article> needs to be 
 WIDEN = 1.5  # the h1's container is the scope when it holds at most this much more paragraph text
 
 
+LOOSE_TAGS = ("div", "td", "section")  # containers whose own text (text and <br> lines) is counted
+LOOSE_MIN = 150  # characters of its own text a container needs to count as a paragraph of it
+
+
 class ParagraphText:
-    """Characters of <p> text under an element, from one pass over the page's paragraphs."""
+    """Characters of paragraph text under an element, from one pass over the page's paragraphs:
+    the <p>s, and the text standing loose in a div, td or section (lines split by <br>, a forum's or
+    blog's post written without <p>), counted for that container."""
 
     def __init__(self, root, rows=()):
         self.paragraphs = list(root.iter("p"))  # alive: their id()s stay theirs
         self.chars = {id(p): sum(len(s) for s in p.itertext()) for p in self.paragraphs}
+        self.loose = []
+        for el in root.iter(*LOOSE_TAGS):
+            n = len((el.text or "").strip())
+            for c in el:
+                tail = c.tail
+                if tail:
+                    n += len(tail.strip())
+                if c.tag in _INLINE:
+                    n += sum(len(s) for s in c.itertext())
+            if n >= LOOSE_MIN:
+                self.loose.append(el)  # alive, as above
+                self.chars[id(el)] = n
         for article in rows:  # comments and teasers, each an <article> of a row: never the text
-            for p in article.iter("p"):
+            for p in article.iter("p", *LOOSE_TAGS):
                 self.chars[id(p)] = 0
+        self._tags = ("p", *LOOSE_TAGS) if self.loose else ("p",)
 
     def under(self, el):
         chars = self.chars
-        return sum(chars.get(id(p), 0) for p in el.iter("p"))
+        return sum(chars.get(id(p), 0) for p in el.iter(*self._tags))
 
     def densest(self):
         """(element, score) of the densest container, or (None, 0)."""
         score, keep = {}, {}
-        for p in self.paragraphs:
+        for p in (*self.paragraphs, *self.loose):
             n = self.chars[id(p)]
-            parent = p.getparent()
+            parent = p.getparent() if p.tag == "p" else p
             if not n or parent is None:
                 continue
             # A paragraph wrapped alone in its own div (or divs, div > div > p): the wrappers are
@@ -49,6 +68,10 @@ class ParagraphText:
             return None, 0
         best = max(score, key=score.get)
         return keep[best], score[best]
+
+
+_INLINE = frozenset({"a", "b", "strong", "em", "i", "u", "span", "font", "small", "sup", "sub", "mark",
+                     "abbr", "cite", "q", "code"})
 
 
 def _sole_child(el):

@@ -32,14 +32,27 @@ _CONTROLS = ("button", "select", "input", "textarea")
 # Outbrain, ...): comments, share rows, related lists, newsletter boxes, author boxes, footers.
 # Matched as whole words of the attribute ("post-comments", "jp-relatedposts", "share_box"), never
 # on the scope itself, an ancestor of the title, or a box that holds most of the scope's text.
-BOILERPLATE = re.compile(
-    r"(?:^|[\s_-])(?:comments?|comment(?:list|s?area|s?section|form|respond)|kommentare?|respond|"
-    r"disqus(?:_thread)?|replies|share|sharing|sharedaddy|shariff|social|socials|sociable|"
-    r"related(?:posts?|articles?|stories|content)?|relatedposts|newsletter|subscribe|subscription|"
-    r"footer|sidebar|breadcrumbs?|outbrain|taboola|recommendations?|"
-    r"(?:author|autor)[-_]?(?:box|bio|info)|about-the-author|"
-    r"tags|tagcloud|taglist|post-tags|cookie|consent)(?:$|[\s_-])",
-    re.I)
+BOILERPLATE = frozenset({
+    "comment", "comments", "commentlist", "commentarea", "commentsarea", "commentsection",
+    "commentssection", "commentform", "commentrespond", "kommentar", "kommentare", "respond",
+    "disqus", "replies", "share", "sharing", "sharedaddy", "shariff", "social", "socials", "sociable",
+    "related", "relatedpost", "relatedposts", "relatedarticles", "relatedstories", "relatedcontent",
+    "newsletter", "subscribe", "subscription", "footer", "sidebar", "breadcrumb", "breadcrumbs",
+    "outbrain", "taboola", "recommendation", "recommendations", "authorbox", "authorbio", "authorinfo",
+    "autorbox", "abouttheauthor", "tags", "tagcloud", "taglist", "posttags", "cookie", "consent"})
+_NAME_SPLIT = re.compile(r"[\s_-]+")
+
+
+def names_boilerplate(names):
+    """Whether class/id words name a box around the text: a word of BOILERPLATE, alone or written
+    as two or three ("related-posts", "author-box", "about-the-author")."""
+    words = _NAME_SPLIT.split(names.lower())
+    if not BOILERPLATE.isdisjoint(words):
+        return True
+    return len(words) > 1 and not BOILERPLATE.isdisjoint(
+        [*(a + b for a, b in zip(words, words[1:])), *(a + b + c for a, b, c in zip(words, words[1:], words[2:]))])
+
+
 # Elements whose id names a box; a heading's id is its own text ("pressure-on-market-share").
 _BOX_TAGS = frozenset({"div", "section", "ul", "ol", "dl", "table", "span", "aside", "footer", "p", "li", "a"})
 
@@ -163,7 +176,7 @@ class Walk:
         ident = el.get("id") if el.tag in _BOX_TAGS else None  # a heading's id is its text
         if ident:
             names = f"{names} {ident}" if names else ident
-        if not names or not BOILERPLATE.search(names) or id(el) in self._label_holders:
+        if not names or not names_boilerplate(names) or id(el) in self._label_holders:
             return False  # a box that holds a visible label: the label says what it is
         text = self.paragraph_text()
         return text.under(el) * 2 < text.under(scope) or not text.under(scope)
