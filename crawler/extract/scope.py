@@ -7,6 +7,7 @@ one whose paragraphs, and in half its grandchildren's, hold the most text), wide
 after the title), instead of the whole <body>.
 """
 from crawler.extract.dom import contains, tag_name
+from crawler.extract.names_css import names_boilerplate
 
 MIN_ARTICLE_TEXT = 200  # characters of paragraph text an <article> needs to be the article
 WIDEN = 1.5  # the h1's container is the scope when it holds at most this much more paragraph text
@@ -66,12 +67,23 @@ class ParagraphText:
                 keep[id(grand)] = grand
         if not score:
             return None, 0
+        # The densest container that is not a box around the text (comments, a dialog): its own
+        # class or id, or its parent's, names one (walk.names_boilerplate).
+        for best in sorted(score, key=score.get, reverse=True)[:8]:
+            el = keep[best]
+            if not any(_named_boilerplate(x) for x in (el, el.getparent()) if x is not None):
+                return el, score[best]
         best = max(score, key=score.get)
         return keep[best], score[best]
 
 
 _INLINE = frozenset({"a", "b", "strong", "em", "i", "u", "span", "font", "small", "sup", "sub", "mark",
                      "abbr", "cite", "q", "code"})
+
+
+def _named_boilerplate(el):
+    names = f"{el.get('class') or ''} {el.get('id') or ''}"
+    return tag_name(el) not in ("body", "html") and names_boilerplate(names)
 
 
 def _sole_child(el):

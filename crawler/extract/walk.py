@@ -12,11 +12,10 @@ What is skipped and what ends the text is decided by content, not by class names
   text that holds a button keeps its text, without the button's label;
 - furniture lines (dates, share rows, "Photo: ...", "Filed under ...", paywall notices) are dropped.
 """
-import re
-
 from crawler import text as tx
 from crawler.extract.dom import (
     contains, has_block_inside, is_heading, tag_name, text_longer_than, visible_text)
+from crawler.extract.names_css import names_boilerplate
 from crawler.extract.scope import in_a_list
 from crawler.extract.patterns import (
     BEGUN_WORDS, BLOCKISH, CJK, FURNITURE, META_SEPARATORS, SENTENCE_END, SKIP_ROLES, SKIP_TAGS,
@@ -28,31 +27,6 @@ LINK_LIST_MIN = 3  # links a container needs before its link density is asked
 LINK_DENSITY = 0.6  # a container with this share of its text in links is a list of links
 LOOSE_MIN_CHARS = 25  # loose text shorter than this is a separator or a label, not a paragraph
 _CONTROLS = ("button", "select", "input", "textarea")
-# Class and id words every CMS gives its boxes around the text (WordPress, Drupal, Disqus, Jetpack,
-# Outbrain, ...): comments, share rows, related lists, newsletter boxes, author boxes, footers.
-# Matched as whole words of the attribute ("post-comments", "jp-relatedposts", "share_box"), never
-# on the scope itself, an ancestor of the title, or a box that holds most of the scope's text.
-BOILERPLATE = frozenset({
-    "comment", "comments", "commentlist", "commentarea", "commentsarea", "commentsection",
-    "commentssection", "commentform", "commentrespond", "kommentar", "kommentare", "respond",
-    "disqus", "replies", "share", "sharing", "sharedaddy", "shariff", "social", "socials", "sociable",
-    "related", "relatedpost", "relatedposts", "relatedarticles", "relatedstories", "relatedcontent",
-    "newsletter", "subscribe", "subscription", "footer", "sidebar", "breadcrumb", "breadcrumbs",
-    "outbrain", "taboola", "recommendation", "recommendations", "authorbox", "authorbio", "authorinfo",
-    "autorbox", "abouttheauthor", "tags", "tagcloud", "taglist", "posttags", "cookie", "consent"})
-_NAME_SPLIT = re.compile(r"[\s_-]+")
-
-
-def names_boilerplate(names):
-    """Whether class/id words name a box around the text: a word of BOILERPLATE, alone or written
-    as two or three ("related-posts", "author-box", "about-the-author")."""
-    words = _NAME_SPLIT.split(names.lower())
-    if not BOILERPLATE.isdisjoint(words):
-        return True
-    return len(words) > 1 and not BOILERPLATE.isdisjoint(
-        [*(a + b for a, b in zip(words, words[1:])), *(a + b + c for a, b, c in zip(words, words[1:], words[2:]))])
-
-
 # Elements whose id names a box; a heading's id is its own text ("pressure-on-market-share").
 _BOX_TAGS = frozenset({"div", "section", "ul", "ol", "dl", "table", "span", "aside", "footer", "p", "li", "a"})
 

@@ -1,0 +1,30 @@
+"""Class and id words that name the boxes around an article's text (comments, sharing, related
+stories, newsletter, author box, footer): the words every CMS gives them."""
+import re
+
+# Class and id words every CMS gives its boxes around the text (WordPress, Drupal, Disqus, Jetpack,
+# Outbrain, ...): comments, share rows, related lists, newsletter boxes, author boxes, footers.
+# Matched as whole words of the attribute ("post-comments", "jp-relatedposts", "share_box"), never
+# on the scope itself, an ancestor of the title, or a box that holds most of the scope's text.
+BOILERPLATE = frozenset({
+    "comment", "comments", "commentlist", "commentarea", "commentsarea", "commentsection",
+    "commentssection", "commentform", "commentrespond", "kommentar", "kommentare", "respond",
+    "disqus", "replies", "share", "sharing", "sharedaddy", "shariff", "social", "socials", "sociable",
+    "related", "relatedpost", "relatedposts", "relatedarticles", "relatedstories", "relatedcontent",
+    "newsletter", "subscribe", "subscription", "footer", "sidebar", "breadcrumb", "breadcrumbs",
+    "outbrain", "taboola", "recommendation", "recommendations", "authorbox", "authorbio", "authorinfo",
+    "autorbox", "abouttheauthor", "tags", "tagcloud", "taglist", "posttags", "cookie", "consent",
+    "dialog", "modal", "popup"})
+_NAME_SPLIT = re.compile(r"[\s_-]+")
+
+
+def names_boilerplate(names):
+    """Whether class/id words name a box around the text: a word of BOILERPLATE, alone or written
+    as two or three ("related-posts", "author-box", "about-the-author")."""
+    words = _NAME_SPLIT.split(names.lower())
+    if not BOILERPLATE.isdisjoint(words):
+        return True
+    return len(words) > 1 and not BOILERPLATE.isdisjoint(
+        [*(a + b for a, b in zip(words, words[1:])), *(a + b + c for a, b, c in zip(words, words[1:], words[2:]))])
+
+
