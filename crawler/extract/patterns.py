@@ -22,6 +22,23 @@ LABELS = (
                         r"most (?:read|popular|viewed)|trending(?: now| stories)?|popular(?: now| stories)?|"
                         r"latest (?:news|stories)|also read|more on this(?: story| topic)?|"
                         r"don.t miss\b.{0,60}|"
+                        # The same boxes on other languages' pages (German, French, Spanish,
+                        # Portuguese, Italian, Dutch, Polish).
+                        r"(?:ähnliche|verwandte|weitere|passende|neueste|beliebteste|meistgelesene) "
+                        r"(?:beiträge|artikel|themen|news|nachrichten)|"
+                        r"(?:das|dies) könnte (?:sie|dich|euch) (?:auch )?interessieren|auch interessant|"
+                        r"(?:mehr|artikel|weiteres?) zum thema\b.{0,40}|mehr (?:aus|von|zu)\b.{0,40}|"
+                        r"(?:lesen sie|lies) (?:auch|mehr)|empfehlungen aus der redaktion|meistgelesen|"
+                        r"sie könnten auch an folgenden artikeln interessiert sein|"
+                        r"(?:à )?lire aussi|articles? (?:similaires|correspondants|liés|recommandés)|"
+                        r"sur le même (?:sujet|thème)|les plus lus|"
+                        r"(?:artículos|noticias|notas|temas) relacionad[oa]s|te puede interesar|"
+                        r"(?:lee|mirá|ver|leia|veja) también|lo más (?:leído|visto)|más leídas|"
+                        r"(?:leia|veja) também|(?:notícias|matérias) relacionadas|mais lidas|"
+                        r"articoli correlati|leggi anche|potrebbe interessarti|i più letti|"
+                        r"gerelateerde artikelen|lees ook|meest gelezen|"
+                        r"zobacz (?:również|też|także)|czytaj (?:także|też|również)|najczęściej czytane|"
+                        r"inne artykuły\b.{0,30}|"
                         # Japanese pages: recommended, related, popular, new articles, article list.
                         r"おすすめ(?:情報|記事)?|関連記事|あわせて読みたい|人気(?:記事|ランキング)|"
                         r"新着(?:記事|ニュース)|記事一覧)$", re.I)),
@@ -35,7 +52,13 @@ LABEL_STARTS = ("quick", "summary", "in brief", "at a glance", "tl", "key ", "fr
                 "more ", "related", "you ", "read more", "previous", "next", "view all", "tag",
                 "posted", "published", "last", "updated", "modified", "by ", "by\n", "written",
                 "up next", "what to", "recommended", "most ", "trending", "popular", "latest", "also", "read",
-                "don", "関連", "タグ", "おすすめ", "あわせて", "人気", "記事一覧", "新着")
+                "don", "関連", "タグ", "おすすめ", "あわせて", "人気", "記事一覧", "新着",
+                "ähnliche", "verwandte", "weitere", "passende", "neueste", "beliebteste", "meistgelesen",
+                "das ", "dies ", "auch ", "mehr", "artikel", "lesen", "lies ", "empfehlungen", "sie ",
+                "à ", "lire", "articles", "sur le", "les plus", "artículos", "noticias", "notas",
+                "temas", "te puede", "lee ", "mirá", "ver ", "leia", "veja", "lo más", "más ",
+                "notícias", "matérias", "mais ", "articoli", "leggi", "potrebbe", "i più",
+                "gerelateerde", "lees ", "meest", "zobacz", "czytaj", "najczęściej", "inne ")
 # Han, kana and hangul are written without spaces: two characters count as a word.
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 SUMMARY_WORDS = 20
