@@ -102,7 +102,20 @@ FURNITURE = re.compile(
     r"(?:subscribe|sign in|log in|register)\b.{0,60}\b(?:to (?:continue|keep) reading|"
     r"for (?:full|unlimited) access|to read (?:the full|this|more)).{0,80}|"
     r"this (?:article|content|story) is (?:only )?(?:available|reserved|exclusive) (?:to|for)\b.{0,80}|"
-    r"already (?:a )?(?:subscriber|member)\??.{0,40})$",
+    r"already (?:a )?(?:subscriber|member)\??.{0,40}|"
+    # Share, print, comment and back-links rows, and tag lines, on other languages' pages too.
+    r"(?:teilen sie dies mit|diesen artikel teilen|artikel teilen|jetzt teilen|teilen mit|teilen|"
+    r"sharen mit|share this|mit freunden teilen|partager(?: cet article| sur\b.{0,20})?|compartir|"
+    r"condividi|udostępnij|gefällt mir|like this|drucken|versenden|merken|weiterempfehlen|"
+    r"imprimer|imprimir|stampa|drukuj|permalink|permalien)\s*[:!.]?|"
+    r"(?:zurück|back)(?: (?:zur|zu|to)\b.{0,40}| nach oben)?|nach oben|"
+    r"(?:kommentar|kommentare|einen kommentar) (?:verfassen|schreiben|hinzufügen)|"
+    r"schreib(?:e|en sie)? einen kommentar|(?:leave|post|write|add) a (?:comment|reply)|"
+    r"kommentare sind geschlossen\.?|comments are closed\.?|\d+ (?:comments?|kommentare?)|"
+    r"(?:schlagw(?:ö|o)rter?|stichw(?:ö|o)rter?|themen|kategorien?|mots-clés|étiquettes|etiquetas|"
+    r"categories|category|schlagworte)\s*:.{0,200}|"
+    r"(?:[^.!?]{0,80}[/|]\s*)?(?:getty images|istock(?:photo)?(?:\.com)?|shutterstock(?:\.com)?|"
+    r"imago(?: images)?|picture[- ]alliance|unsplash|pixabay)(?:\s*[/|,]\s*[^.!?]{0,60})?)$",
     re.I,
 )
 BYLINE = re.compile(r"^(?:written\s+)?by\s+\S", re.I)
