@@ -71,7 +71,7 @@ class Blocks:
                 continue
             if is_heading(sib) and heading_level(sib) <= level:
                 break
-            if kind in _BOXES and tag_name(sib) == "p" and _is_prose(sib):
+            if kind in _BOXES and _is_prose(sib):
                 break  # a box of stories inside the text ("Auch interessant"): the text resumes here
             if id(sib) in self._label_ids or id(sib) in self._label_holders:
                 break

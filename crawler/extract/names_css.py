@@ -14,14 +14,15 @@ BOILERPLATE = frozenset({
     "newsletter", "subscribe", "subscription", "footer", "sidebar", "breadcrumb", "breadcrumbs",
     "outbrain", "taboola", "recommendation", "recommendations", "authorbox", "authorbio", "authorinfo",
     "autorbox", "abouttheauthor", "tags", "tagcloud", "taglist", "posttags", "cookie", "consent",
-    "dialog", "modal", "popup"})
+    "dialog", "modal", "popup", "privacy", "dsgvo", "gdpr", "cookies", "cookiebanner"})
 _NAME_SPLIT = re.compile(r"[\s_-]+")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")  # "commentsBox": two words
 
 
 def names_boilerplate(names):
     """Whether class/id words name a box around the text: a word of BOILERPLATE, alone or written
     as two or three ("related-posts", "author-box", "about-the-author")."""
-    words = _NAME_SPLIT.split(names.lower())
+    words = _NAME_SPLIT.split(_CAMEL.sub(" ", names).lower())
     if not BOILERPLATE.isdisjoint(words):
         return True
     return len(words) > 1 and not BOILERPLATE.isdisjoint(

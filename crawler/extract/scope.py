@@ -71,7 +71,7 @@ class ParagraphText:
         # class or id, or its parent's, names one (walk.names_boilerplate).
         for best in sorted(score, key=score.get, reverse=True)[:8]:
             el = keep[best]
-            if not any(_named_boilerplate(x) for x in (el, el.getparent()) if x is not None):
+            if not any(_named_boilerplate(x) for x in (el, *el.iterancestors())[:5]):
                 return el, score[best]
         best = max(score, key=score.get)
         return keep[best], score[best]
