@@ -19,13 +19,15 @@ _NAME_SPLIT = re.compile(r"[\s_-]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")  # "commentsBox": two words
 
 
+_FLAGS = frozenset({"has", "with", "no", "without", "show", "hide", "is", "enable", "enabled"})
+
+
 def names_boilerplate(names):
     """Whether class/id words name a box around the text: a word of BOILERPLATE, alone or written
-    as two or three ("related-posts", "author-box", "about-the-author")."""
+    as two or three ("related-posts", "author-box", "about-the-author"). A layout flag on a
+    container ("has-sidebar", "with-comments") names no box."""
     words = _NAME_SPLIT.split(_CAMEL.sub(" ", names).lower())
     if not BOILERPLATE.isdisjoint(words):
-        return True
+        return any(w in BOILERPLATE and (i == 0 or words[i - 1] not in _FLAGS) for i, w in enumerate(words))
     return len(words) > 1 and not BOILERPLATE.isdisjoint(
         [*(a + b for a, b in zip(words, words[1:])), *(a + b + c for a, b, c in zip(words, words[1:], words[2:]))])
-
-

@@ -71,7 +71,7 @@ class ParagraphText:
         # class or id, or its parent's, names one (walk.names_boilerplate).
         for best in sorted(score, key=score.get, reverse=True)[:8]:
             el = keep[best]
-            if not any(_named_boilerplate(x) for x in (el, *el.iterancestors())[:5]):
+            if not _boxed(el):
                 return el, score[best]
         best = max(score, key=score.get)
         return keep[best], score[best]
@@ -109,8 +109,15 @@ def _common_ancestor(a, b):
     return None
 
 
+def _boxed(el):
+    """Whether an element or one of its four nearest ancestors is named as a box around the text."""
+    return any(_named_boilerplate(x) for x in (el, *el.iterancestors())[:5])
+
+
 def find_scope(page):
-    articles, h1 = page.articles, page.h1
+    h1 = page.h1
+    # A comment's <article> (WordPress: <article class="comment-body">) is never the page's.
+    articles = [a for a in page.articles if not _boxed(a)]
     root = page.body_el if page.body_el is not None else page.root
     if articles:
         with_h1 = [a for a in articles if h1 is not None and contains(a, h1)]
