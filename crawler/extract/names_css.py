@@ -14,7 +14,11 @@ BOILERPLATE = frozenset({
     "newsletter", "subscribe", "subscription", "footer", "sidebar", "breadcrumb", "breadcrumbs",
     "outbrain", "taboola", "recommendation", "recommendations", "authorbox", "authorbio", "authorinfo",
     "autorbox", "abouttheauthor", "tags", "tagcloud", "taglist", "posttags", "cookie", "consent",
-    "dialog", "modal", "popup", "privacy", "dsgvo", "gdpr", "cookies", "cookiebanner"})
+    "dialog", "modal", "popup", "privacy", "dsgvo", "gdpr", "cookies", "cookiebanner",
+    # captions and credits outside a <figure>, the post's meta line, advertising
+    "caption", "captions", "credit", "credits", "copyright", "bildunterschrift", "postmeta",
+    "entrymeta", "postmetadata", "ad", "ads", "advert", "advertisement", "adsbygoogle", "anzeige",
+    "werbung", "promo"})
 _NAME_SPLIT = re.compile(r"[\s_-]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")  # "commentsBox": two words
 
