@@ -18,7 +18,9 @@ BOILERPLATE = frozenset({
     # captions and credits outside a <figure>, the post's meta line, advertising
     "caption", "captions", "credit", "credits", "copyright", "bildunterschrift", "postmeta",
     "entrymeta", "postmetadata", "ad", "ads", "advert", "advertisement", "adsbygoogle", "anzeige",
-    "werbung", "promo"})
+    "werbung", "promo",
+    # overlays, popups and sliders: never the article's text
+    "overlay", "popmake", "privacypolicy", "swiper", "carousel"})
 _NAME_SPLIT = re.compile(r"[\s_-]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")  # "commentsBox": two words
 
