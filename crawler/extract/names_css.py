@@ -23,6 +23,7 @@ BOILERPLATE = frozenset({
     "overlay", "popmake", "privacypolicy", "swiper", "carousel"})
 _NAME_SPLIT = re.compile(r"[\s_-]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")  # "commentsBox": two words
+_MODIFIER = re.compile(r"--[\w-]*")  # BEM: "Section--Ads" is a section that shows ads, no ad
 
 
 _FLAGS = frozenset({"has", "with", "no", "without", "show", "hide", "is", "enable", "enabled"})
@@ -32,6 +33,8 @@ def names_boilerplate(names):
     """Whether class/id words name a box around the text: a word of BOILERPLATE, alone or written
     as two or three ("related-posts", "author-box", "about-the-author"). A layout flag on a
     container ("has-sidebar", "with-comments") names no box."""
+    if "--" in names:
+        names = _MODIFIER.sub(" ", names)
     words = _NAME_SPLIT.split(_CAMEL.sub(" ", names).lower())
     if not BOILERPLATE.isdisjoint(words):
         return any(w in BOILERPLATE and (i == 0 or words[i - 1] not in _FLAGS) for i, w in enumerate(words))

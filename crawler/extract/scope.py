@@ -71,7 +71,7 @@ class ParagraphText:
         # class or id, or its parent's, names one (walk.names_boilerplate).
         for best in sorted(score, key=score.get, reverse=True)[:8]:
             el = keep[best]
-            if not _boxed(el):
+            if not boxed(el):
                 return el, score[best]
         best = max(score, key=score.get)
         return keep[best], score[best]
@@ -109,7 +109,7 @@ def _common_ancestor(a, b):
     return None
 
 
-def _boxed(el):
+def boxed(el):
     """Whether an element or one of its four nearest ancestors is named as a box around the text."""
     return any(_named_boilerplate(x) for x in (el, *el.iterancestors())[:5])
 
@@ -117,7 +117,7 @@ def _boxed(el):
 def find_scope(page):
     h1 = page.h1
     # A comment's <article> (WordPress: <article class="comment-body">) is never the page's.
-    articles = [a for a in page.articles if not _boxed(a)]
+    articles = [a for a in page.articles if not boxed(a)]
     root = page.body_el if page.body_el is not None else page.root
     if articles:
         with_h1 = [a for a in articles if h1 is not None and contains(a, h1)]
@@ -138,6 +138,25 @@ def find_scope(page):
         if best_chars > MIN_ARTICLE_TEXT and (
                 dense is None or contains(best, dense) or best_chars >= dense_chars / 2):
             return best
+    found = dense_scope(page, dense, dense_chars)
+    if found is not None:
+        return found
+    return page.mains[0] if page.mains else root
+
+
+def second_scope(page):
+    """Where the walk looks again when its scope gave almost no text: the densest container (as
+    find_scope picks it with no <article>), or None."""
+    dense, _score = page.paragraph_text().densest()
+    if dense is None:
+        return None
+    return dense_scope(page, dense, page.paragraph_text().under(dense))
+
+
+def dense_scope(page, dense, dense_chars):
+    """The scope around the densest container: the <main> holding it and the h1, else the h1's
+    container where that adds little text, else the container itself; None if it holds little."""
+    h1, text = page.h1, page.paragraph_text()
     if dense is not None and dense_chars > MIN_ARTICLE_TEXT:
         for main in page.mains:  # the page's own word for its main content, where it holds both
             if contains(main, dense) and (h1 is None or contains(main, h1)):
@@ -148,7 +167,5 @@ def find_scope(page):
                     and text.under(common) <= WIDEN * dense_chars:
                 return common
         return dense
-    if page.mains:
-        return page.mains[0]
-    return root
+    return None
 

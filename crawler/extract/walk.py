@@ -16,13 +16,14 @@ from crawler import text as tx
 from crawler.extract.dom import (
     contains, has_block_inside, is_heading, tag_name, text_longer_than, visible_text)
 from crawler.extract.names_css import names_boilerplate
-from crawler.extract.scope import in_a_list
+from crawler.extract.scope import boxed, in_a_list, second_scope
 from crawler.extract.patterns import (
     BEGUN_WORDS, BLOCKISH, CJK, FURNITURE, META_SEPARATORS, SENTENCE_END, SKIP_ROLES, SKIP_TAGS,
     TERMINAL_BLOCKS, TEXT_BLOCKS)
 
 # Boxes that stand inside an article's text as often as after it: skipped, not an end.
 SOFT_ENDS = {"related", "more", "toc"}
+RETRY_WORDS = 80  # a walk that gave fewer words than this looks again from the densest container
 LINK_LIST_MIN = 3  # links a container needs before its link density is asked
 LINK_DENSITY = 0.6  # a container with this share of its text in links is a list of links
 LOOSE_MIN_CHARS = 25  # loose text shorter than this is a separator or a label, not a paragraph
@@ -77,12 +78,26 @@ class Walk:
         """Body paragraphs from the visible page: [(element, text, is_heading)]."""
         if self._body_cache is not None:
             return self._body_cache
-        self._body_cache = self._walk(self.scope)
+        paragraphs = self._walk(self.scope)
+        words = sum(len(t.split()) for _e, t, _h in paragraphs)
+        if words < RETRY_WORDS and not self.is_site_page():
+            # The scope gave almost no text (a teaser card, a header <article>): the walk looks
+            # again from the densest container, and takes it where it holds twice the words.
+            other = second_scope(self)
+            if other is not None and other is not self.scope:
+                again = self._walk(other)
+                if sum(len(t.split()) for _e, t, _h in again) >= 2 * max(words, 20):
+                    self.scope, paragraphs = other, again
+        self._body_cache = paragraphs
         return self._body_cache
+
+    _scope_chars = None  # (scope, its paragraph characters): asked once per walk
 
     def _walk(self, scope):
         skip = self._skip_nodes()
         h1 = self.h1 if self.h1 is not None and contains(scope, self.h1) else None
+        if h1 is not None and boxed(h1):
+            h1 = None  # a title repeated in a share box at the end: the text does not start after it
         h1_chain = ([h1, *h1.iterancestors()] if h1 is not None else [])  # alive: ids stay valid
         h1_path = {id(a) for a in h1_chain}
         out, tail = [], None  # tail: paragraphs after an in-article box, kept if they read as prose
@@ -153,7 +168,10 @@ class Walk:
         if not names or not names_boilerplate(names) or id(el) in self._label_holders:
             return False  # a box that holds a visible label: the label says what it is
         text = self.paragraph_text()
-        return text.under(el) * 2 < text.under(scope) or not text.under(scope)
+        if self._scope_chars is None or self._scope_chars[0] is not scope:
+            self._scope_chars = (scope, text.under(scope))
+        total = self._scope_chars[1]
+        return not total or text.under(el) * 2 < total
 
     @staticmethod
     def _is_link_list(el):
