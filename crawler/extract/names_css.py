@@ -40,3 +40,17 @@ def names_boilerplate(names):
         return any(w in BOILERPLATE and (i == 0 or words[i - 1] not in _FLAGS) for i, w in enumerate(words))
     return len(words) > 1 and not BOILERPLATE.isdisjoint(
         [*(a + b for a, b in zip(words, words[1:])), *(a + b + c for a, b, c in zip(words, words[1:], words[2:]))])
+
+
+# The words CMSs give the container of the article's own text (WordPress entry-content, Drupal
+# field--name-body, "article-body", "story-body", ...): the text's sections stand in it.
+CONTENT = frozenset({"entrycontent", "postcontent", "articlecontent", "articlebody", "storybody",
+                     "postbody", "entrybody", "storycontent", "articletext", "posttext",
+                     "blogpost", "postentry"})
+
+
+def names_content(names):
+    """Whether class/id words name the container of an article's text (CONTENT)."""
+    words = _NAME_SPLIT.split(_CAMEL.sub(" ", names).lower())
+    return not CONTENT.isdisjoint(words) or (
+        len(words) > 1 and not CONTENT.isdisjoint(a + b for a, b in zip(words, words[1:])))

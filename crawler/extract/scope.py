@@ -7,10 +7,11 @@ one whose paragraphs, and in half its grandchildren's, hold the most text), wide
 after the title), instead of the whole <body>.
 """
 from crawler.extract.dom import contains, tag_name
-from crawler.extract.names_css import names_boilerplate
+from crawler.extract.names_css import names_boilerplate, names_content
 
 MIN_ARTICLE_TEXT = 200  # characters of paragraph text an <article> needs to be the article
-WIDEN = 1.5  # the h1's container is the scope when it holds at most this much more paragraph text
+WIDEN = 1.5
+CONTENT_WIDEN = 4  # the named text container is the scope when it holds at most this much more  # the h1's container is the scope when it holds at most this much more paragraph text
 
 
 LOOSE_TAGS = ("div", "td", "section")  # containers whose own text (text and <br> lines) is counted
@@ -158,6 +159,16 @@ def dense_scope(page, dense, dense_chars):
     container where that adds little text, else the container itself; None if it holds little."""
     h1, text = page.h1, page.paragraph_text()
     if dense is not None and dense_chars > MIN_ARTICLE_TEXT:
+        # The text's sections each in their own block: the container the CMS names as the
+        # article's text (entry-content, article-body) holds them all.
+        for i, anc in enumerate(dense.iterancestors()):
+            if i >= 6 or tag_name(anc) in ("body", "html"):
+                break
+            names = f"{anc.get('class') or ''} {anc.get('id') or ''}"
+            if names.strip() and names_content(names):
+                if text.under(anc) <= CONTENT_WIDEN * dense_chars:
+                    dense, dense_chars = anc, text.under(anc)
+                break
         for main in page.mains:  # the page's own word for its main content, where it holds both
             if contains(main, dense) and (h1 is None or contains(main, h1)):
                 return main
