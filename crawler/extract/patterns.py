@@ -16,7 +16,10 @@ LABELS = (
     ("previous", re.compile(r"^previous\b.{0,40}\bpost$", re.I)),
     ("next", re.compile(r"^next\b.{0,40}\bpost$", re.I)),
     ("view_all", re.compile(r"^view all\b.{0,40}$", re.I)),
-    ("tags", re.compile(r"^(?:tags?|tagged(?: with)?|topics|related topics|関連キーワード|タグ)\s*:?$", re.I)),
+    ("tags", re.compile(r"^(?:tags?|tagged(?: with)?|topics|related topics|関連キーワード|タグ|"
+                        r"schlagw(?:ö|o)rte(?:r)?(?: zu diesem (?:artikel|beitrag|thema))?|"
+                        r"stichw(?:ö|o)rte(?:r)?|mots[- ]clés|étiquettes|etiquetas|palabras clave|"
+                        r"tagi|trefwoorden)\s*:?$", re.I)),
     # Other lists of stories after the text (not the related block: a "Trending" box can come first).
     ("more", re.compile(r"^(?:read next|up next|what to read next|recommended(?: for you| stories)?|"
                         r"most (?:read|popular|viewed)|trending(?: now| stories)?|popular(?: now| stories)?|"
@@ -58,7 +61,8 @@ LABEL_STARTS = ("quick", "summary", "in brief", "at a glance", "tl", "key ", "fr
                 "à ", "lire", "articles", "sur le", "les plus", "artículos", "noticias", "notas",
                 "temas", "te puede", "lee ", "mirá", "ver ", "leia", "veja", "lo más", "más ",
                 "notícias", "matérias", "mais ", "articoli", "leggi", "potrebbe", "i più",
-                "gerelateerde", "lees ", "meest", "zobacz", "czytaj", "najczęściej", "inne ")
+                "gerelateerde", "lees ", "meest", "zobacz", "czytaj", "najczęściej", "inne ",
+                "schlagw", "stichw", "mots", "étiquettes", "etiquetas", "palabras", "tagi", "trefwoorden")
 # Han, kana and hangul are written without spaces: two characters count as a word.
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 SUMMARY_WORDS = 20
