@@ -20,7 +20,10 @@ BOILERPLATE = frozenset({
     "entrymeta", "postmetadata", "ad", "ads", "advert", "advertisement", "adsbygoogle", "anzeige",
     "werbung", "promo",
     # overlays, popups and sliders: never the article's text
-    "overlay", "popmake", "privacypolicy", "swiper", "carousel"})
+    "overlay", "popmake", "privacypolicy", "swiper", "carousel", "teaser", "teasers"})
+# Words that name a box only where it links elsewhere: a teaser of other stories is a box, the
+# article's own "teaser" (its lead, in many CMSs) holds no link.
+LINKED_ONLY = frozenset({"teaser", "teasers"})
 _NAME_SPLIT = re.compile(r"[\s_-]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")  # "commentsBox": two words
 _MODIFIER = re.compile(r"--[\w-]*")  # BEM: "Section--Ads" is a section that shows ads, no ad
@@ -30,16 +33,19 @@ _FLAGS = frozenset({"has", "with", "no", "without", "show", "hide", "is", "enabl
 
 
 def names_boilerplate(names):
-    """Whether class/id words name a box around the text: a word of BOILERPLATE, alone or written
-    as two or three ("related-posts", "author-box", "about-the-author"). A layout flag on a
-    container ("has-sidebar", "with-comments") names no box."""
+    """The word of BOILERPLATE that class/id words name a box with, alone or written as two or three
+    ("related-posts", "author-box", "about-the-author"), or None. A layout flag on a container
+    ("has-sidebar", "with-comments") names no box."""
     if "--" in names:
         names = _MODIFIER.sub(" ", names)
     words = _NAME_SPLIT.split(_CAMEL.sub(" ", names).lower())
     if not BOILERPLATE.isdisjoint(words):
-        return any(w in BOILERPLATE and (i == 0 or words[i - 1] not in _FLAGS) for i, w in enumerate(words))
-    return len(words) > 1 and not BOILERPLATE.isdisjoint(
-        [*(a + b for a, b in zip(words, words[1:])), *(a + b + c for a, b, c in zip(words, words[1:], words[2:]))])
+        return next((w for i, w in enumerate(words)
+                     if w in BOILERPLATE and (i == 0 or words[i - 1] not in _FLAGS)), None)
+    if len(words) < 2:
+        return None
+    joined = [*(a + b for a, b in zip(words, words[1:])), *(a + b + c for a, b, c in zip(words, words[1:], words[2:]))]
+    return next((w for w in joined if w in BOILERPLATE), None)
 
 
 # The words CMSs give the container of the article's own text (WordPress entry-content, Drupal

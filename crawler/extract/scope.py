@@ -7,7 +7,7 @@ one whose paragraphs, and in half its grandchildren's, hold the most text), wide
 after the title), instead of the whole <body>.
 """
 from crawler.extract.dom import contains, tag_name
-from crawler.extract.names_css import names_boilerplate, names_content
+from crawler.extract.names_css import LINKED_ONLY, names_boilerplate, names_content
 
 MIN_ARTICLE_TEXT = 200  # characters of paragraph text an <article> needs to be the article
 WIDEN = 1.5
@@ -69,7 +69,7 @@ class ParagraphText:
         if not score:
             return None, 0
         # The densest container that is not a box around the text (comments, a dialog): its own
-        # class or id, or its parent's, names one (walk.names_boilerplate).
+        # class or id, or its parent's, names one (names_css.names_boilerplate).
         for best in sorted(score, key=score.get, reverse=True)[:8]:
             el = keep[best]
             if not boxed(el):
@@ -84,7 +84,10 @@ _INLINE = frozenset({"a", "b", "strong", "em", "i", "u", "span", "font", "small"
 
 def _named_boilerplate(el):
     names = f"{el.get('class') or ''} {el.get('id') or ''}"
-    return tag_name(el) not in ("body", "html") and names_boilerplate(names)
+    if tag_name(el) in ("body", "html"):
+        return False
+    word = names_boilerplate(names)
+    return word is not None and word not in LINKED_ONLY
 
 
 def _sole_child(el):

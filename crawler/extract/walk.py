@@ -15,7 +15,7 @@ What is skipped and what ends the text is decided by content, not by class names
 from crawler import text as tx
 from crawler.extract.dom import (
     contains, has_block_inside, is_heading, tag_name, text_longer_than, visible_text)
-from crawler.extract.names_css import names_boilerplate
+from crawler.extract.names_css import LINKED_ONLY, names_boilerplate
 from crawler.extract.scope import boxed, in_a_list, second_scope
 from crawler.extract.patterns import (
     BEGUN_WORDS, BLOCKISH, CJK, FURNITURE, META_SEPARATORS, SENTENCE_END, SKIP_ROLES, SKIP_TAGS,
@@ -165,8 +165,11 @@ class Walk:
         ident = el.get("id") if el.tag in _BOX_TAGS else None  # a heading's id is its text
         if ident:
             names = f"{names} {ident}" if names else ident
-        if not names or not names_boilerplate(names) or id(el) in self._label_holders:
+        word = names_boilerplate(names) if names else None
+        if word is None or id(el) in self._label_holders:
             return False  # a box that holds a visible label: the label says what it is
+        if word in LINKED_ONLY and el.find(".//a[@href]") is None:
+            return False
         text = self.paragraph_text()
         if self._scope_chars is None or self._scope_chars[0] is not scope:
             self._scope_chars = (scope, text.under(scope))
