@@ -7,7 +7,7 @@ from crawler.extract.patterns import SUMMARY_WORDS
 
 
 _BOXES = ("related", "more")  # boxes that stand inside the text as often as after it
-PROSE_CHARS = 120  # a paragraph of this much text, little of it in links, is the article's prose
+PROSE_CHARS = 80  # a paragraph of this much text, little of it in links, is the article's prose
 
 
 def _is_prose(el):

@@ -1,6 +1,7 @@
 """The body field: the DOM walk's paragraphs (walk.py) where they are the article's text, else the
 layers that stand in for them (Next.js body, JSON-LD articleBody, trafilatura); and whether the
 text stops short (`truncated`)."""
+import json
 import re
 
 from lxml import etree
@@ -14,7 +15,10 @@ from crawler.extract.registry import field
 FALLBACK_MAX_CHARS = 2_000_000
 FALLBACK_MAX_LINKS = 5_000
 SHORT_BODY_WORDS = 80  # a DOM body shorter than this is doubtful on a page with much paragraph text
-PICK_FALLBACK = 1.5  # trafilatura's text replaces a doubtful DOM body when it has this many times its words
+PICK_FALLBACK = 1.5
+# The article's HTML in a page's data layer (a JSON string in an inline script), by its usual keys.
+_SCRIPT_BODY = re.compile(r'"(?:contentHtml|content_html|bodyHtml|body_html|articleHtml|article_html|'
+                          r'htmlContent|html_content)"\s*:\s*"((?:[^"\\]|\\.){200,})"')  # trafilatura's text replaces a doubtful DOM body when it has this many times its words
 
 
 def text_words(text):
@@ -76,9 +80,32 @@ class Body:
         article_body = self.jsonld.get("articleBody")
         if isinstance(article_body, str) and len(article_body.split()) >= 20:
             yield [(p, False) for p in re.split(r"\n\s*\n|\r?\n", article_body)], "jsonld"
+        texts = self._script_body()
+        if texts:
+            yield texts, "jsonld"
         fallback = self._trafilatura() if not self.page_cut() else None
         if fallback:
             yield [(p, False) for p in fallback], "fallback"
+
+    def _script_body(self):
+        """The article's HTML as a page's data layer holds it in an inline script (a React Query
+        or Redux state: `"contentHtml":"<p>..."`), for a page whose text is drawn by script: the
+        longest such string, read as paragraphs. Asked only when the visible page had no text."""
+        best = None
+        for m in _SCRIPT_BODY.finditer(self.html):
+            if best is None or len(m.group(1)) > len(best):
+                best = m.group(1)
+        if best is None or len(best) < 200:
+            return None
+        try:
+            html = json.loads(f'"{best}"')
+            frag = etree.fromstring(f"<div>{html}</div>".encode("utf-8"),
+                                    parser=etree.HTMLParser(recover=True, encoding="utf-8"))
+        except (ValueError, etree.ParserError):
+            return None
+        leaves = leaf_blocks(frag) if frag is not None else []
+        texts = [(t, h) for _e, t, h in leaves if not FURNITURE.match(t)]
+        return texts if text_words(" ".join(t for t, _h in texts)) >= 20 else None
 
     def _dom_looks_wrong(self, words):
         """The body rule (docs/parser.md): the DOM walk looks wrong when it gave little text on a page

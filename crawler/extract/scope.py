@@ -70,10 +70,14 @@ class ParagraphText:
             return None, 0
         # The densest container that is not a box around the text (comments, a dialog): its own
         # class or id, or its parent's, names one (names_css.names_boilerplate).
+        skipped = False
         for best in sorted(score, key=score.get, reverse=True)[:8]:
             el = keep[best]
+            if skipped and tag_name(el) in ("body", "html"):
+                continue  # the page as a whole scores by the box's text too
             if not boxed(el):
                 return el, score[best]
+            skipped = True
         best = max(score, key=score.get)
         return keep[best], score[best]
 
