@@ -33,7 +33,7 @@ LABELS = (
                         r"(?:mehr|artikel|weiteres?) zum thema\b.{0,40}|mehr (?:aus|von|zu)\b.{0,40}|"
                         r"(?:lesen sie|lies) (?:auch|mehr)|empfehlungen aus der redaktion|meistgelesen|"
                         r"sie könnten auch an folgenden artikeln interessiert sein|"
-                        r"(?:à )?lire aussi|articles? (?:similaires|correspondants|liés|recommandés)|"
+                        r"(?:à )?lire aussi|à découvrir (?:également|aussi)|articles? (?:similaires|correspondants|liés|recommandés)|"
                         r"sur le même (?:sujet|thème)|les plus lus|"
                         r"(?:artículos|noticias|notas|temas) relacionad[oa]s|te puede interesar|"
                         r"(?:lee|mirá|ver|leia|veja) también|lo más (?:leído|visto)|más leídas|"
@@ -62,7 +62,7 @@ LABEL_STARTS = ("quick", "summary", "in brief", "at a glance", "tl", "key ", "fr
                 "temas", "te puede", "lee ", "mirá", "ver ", "leia", "veja", "lo más", "más ",
                 "notícias", "matérias", "mais ", "articoli", "leggi", "potrebbe", "i più",
                 "gerelateerde", "lees ", "meest", "zobacz", "czytaj", "najczęściej", "inne ",
-                "schlagw", "stichw", "mots", "étiquettes", "etiquetas", "palabras", "tagi", "trefwoorden")
+                "schlagw", "stichw", "mots", "à découvrir", "étiquettes", "etiquetas", "palabras", "tagi", "trefwoorden")
 # Han, kana and hangul are written without spaces: two characters count as a word.
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 SUMMARY_WORDS = 20
@@ -118,6 +118,11 @@ FURNITURE = re.compile(
     r"kommentare sind geschlossen\.?|comments are closed\.?|\d+ (?:comments?|kommentare?)|"
     r"(?:schlagw(?:ö|o)rter?|stichw(?:ö|o)rter?|themen|kategorien?|mots-clés|étiquettes|etiquetas|"
     r"categories|category|schlagworte)\s*:.{0,200}|"
+    # Date lines, copyright lines and captions that end with their credit ("... Bild: A/dpa").
+    r"(?:publié|mis à jour|veröffentlicht|aktualisiert|publicado|actualizado|atualizado|pubblicato|"
+    r"aggiornato|opublikowano|gepubliceerd)(?: le| am| el| em| il| op)?:?\s.{0,40}|"
+    r"(?:©|\(c\)|copyright\b).{0,200}|"
+    r".{0,400}?[\s(](?:bild|foto|fotos|photo|image|picture|credit|crédit|crédito)\s*:\s*[^.!?:]{2,80}\)?|"
     r"(?:[^.!?]{0,80}[/|]\s*)?(?:getty images|istock(?:photo)?(?:\.com)?|shutterstock(?:\.com)?|"
     r"imago(?: images)?|picture[- ]alliance|unsplash|pixabay)(?:\s*[/|,]\s*[^.!?]{0,60})?)$",
     re.I,
