@@ -151,7 +151,8 @@ WIRE_AGENCIES = {
     "bloomberg": "Bloomberg", "dpa": "dpa", "xinhua": "Xinhua", "pti": "PTI", "ians": "IANS",
     "efe": "EFE", "ansa": "ANSA", "kyodo": "Kyodo", "yonhap": "Yonhap", "upi": "UPI",
 }
-SENTENCE_END = re.compile(r"[.!?…](?:[\"'”’»)\]]+)?$|[.!?…][\"'”’»)\]]*\s*\(?[A-Za-z.]{0,20}\)?$")
+# Closing quotes of any language: ” ’ » (English, French), “ ‘ (German „...“), « › (Danish »...«).
+SENTENCE_END = re.compile(r"[.!?…](?:[\"'”’»“‘«›)\]]+)?$|[.!?…][\"'”’»“‘«›)\]]*\s*\(?[A-Za-z.]{0,20}\)?$")
 CREDITS = re.compile(r"^\(?(?:(?:additional )?reporting|editing|writing|compiled|edited|written|research)"
                      r"(?: and \w+)? by\b.{0,200}$", re.I)
 POSTED = re.compile(r"^(?:posted|published)(?:\s+on)?\s*:?\s*(?P<rest>.*)$", re.I)

@@ -28,8 +28,15 @@ LINK_LIST_MIN = 3  # links a container needs before its link density is asked
 LINK_DENSITY = 0.6  # a container with this share of its text in links is a list of links
 LOOSE_MIN_CHARS = 25  # loose text shorter than this is a separator or a label, not a paragraph
 _CONTROLS = ("button", "select", "input", "textarea")
+_HEADER_END = object()  # marks, on the walk's stack, the end of the article header's subtree
 # Elements whose id names a box; a heading's id is its own text ("pressure-on-market-share").
 _BOX_TAGS = frozenset({"div", "section", "ul", "ol", "dl", "table", "span", "aside", "footer", "p", "li", "a"})
+
+
+def _most_of(el, scope):
+    """Whether el holds half the scope's text or more (its paragraphs do not count for a row of
+    <article>s, so the text itself is measured: asked only for such rows, which are rare)."""
+    return 2 * sum(len(t) for t in el.itertext()) >= sum(len(t) for t in scope.itertext())
 
 
 def _text_without_controls(el):
@@ -105,15 +112,19 @@ class Walk:
         # An explicit stack, not recursion: (element, None) to visit, or (container, text) for
         # loose text met in a container.
         stack = [(scope, None)]
+        lead = 0  # paragraphs of the header's standfirst: not yet the text, for the boxes' rules
         while stack:
             el, loose = stack.pop()
+            if el is _HEADER_END:
+                lead = len(out)
+                continue
             if loose is not None:
                 if started:
                     (out if tail is None else tail).append((el, loose, False))
                 continue
             kind = skip.get(id(el), (None,))[0]
             if kind is not None:
-                if kind in TERMINAL_BLOCKS and started and self._text_begun(out, kind):
+                if kind in TERMINAL_BLOCKS and started and self._text_begun(out[lead:], kind):
                     if kind not in SOFT_ENDS:
                         break
                     out, tail = self._close_tail(out, tail), []
@@ -121,18 +132,26 @@ class Walk:
                     started = True
                 continue
             tag = tag_name(el)
+            if tag == "header" and id(el) in h1_path and el is not scope and not started \
+                    and not self.is_site_page():
+                # The article's own header: the title, then its standfirst (the lead the text
+                # opens with); its date, byline and share rows are furniture and boxes.
+                stack.append((_HEADER_END, None))  # popped once the header's subtree is walked
+                stack.extend(reversed(self._children(el)))
+                continue
             if not tag or tag in SKIP_TAGS or (el.get("role") or "").lower() in SKIP_ROLES \
                     or el.get("aria-hidden") == "true" or (
                     el.get("hidden") is not None and not (started and self._withheld_text(el))):
                 if id(el) in h1_path:  # the title sits in a header: the text starts after it
                     started = True
                 continue
-            if tag == "article" and el is not scope and id(el) not in h1_path and in_a_list(el):
+            if tag == "article" and el is not scope and id(el) not in h1_path and in_a_list(el) \
+                    and not _most_of(el, scope):
                 continue  # a row of <article>s inside the article: its comments or teasers
             if el is not scope and id(el) not in h1_path and self._is_boilerplate(el, scope):
                 continue
             if el is not scope and id(el) not in h1_path and self._is_link_list(el):
-                if started and self._text_begun(out, "more"):  # a box of links: what follows must read as text
+                if started and self._text_begun(out[lead:], "more"):  # a box of links: what follows must read as text
                     out, tail = self._close_tail(out, tail), []
                 continue
             if not has_block_inside(el):
@@ -141,7 +160,7 @@ class Walk:
                     continue
                 inline = self._inline_block(el) if id(el) in self._label_holders else None
                 if inline is not None:  # "<p><b>Tags:</b> <a>..</a></p>": the paragraph is the block
-                    if inline in TERMINAL_BLOCKS and started and self._text_begun(out, inline):
+                    if inline in TERMINAL_BLOCKS and started and self._text_begun(out[lead:], inline):
                         if inline not in SOFT_ENDS:
                             break
                         out, tail = self._close_tail(out, tail), []
@@ -170,11 +189,15 @@ class Walk:
             return False  # a box that holds a visible label: the label says what it is
         if word in LINKED_ONLY and el.find(".//a[@href]") is None:
             return False
+        return not self._holds_most(el, scope)
+
+    def _holds_most(self, el, scope):
+        """Whether el holds half the scope's paragraph text or more (then it is the text)."""
         text = self.paragraph_text()
         if self._scope_chars is None or self._scope_chars[0] is not scope:
             self._scope_chars = (scope, text.under(scope))
         total = self._scope_chars[1]
-        return not total or text.under(el) * 2 < total
+        return bool(total) and text.under(el) * 2 >= total
 
     @staticmethod
     def _is_link_list(el):
