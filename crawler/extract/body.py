@@ -16,6 +16,9 @@ FALLBACK_MAX_CHARS = 2_000_000
 FALLBACK_MAX_LINKS = 5_000
 SHORT_BODY_WORDS = 80  # a DOM body shorter than this is doubtful on a page with much paragraph text
 PICK_FALLBACK = 1.5
+# A byline line near the top in any of the usual languages ("Von t-online, jse", "di Teresa
+# Fallavollita", "Par Jean Dupont"): no sentence, a few words. The authors come from it elsewhere.
+BYLINE_LINE = re.compile(r"^(?:by|von|di|por|par|door|av|af|od)\s+(?:[^\s.!?]+(?:\s+|$)){1,5}$", re.I)
 # The article's HTML in a page's data layer (a JSON string in an inline script), by its usual keys.
 _SCRIPT_BODY = re.compile(r'"(?:contentHtml|content_html|bodyHtml|body_html|articleHtml|article_html|'
                           r'htmlContent|html_content)"\s*:\s*"((?:[^"\\]|\\.){200,})"')  # trafilatura's text replaces a doubtful DOM body when it has this many times its words
@@ -54,7 +57,8 @@ class Body:
         paragraphs = self.dom_paragraphs() if not self._cut_before_text() else []
         if paragraphs:
             paras, _ = self._split_byline(paragraphs)
-            texts = [(t, h) for _e, t, h in paras]
+            texts = [(t, h) for i, (_e, t, h) in enumerate(paras)
+                     if not (i < 8 and not h and BYLINE_LINE.match(t))]
             words = tx.word_count(" ".join(t for t, _h in texts))
             if words >= 20 and self._dom_looks_wrong(text_words(" ".join(t for t, _h in texts))):
                 fallback = self._trafilatura()

@@ -120,7 +120,10 @@ FURNITURE = re.compile(
     r"categories|category|schlagworte)\s*:.{0,200}|"
     # Date lines, copyright lines and captions that end with their credit ("... Bild: A/dpa").
     r"(?:publié|mis à jour|veröffentlicht|aktualisiert|publicado|actualizado|atualizado|pubblicato|"
-    r"aggiornato|opublikowano|gepubliceerd)(?: le| am| el| em| il| op)?:?\s.{0,40}|"
+    r"aggiornato|opublikowano|gepubliceerd|aktualizacja|publikacja|stand)(?: le| am| el| em| il| op)?:?\s.{0,80}|"
+    # A date alone, with its weekday and time: "Do 25.04.24", "25.10.2025 - 15:26 Uhr", "14:07 Uhr".
+    r"(?:[A-Za-zÀ-ÿ]{2,10}\.?,?\s+)?\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}(?:,?\s*(?:[-–|]\s*)?(?:um\s+)?"
+    r"\d{1,2}[:.]\d{2}(?:\s*(?:uhr|h))?)?|\d{1,2}[:.]\d{2}\s*(?:uhr|h)|"
     r"(?:©|\(c\)|copyright\b).{0,200}|"
     r".{0,400}?[\s(](?:bild|foto|fotos|photo|image|picture|credit|crédit|crédito)\s*:\s*[^.!?:]{2,80}\)?|"
     r"(?:[^.!?]{0,80}[/|]\s*)?(?:getty images|istock(?:photo)?(?:\.com)?|shutterstock(?:\.com)?|"
