@@ -24,6 +24,10 @@ _SCRIPT_BODY = re.compile(r'"(?:contentHtml|content_html|bodyHtml|body_html|arti
                           r'htmlContent|html_content)"\s*:\s*"((?:[^"\\]|\\.){200,})"')  # trafilatura's text replaces a doubtful DOM body when it has this many times its words
 
 
+def _words(text):
+    return tuple(re.findall(r"\w+", text.casefold()))
+
+
 def text_words(text):
     """Words of a text, also where it is written without spaces."""
     cjk = len(CJK.findall(text)) if not text.isascii() else 0
@@ -57,8 +61,9 @@ class Body:
         paragraphs = self.dom_paragraphs() if not self._cut_before_text() else []
         if paragraphs:
             paras, _ = self._split_byline(paragraphs)
+            title = self._title_words()
             texts = [(t, h) for i, (_e, t, h) in enumerate(paras)
-                     if not (i < 8 and not h and BYLINE_LINE.match(t))]
+                     if not (i < 8 and (not h and BYLINE_LINE.match(t) or title and _words(t) == title))]
             words = tx.word_count(" ".join(t for t, _h in texts))
             if words >= 20 and self._dom_looks_wrong(text_words(" ".join(t for t, _h in texts))):
                 fallback = self._trafilatura()
@@ -90,6 +95,14 @@ class Body:
         fallback = self._trafilatura() if not self.page_cut() else None
         if fallback:
             yield [(p, False) for p in fallback], "fallback"
+
+    def _title_words(self):
+        """The page's headline as words (og:title or JSON-LD headline): a copy of it at the top of
+        the text (a second headline in the article's header) is no paragraph of the text."""
+        if self.is_site_page():
+            return None
+        title = self.jsonld.get("headline") or self.meta.first("og:title", "twitter:title")
+        return _words(title) if isinstance(title, str) and len(title) > 10 else None
 
     def _script_body(self):
         """The article's HTML as a page's data layer holds it in an inline script (a React Query
