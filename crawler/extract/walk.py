@@ -1,6 +1,7 @@
 """The DOM walk: the article's paragraphs from the visible page, in order, over its scope.
 
-What is skipped and what ends the text is decided by content, not by class names:
+What is skipped and what ends the text is decided by content, and by the class and id words every
+CMS gives the boxes around the text (comments, sharing, related, newsletter: `names_css.py`):
 - the labelled blocks (`blocks.py`) are skipped; an in-article box ("Read more", "More from ...",
   "Trending", "Also read", "Up next", "Table of contents": `SOFT_ENDS`) is skipped and the walk goes
   on, and what follows it is kept only when it reads as the article's prose (`_reads_as_prose`);
