@@ -33,7 +33,10 @@ LABELS = (
                         r"(?:mehr|artikel|weiteres?) zum thema\b.{0,40}|mehr (?:aus|von|zu)\b.{0,40}|"
                         r"(?:lesen sie|lies) (?:auch|mehr)|empfehlungen aus der redaktion|meistgelesen|"
                         r"sie könnten auch an folgenden artikeln interessiert sein|"
-                        r"(?:à )?lire aussi|à découvrir (?:également|aussi)|articles? (?:similaires|correspondants|liés|recommandés)|"
+                        r"(?:à )?lire aussi|à découvrir (?:également|aussi)|"
+                        r"weitere informationen|weiterführende (?:informationen|links?)|"
+                        r"verwandte links|mehr interessantes|zum weiterlesen|themen im artikel|"
+                        r"weitere inhalte\b.{0,40}|explore further|articles? (?:similaires|correspondants|liés|recommandés)|"
                         r"sur le même (?:sujet|thème)|les plus lus|"
                         r"(?:artículos|noticias|notas|temas) relacionad[oa]s|te puede interesar|"
                         r"(?:lee|mirá|ver|leia|veja) también|lo más (?:leído|visto)|más leídas|"
@@ -62,7 +65,7 @@ LABEL_STARTS = ("quick", "summary", "in brief", "at a glance", "tl", "key ", "fr
                 "temas", "te puede", "lee ", "mirá", "ver ", "leia", "veja", "lo más", "más ",
                 "notícias", "matérias", "mais ", "articoli", "leggi", "potrebbe", "i più",
                 "gerelateerde", "lees ", "meest", "zobacz", "czytaj", "najczęściej", "inne ",
-                "schlagw", "stichw", "mots", "à découvrir", "étiquettes", "etiquetas", "palabras", "tagi", "trefwoorden")
+                "schlagw", "stichw", "mots", "à découvrir", "weiterf", "zum ", "themen", "explore", "étiquettes", "etiquetas", "palabras", "tagi", "trefwoorden")
 # Han, kana and hangul are written without spaces: two characters count as a word.
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 SUMMARY_WORDS = 20
@@ -125,6 +128,8 @@ FURNITURE = re.compile(
     r"(?:[A-Za-zÀ-ÿ]{2,10}\.?,?\s+)?\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}(?:,?\s*(?:[-–|]\s*)?(?:um\s+)?"
     r"\d{1,2}[:.]\d{2}(?:\s*(?:uhr|h))?)?|\d{1,2}[:.]\d{2}\s*(?:uhr|h)|"
     r"(?:©|\(c\)|copyright\b).{0,200}|"
+    # A label alone: the contact, authors' or source line's heading ("Kontakt:", "Źródło:").
+    r"(?:kontakt|autoren|autor|von|quelle|quellen|źródło|fuente|fonte)\s*:|"
     r".{0,400}?[\s(](?:bild|foto|fotos|photo|image|picture|credit|crédit|crédito)\s*:\s*[^.!?:]{2,80}\)?|"
     r"(?:[^.!?]{0,80}[/|]\s*)?(?:getty images|istock(?:photo)?(?:\.com)?|shutterstock(?:\.com)?|"
     r"imago(?: images)?|picture[- ]alliance|unsplash|pixabay)(?:\s*[/|,]\s*[^.!?]{0,60})?)$",
