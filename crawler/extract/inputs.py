@@ -89,7 +89,8 @@ class PageInputs:
         starts = _label_start
         candidates = [  # the cheap test inline: most text is not a label
             el for el in root.iter(*LABEL_TAGS)
-            if ((t := el.text) is not None and len(t) < 400 and (starts(t) or "read" in t))
+            if ((t := el.text) is not None and len(t) < 400 and not t.isspace()
+                and (starts(t) or "read" in t))
             or (el.tag in HEADINGS and len(el))]
         for el in candidates:
             self._maybe_label(el, el.tag)

@@ -1,6 +1,7 @@
 """Class and id words that name the boxes around an article's text (comments, sharing, related
 stories, newsletter, author box, footer): the words every CMS gives them."""
 import re
+from functools import lru_cache
 
 # Class and id words every CMS gives its boxes around the text (WordPress, Drupal, Disqus, Jetpack,
 # Outbrain, ...): comments, share rows, related lists, newsletter boxes, author boxes, footers.
@@ -32,6 +33,7 @@ _MODIFIER = re.compile(r"--[\w-]*")  # BEM: "Section--Ads" is a section that sho
 _FLAGS = frozenset({"has", "with", "no", "without", "show", "hide", "is", "enable", "enabled"})
 
 
+@lru_cache(maxsize=8192)  # a page repeats its class strings: each is split once per process
 def names_boilerplate(names):
     """The word of BOILERPLATE that class/id words name a box with, alone or written as two or three
     ("related-posts", "author-box", "about-the-author"), or None. A layout flag on a container
@@ -55,6 +57,7 @@ CONTENT = frozenset({"entrycontent", "postcontent", "articlecontent", "articlebo
                      "blogpost", "postentry"})
 
 
+@lru_cache(maxsize=8192)
 def names_content(names):
     """Whether class/id words name the container of an article's text (CONTENT)."""
     words = _NAME_SPLIT.split(_CAMEL.sub(" ", names).lower())
