@@ -4,9 +4,9 @@ Scored as `python -m bench.realpages` scores them (same code, project only: no t
 here), on a fixed subset that keeps the test near 20 s: every Fundus page (174) and each third
 trafilatura-eval page in URL order (330 of 990). docs/realpages.md says how each field is scored.
 
-FLOORS ONLY GO UP. They sit a little under the figures measured when they were pinned; a change
-that raises a figure should raise its floor in the same commit (to a little under the new figure),
-and no change lowers one: a field that falls is a regression to fix, not a floor to move.
+FLOORS ONLY GO UP. They sit at the figures measured when they were pinned (cut to three
+decimals: the scores are deterministic); a change that raises a figure should raise its floor in
+the same commit, and no change lowers one: a field that falls is a regression to fix, not a floor to move.
 Without ../shared/realpages (or $REALPAGES_DIR) the gate skips, except under CI, where it fails.
 The scorer's own rules are tested at the end, on small inputs.
 """
