@@ -62,8 +62,10 @@ class Body:
         if paragraphs:
             paras, _ = self._split_byline(paragraphs)
             title = self._title_words()
+            names = self._author_names()
             texts = [(t, h) for i, (_e, t, h) in enumerate(paras)
-                     if not (i < 8 and (not h and BYLINE_LINE.match(t) or title and _words(t) == title))]
+                     if not (i < 8 and (not h and BYLINE_LINE.match(t) or title and _words(t) == title))
+                     and not (names and len(t) < 80 and _words(t) in names)]
             words = tx.word_count(" ".join(t for t, _h in texts))
             if words >= 20 and self._dom_looks_wrong(text_words(" ".join(t for t, _h in texts))):
                 fallback = self._trafilatura()
@@ -95,6 +97,13 @@ class Body:
         fallback = self._trafilatura() if not self.page_cut() else None
         if fallback:
             yield [(p, False) for p in fallback], "fallback"
+
+    def _author_names(self):
+        """The authors' names as words: a line that is only an author's name (the author box's
+        heading, a byline's name alone) is no paragraph of the text. Other hosts' pages only."""
+        if self.is_site_page():
+            return None
+        return {_words(n) for n in self.value("authors")[0] or [] if n}
 
     def _title_words(self):
         """The page's headline as words (og:title or JSON-LD headline): a copy of it at the top of
