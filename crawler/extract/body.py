@@ -9,7 +9,7 @@ from lxml import etree
 from crawler import text as tx
 from crawler.extract import names as nm
 from crawler.extract.dom import leaf_blocks
-from crawler.extract.patterns import BYLINE, CJK, CREDITS, FURNITURE, SENTENCE_END
+from crawler.extract.patterns import BYLINE, CJK, CREDITS, furniture_line, SENTENCE_END
 from crawler.extract.registry import field
 # trafilatura is not run on pages past these bounds: it takes seconds there (a page of 50,000 links).
 FALLBACK_MAX_CHARS = 2_000_000
@@ -130,7 +130,7 @@ class Body:
         except (ValueError, etree.ParserError):
             return None
         leaves = leaf_blocks(frag) if frag is not None else []
-        texts = [(t, h) for _e, t, h in leaves if not FURNITURE.match(t)]
+        texts = [(t, h) for _e, t, h in leaves if not furniture_line(t)]
         return texts if text_words(" ".join(t for t, _h in texts)) >= 20 else None
 
     def _dom_looks_wrong(self, words):
@@ -171,7 +171,7 @@ class Body:
             return None
         if not extracted:
             return None
-        lines = [line for line in extracted.split("\n") if not FURNITURE.match(line.strip())]
+        lines = [line for line in extracted.split("\n") if not furniture_line(line.strip())]
         return lines or None
 
     def is_truncated(self, body):

@@ -121,7 +121,7 @@ FURNITURE = re.compile(
     r"kommentare sind geschlossen\.?|comments are closed\.?|\d+ (?:comments?|kommentare?)|"
     r"(?:schlagw(?:ö|o)rter?|stichw(?:ö|o)rter?|themen|kategorien?|mots-clés|étiquettes|etiquetas|"
     r"categories|category|schlagworte)\s*:.{0,200}|"
-    # Date lines, copyright lines and captions that end with their credit ("... Bild: A/dpa").
+    # Date lines and copyright lines (captions that end with their credit: CAPTION_END).
     r"(?:publié|mis à jour|veröffentlicht|aktualisiert|publicado|actualizado|atualizado|pubblicato|"
     r"aggiornato|opublikowano|gepubliceerd|aktualizacja|publikacja|stand)(?: le| am| el| em| il| op)?:?\s.{0,80}|"
     # A date alone, with its weekday and time: "Do 25.04.24", "25.10.2025 - 15:26 Uhr", "14:07 Uhr".
@@ -130,11 +130,24 @@ FURNITURE = re.compile(
     r"(?:©|\(c\)|copyright\b).{0,200}|"
     # A label alone: the contact, authors' or source line's heading ("Kontakt:", "Źródło:").
     r"(?:kontakt|autoren|autor|von|quelle|quellen|źródło|fuente|fonte)\s*:|"
-    r".{0,400}?[\s(](?:bild|foto|fotos|photo|image|picture|credit|crédit|crédito)\s*:\s*[^.!?:]{2,80}\)?|"
     r"(?:[^.!?]{0,80}[/|]\s*)?(?:getty images|istock(?:photo)?(?:\.com)?|shutterstock(?:\.com)?|"
     r"imago(?: images)?|picture[- ]alliance|unsplash|pixabay)(?:\s*[/|,]\s*[^.!?]{0,60})?)$",
     re.I,
 )
+# A caption that ends with its credit ("Die FDP ... im Netz. Bild: Christoph Soeder/dpa"): looked
+# for in a line's last 100 characters only, and only where a colon stands there.
+CAPTION_END = re.compile(r"[\s(](?:bild|foto|fotos|photo|image|picture|credit|crédit|crédito)\s*:\s*"
+                         r"[^.!?:]{2,80}\)?$", re.I)
+
+
+def furniture_line(t):
+    """Whether a line is page furniture (FURNITURE, or a caption that ends with its credit)."""
+    if FURNITURE.match(t):
+        return True
+    end = t[-100:]
+    return ":" in end and CAPTION_END.search(end) is not None and len(t) <= 500
+
+
 BYLINE = re.compile(r"^(?:written\s+)?by\s+\S", re.I)
 UP = "A-ZÀ-ÖØ-ÞĀ-ſ"  # capitals, Latin-1 and Latin Extended-A (KRAKÓW, REYKJAVÍK, ŁÓDŹ)
 DATELINE = re.compile(

@@ -19,7 +19,7 @@ from crawler.extract.dom import (
 from crawler.extract.names_css import LINKED_ONLY, names_boilerplate
 from crawler.extract.scope import boxed, in_a_list, second_scope
 from crawler.extract.patterns import (
-    BEGUN_WORDS, BLOCKISH, CJK, FURNITURE, META_SEPARATORS, SENTENCE_END, SKIP_ROLES, SKIP_TAGS,
+    BEGUN_WORDS, BLOCKISH, CJK, furniture_line, META_SEPARATORS, SENTENCE_END, SKIP_ROLES, SKIP_TAGS,
     TERMINAL_BLOCKS, TEXT_BLOCKS)
 
 # Boxes that stand inside an article's text as often as after it: skipped, not an end.
@@ -99,7 +99,7 @@ class Walk:
         self._body_cache = paragraphs
         return self._body_cache
 
-    _scope_chars = None  # (scope, its paragraph characters): asked once per walk
+    _scope_chars = None  # (scope, its characters of text): asked once per walk
 
     def _walk(self, scope):
         skip = self._skip_nodes()
@@ -193,12 +193,16 @@ class Walk:
         return not self._holds_most(el, scope)
 
     def _holds_most(self, el, scope):
-        """Whether el holds half the scope's paragraph text or more (then it is the text)."""
-        text = self.paragraph_text()
+        """Whether el holds half the scope's text or more (then it is the text): by the paragraph
+        index where the scope search built it, else by the visible text (the scope's once per walk;
+        a box's is small), so that a page whose scope is its <article> never builds the index."""
+        index = self._paragraph_text  # built where the scope search needed it
         if self._scope_chars is None or self._scope_chars[0] is not scope:
-            self._scope_chars = (scope, text.under(scope))
+            total = index.under(scope) if index is not None else sum(len(t) for t in scope.itertext())
+            self._scope_chars = (scope, total)
         total = self._scope_chars[1]
-        return bool(total) and text.under(el) * 2 >= total
+        own = index.under(el) if index is not None else sum(len(t) for t in el.itertext())
+        return bool(total) and 2 * own >= total
 
     @staticmethod
     def _is_link_list(el):
@@ -298,18 +302,18 @@ class Walk:
     def _is_furniture(el, t):
         """Page furniture: 'Posted on ...', '6 min read', a promotion line; or a row of such pieces
         (<span>Published by ...</span><span>Posted on ...</span>) with no text of its own."""
-        if FURNITURE.match(t):
+        if furniture_line(t):
             return True
         if " | " in t or " • " in t or " · " in t:  # "Published by X | Posted on ... | 3 min read"
             pieces = [p for p in META_SEPARATORS.split(t) if p]
-            if len(pieces) > 1 and all(FURNITURE.match(p) for p in pieces):
+            if len(pieces) > 1 and all(furniture_line(p) for p in pieces):
                 return True
         # The cheap tests first: most paragraphs have text of their own.
         if not len(el) or (el.text and not el.text.isspace()) \
                 or any(c.tail and not c.tail.isspace() for c in el):
             return False
         pieces = [visible_text(c) for c in el if isinstance(c.tag, str)]
-        return len(pieces) >= 2 and all(not p or FURNITURE.match(p) for p in pieces)
+        return len(pieces) >= 2 and all(not p or furniture_line(p) for p in pieces)
 
     @staticmethod
     def _is_link_item(li, t):
