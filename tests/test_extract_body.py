@@ -1,5 +1,7 @@
 """Body boundaries by content, on pages of other publishers: in-article boxes are skipped, loose
 text is kept, the article's scope is found without an <article>, and furniture lines are dropped."""
+import json
+
 from crawler.article import ArticlePage
 
 
@@ -105,3 +107,67 @@ def test_japanese_boxes_after_the_text_end_it_or_are_skipped():
         html = f"<html><body><article><h1>宮崎で震度5弱</h1>{text}{after}</article></body></html>"
         body = body_of(html, "https://news.example/article/123456")
         assert body.count("日向灘") == 22 and "社会" not in body and "草津市" not in body, after
+
+
+def test_boxes_named_by_cms_class_words_are_skipped():
+    boxes = {
+        "comments": '<div id="comments"><p>Great article, I completely agree with every word said here!</p></div>',
+        "share": '<div class="post-share-buttons"><p>Share this story with all of your friends today now.</p></div>',
+        "related": '<div class="jp-relatedposts"><p>Another story that you might like to read later on.</p></div>',
+        "newsletter": '<section class="newsletterBox"><p>Sign up for our daily newsletter and never miss out.</p></section>',
+        "author box": '<div class="author-box"><p>Jane Doe writes about cities, bridges and the river.</p></div>',
+    }
+    for name, box in boxes.items():
+        html = f"<html><body><article><h1>T</h1>{para(1)}{para(2)}{box}{para(3)}</article></body></html>"
+        body = body_of(html)
+        assert "Paragraph 3" in body and len(body.split("\n\n")) == 3, name
+    # A layout flag names no box; a box holding most of the text is the text.
+    flagged = f'<html><body><article class="has-comments"><h1>T</h1>{para(1)}{para(2)}</article></body></html>'
+    assert "Paragraph 2" in body_of(flagged)
+    lead = f'<html><body><article><h1>T</h1><div class="teaser">{para(0)}</div>{para(1)}{para(2)}</article></body></html>'
+    assert body_of(lead).startswith("Paragraph 0")  # the article's own teaser holds no link
+
+
+def test_a_comments_box_is_never_the_scope():
+    comments = "".join(f"<p>Comment {i}: I think this is a long and thoughtful reply to the story.</p>" for i in range(12))
+    html = (f"<html><body><div class='story'><h1>T</h1>{para(1)}{para(2)}{para(3)}</div>"
+            f"<div class='commentsBox'>{comments}</div></body></html>")
+    body = body_of(html)
+    assert "Paragraph 3" in body and "Comment" not in body
+
+
+def test_story_boxes_of_other_languages_are_skipped():
+    for label in ("Ähnliche Beiträge", "Mehr zum Thema", "Das könnte Sie auch interessieren", "Lire aussi",
+                  "Temas relacionados", "Zobacz również", "Leggi anche"):
+        box = f'<h3>{label}</h3><ul><li><a href="/x/">Other story one</a></li><li><a href="/y/">Other story two</a></li></ul>'
+        html = f"<html><body><article><h1>T</h1>{para(1)}{para(2)}{box}{para(3)}{para(4)}</article></body></html>"
+        body = body_of(html)
+        assert "Paragraph 4" in body and "Other story" not in body and label not in body, label
+
+
+def test_furniture_lines_of_other_languages_are_dropped():
+    lines = ("Teilen Sie dies mit:", "Zurück zur Übersicht", "Kommentar verfassen", "Schlagworte: Brücke, Fluss",
+             "Augusta National/Getty Images", "Partager")
+    html = ("<html><body><article><h1>T</h1>" + para(1) + para(2)
+            + "".join(f"<p>{line}</p>" for line in lines) + para(3) + "</article></body></html>")
+    body = body_of(html)
+    assert "Paragraph 3" in body and not any(line in body for line in lines)
+
+
+def test_a_text_in_sections_is_taken_whole_from_its_named_container():
+    sections = "".join(f"<section><div class='col'>{para(i)}{para(i + 10)}</div></section>" for i in range(3))
+    html = (f"<html><body><div class='site-title'><h1>Blog</h1></div>"
+            f"<div class='entry-content'>{sections}</div><div class='menu'><p>x</p></div></body></html>")
+    body = body_of(html)
+    assert all(f"Paragraph {i}" in body for i in (0, 1, 2, 10, 11, 12))
+
+
+def test_a_body_drawn_by_script_is_read_from_the_data_layer():
+    content = "".join(f"<p>Paragraph {i} of the story that the page draws from its query cache.</p>" for i in range(4))
+    state = '{"queries":[{"state":{"data":{"title":"T","contentHtml":%s}}}]}' % json.dumps(content)
+    html = (f"<html><head><script>window.__RQ = [];window.__RQ.push({state});</script></head>"
+            "<body><main><h1>T</h1><div id='app'></div></main></body></html>")
+    page = ArticlePage(html, "https://news.example/politics/2026/01/29/the-story")
+    record = page.record()
+    assert record["body"].startswith("Paragraph 0") and "Paragraph 3" in record["body"]
+    assert record["extraction"]["body"] == "jsonld"

@@ -6,6 +6,17 @@ from crawler.extract.dom import (
 from crawler.extract.patterns import SUMMARY_WORDS
 
 
+_BOXES = ("related", "more")  # boxes that stand inside the text as often as after it
+PROSE_CHARS = 80  # a paragraph of this much text, little of it in links, is the article's prose
+
+
+def _is_prose(el):
+    if not text_longer_than(el, PROSE_CHARS):
+        return False
+    linked = sum(len(t) for a in el.iter("a") for t in a.itertext())
+    return linked * 3 < sum(len(t) for t in el.itertext())
+
+
 class Blocks:
     def _block_nodes(self, label_el, kind):
         """The label's element (climbed out of wrappers holding nothing else) and the siblings that
@@ -23,7 +34,7 @@ class Blocks:
         level = heading_level(label_el)
         narrowest = None
         for _attempt in range(3):
-            nodes = [x] + self._following(x, level)
+            nodes = [x] + self._following(x, level, kind)
             narrowest = narrowest or nodes
             if self._has_substance(kind, nodes, label_el):
                 return self._short_summary(nodes, label_el) if kind == "summary" else nodes
@@ -53,14 +64,15 @@ class Blocks:
             words += len(visible_text(node).split())
         return kept
 
-    def _following(self, x, level):
+    def _following(self, x, level, kind=None):
         nodes = []
         for sib in x.itersiblings():
             if not isinstance(sib.tag, str):
                 continue
-            stag = tag_name(sib)
             if is_heading(sib) and heading_level(sib) <= level:
                 break
+            if kind in _BOXES and _is_prose(sib):
+                break  # a box of stories inside the text ("Auch interessant"): the text resumes here
             if id(sib) in self._label_ids or id(sib) in self._label_holders:
                 break
             nodes.append(sib)

@@ -1,6 +1,7 @@
 """The body field: the DOM walk's paragraphs (walk.py) where they are the article's text, else the
 layers that stand in for them (Next.js body, JSON-LD articleBody, trafilatura); and whether the
 text stops short (`truncated`)."""
+import json
 import re
 
 from lxml import etree
@@ -8,13 +9,23 @@ from lxml import etree
 from crawler import text as tx
 from crawler.extract import names as nm
 from crawler.extract.dom import leaf_blocks
-from crawler.extract.patterns import BYLINE, CJK, CREDITS, FURNITURE, SENTENCE_END
+from crawler.extract.patterns import BYLINE, CJK, CREDITS, furniture_line, SENTENCE_END
 from crawler.extract.registry import field
 # trafilatura is not run on pages past these bounds: it takes seconds there (a page of 50,000 links).
 FALLBACK_MAX_CHARS = 2_000_000
 FALLBACK_MAX_LINKS = 5_000
 SHORT_BODY_WORDS = 80  # a DOM body shorter than this is doubtful on a page with much paragraph text
-PICK_FALLBACK = 1.5  # trafilatura's text replaces a doubtful DOM body when it has this many times its words
+PICK_FALLBACK = 1.5
+# A byline line near the top in any of the usual languages ("Von t-online, jse", "di Teresa
+# Fallavollita", "Par Jean Dupont"): no sentence, a few words. The authors come from it elsewhere.
+BYLINE_LINE = re.compile(r"^(?:by|von|di|por|par|door|av|af|od)\s+(?:[^\s.!?]+(?:\s+|$)){1,5}$", re.I)
+# The article's HTML in a page's data layer (a JSON string in an inline script), by its usual keys.
+_SCRIPT_BODY = re.compile(r'"(?:contentHtml|content_html|bodyHtml|body_html|articleHtml|article_html|'
+                          r'htmlContent|html_content)"\s*:\s*"((?:[^"\\]|\\.){200,})"')  # trafilatura's text replaces a doubtful DOM body when it has this many times its words
+
+
+def _words(text):
+    return tuple(re.findall(r"\w+", text.casefold()))
 
 
 def text_words(text):
@@ -50,7 +61,11 @@ class Body:
         paragraphs = self.dom_paragraphs() if not self._cut_before_text() else []
         if paragraphs:
             paras, _ = self._split_byline(paragraphs)
-            texts = [(t, h) for _e, t, h in paras]
+            title = self._title_words()
+            names = self._author_names()
+            texts = [(t, h) for i, (_e, t, h) in enumerate(paras)
+                     if not (i < 8 and (not h and BYLINE_LINE.match(t) or title and _words(t) == title))
+                     and not (names and len(t) < 80 and _words(t) in names)]
             words = tx.word_count(" ".join(t for t, _h in texts))
             if words >= 20 and self._dom_looks_wrong(text_words(" ".join(t for t, _h in texts))):
                 fallback = self._trafilatura()
@@ -76,9 +91,47 @@ class Body:
         article_body = self.jsonld.get("articleBody")
         if isinstance(article_body, str) and len(article_body.split()) >= 20:
             yield [(p, False) for p in re.split(r"\n\s*\n|\r?\n", article_body)], "jsonld"
+        texts = self._script_body()
+        if texts:
+            yield texts, "jsonld"
         fallback = self._trafilatura() if not self.page_cut() else None
         if fallback:
             yield [(p, False) for p in fallback], "fallback"
+
+    def _author_names(self):
+        """The authors' names as words: a line that is only an author's name (the author box's
+        heading, a byline's name alone) is no paragraph of the text. Other hosts' pages only."""
+        if self.is_site_page():
+            return None
+        return {_words(n) for n in self.value("authors")[0] or [] if n}
+
+    def _title_words(self):
+        """The page's headline as words (og:title or JSON-LD headline): a copy of it at the top of
+        the text (a second headline in the article's header) is no paragraph of the text."""
+        if self.is_site_page():
+            return None
+        title = self.jsonld.get("headline") or self.meta.first("og:title", "twitter:title")
+        return _words(title) if isinstance(title, str) and len(title) > 10 else None
+
+    def _script_body(self):
+        """The article's HTML as a page's data layer holds it in an inline script (a React Query
+        or Redux state: `"contentHtml":"<p>..."`), for a page whose text is drawn by script: the
+        longest such string, read as paragraphs. Asked only when the visible page had no text."""
+        best = None
+        for m in _SCRIPT_BODY.finditer(self.html):
+            if best is None or len(m.group(1)) > len(best):
+                best = m.group(1)
+        if best is None or len(best) < 200:
+            return None
+        try:
+            html = json.loads(f'"{best}"')
+            frag = etree.fromstring(f"<div>{html}</div>".encode("utf-8"),
+                                    parser=etree.HTMLParser(recover=True, encoding="utf-8"))
+        except (ValueError, etree.ParserError):
+            return None
+        leaves = leaf_blocks(frag) if frag is not None else []
+        texts = [(t, h) for _e, t, h in leaves if not furniture_line(t)]
+        return texts if text_words(" ".join(t for t, _h in texts)) >= 20 else None
 
     def _dom_looks_wrong(self, words):
         """The body rule (docs/parser.md): the DOM walk looks wrong when it gave little text on a page
@@ -118,7 +171,7 @@ class Body:
             return None
         if not extracted:
             return None
-        lines = [line for line in extracted.split("\n") if not FURNITURE.match(line.strip())]
+        lines = [line for line in extracted.split("\n") if not furniture_line(line.strip())]
         return lines or None
 
     def is_truncated(self, body):

@@ -16,12 +16,35 @@ LABELS = (
     ("previous", re.compile(r"^previous\b.{0,40}\bpost$", re.I)),
     ("next", re.compile(r"^next\b.{0,40}\bpost$", re.I)),
     ("view_all", re.compile(r"^view all\b.{0,40}$", re.I)),
-    ("tags", re.compile(r"^(?:tags?|tagged(?: with)?|topics|related topics|関連キーワード|タグ)\s*:?$", re.I)),
+    ("tags", re.compile(r"^(?:tags?|tagged(?: with)?|topics|related topics|関連キーワード|タグ|"
+                        r"schlagw(?:ö|o)rte(?:r)?(?: zu diesem (?:artikel|beitrag|thema))?|"
+                        r"stichw(?:ö|o)rte(?:r)?|mots[- ]clés|étiquettes|etiquetas|palabras clave|"
+                        r"tagi|trefwoorden)\s*:?$", re.I)),
     # Other lists of stories after the text (not the related block: a "Trending" box can come first).
     ("more", re.compile(r"^(?:read next|up next|what to read next|recommended(?: for you| stories)?|"
                         r"most (?:read|popular|viewed)|trending(?: now| stories)?|popular(?: now| stories)?|"
                         r"latest (?:news|stories)|also read|more on this(?: story| topic)?|"
                         r"don.t miss\b.{0,60}|"
+                        # The same boxes on other languages' pages (German, French, Spanish,
+                        # Portuguese, Italian, Dutch, Polish).
+                        r"(?:ähnliche|verwandte|weitere|passende|neueste|beliebteste|meistgelesene) "
+                        r"(?:beiträge|artikel|themen|news|nachrichten)|"
+                        r"(?:das|dies) könnte (?:sie|dich|euch) (?:auch )?interessieren|auch interessant|"
+                        r"(?:mehr|artikel|weiteres?) zum thema\b.{0,40}|mehr (?:aus|von|zu)\b.{0,40}|"
+                        r"(?:lesen sie|lies) (?:auch|mehr)|empfehlungen aus der redaktion|meistgelesen|"
+                        r"sie könnten auch an folgenden artikeln interessiert sein|"
+                        r"(?:à )?lire aussi|à découvrir (?:également|aussi)|"
+                        r"weitere informationen|weiterführende (?:informationen|links?)|"
+                        r"verwandte links|mehr interessantes|zum weiterlesen|themen im artikel|"
+                        r"weitere inhalte\b.{0,40}|explore further|articles? (?:similaires|correspondants|liés|recommandés)|"
+                        r"sur le même (?:sujet|thème)|les plus lus|"
+                        r"(?:artículos|noticias|notas|temas) relacionad[oa]s|te puede interesar|"
+                        r"(?:lee|mirá|ver|leia|veja) también|lo más (?:leído|visto)|más leídas|"
+                        r"(?:leia|veja) também|(?:notícias|matérias) relacionadas|mais lidas|"
+                        r"articoli correlati|leggi anche|potrebbe interessarti|i più letti|"
+                        r"gerelateerde artikelen|lees ook|meest gelezen|"
+                        r"zobacz (?:również|też|także)|czytaj (?:także|też|również)|najczęściej czytane|"
+                        r"inne artykuły\b.{0,30}|"
                         # Japanese pages: recommended, related, popular, new articles, article list.
                         r"おすすめ(?:情報|記事)?|関連記事|あわせて読みたい|人気(?:記事|ランキング)|"
                         r"新着(?:記事|ニュース)|記事一覧)$", re.I)),
@@ -35,7 +58,14 @@ LABEL_STARTS = ("quick", "summary", "in brief", "at a glance", "tl", "key ", "fr
                 "more ", "related", "you ", "read more", "previous", "next", "view all", "tag",
                 "posted", "published", "last", "updated", "modified", "by ", "by\n", "written",
                 "up next", "what to", "recommended", "most ", "trending", "popular", "latest", "also", "read",
-                "don", "関連", "タグ", "おすすめ", "あわせて", "人気", "記事一覧", "新着")
+                "don", "関連", "タグ", "おすすめ", "あわせて", "人気", "記事一覧", "新着",
+                "ähnliche", "verwandte", "weitere", "passende", "neueste", "beliebteste", "meistgelesen",
+                "das ", "dies ", "auch ", "mehr", "artikel", "lesen", "lies ", "empfehlungen", "sie ",
+                "à ", "lire", "articles", "sur le", "les plus", "artículos", "noticias", "notas",
+                "temas", "te puede", "lee ", "mirá", "ver ", "leia", "veja", "lo más", "más ",
+                "notícias", "matérias", "mais ", "articoli", "leggi", "potrebbe", "i più",
+                "gerelateerde", "lees ", "meest", "zobacz", "czytaj", "najczęściej", "inne ",
+                "schlagw", "stichw", "mots", "à découvrir", "weiterf", "zum ", "themen", "explore", "étiquettes", "etiquetas", "palabras", "tagi", "trefwoorden")
 # Han, kana and hangul are written without spaces: two characters count as a word.
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 SUMMARY_WORDS = 20
@@ -79,9 +109,45 @@ FURNITURE = re.compile(
     r"(?:subscribe|sign in|log in|register)\b.{0,60}\b(?:to (?:continue|keep) reading|"
     r"for (?:full|unlimited) access|to read (?:the full|this|more)).{0,80}|"
     r"this (?:article|content|story) is (?:only )?(?:available|reserved|exclusive) (?:to|for)\b.{0,80}|"
-    r"already (?:a )?(?:subscriber|member)\??.{0,40})$",
+    r"already (?:a )?(?:subscriber|member)\??.{0,40}|"
+    # Share, print, comment and back-links rows, and tag lines, on other languages' pages too.
+    r"(?:teilen sie dies mit|diesen artikel teilen|artikel teilen|jetzt teilen|teilen mit|teilen|"
+    r"sharen mit|share this|mit freunden teilen|partager(?: cet article| sur\b.{0,20})?|compartir|"
+    r"condividi|udostępnij|gefällt mir|like this|drucken|versenden|merken|weiterempfehlen|"
+    r"imprimer|imprimir|stampa|drukuj|permalink|permalien)\s*[:!.]?|"
+    r"(?:zurück|back)(?: (?:zur|zu|to)\b.{0,40}| nach oben)?|nach oben|"
+    r"(?:kommentar|kommentare|einen kommentar) (?:verfassen|schreiben|hinzufügen)|"
+    r"schreib(?:e|en sie)? einen kommentar|(?:leave|post|write|add) a (?:comment|reply)|"
+    r"kommentare sind geschlossen\.?|comments are closed\.?|\d+ (?:comments?|kommentare?)|"
+    r"(?:schlagw(?:ö|o)rter?|stichw(?:ö|o)rter?|themen|kategorien?|mots-clés|étiquettes|etiquetas|"
+    r"categories|category|schlagworte)\s*:.{0,200}|"
+    # Date lines and copyright lines (captions that end with their credit: CAPTION_END).
+    r"(?:publié|mis à jour|veröffentlicht|aktualisiert|publicado|actualizado|atualizado|pubblicato|"
+    r"aggiornato|opublikowano|gepubliceerd|aktualizacja|publikacja|stand)(?: le| am| el| em| il| op)?:?\s.{0,80}|"
+    # A date alone, with its weekday and time: "Do 25.04.24", "25.10.2025 - 15:26 Uhr", "14:07 Uhr".
+    r"(?:[A-Za-zÀ-ÿ]{2,10}\.?,?\s+)?\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}(?:,?\s*(?:[-–|]\s*)?(?:um\s+)?"
+    r"\d{1,2}[:.]\d{2}(?:\s*(?:uhr|h))?)?|\d{1,2}[:.]\d{2}\s*(?:uhr|h)|"
+    r"(?:©|\(c\)|copyright\b).{0,200}|"
+    # A label alone: the contact, authors' or source line's heading ("Kontakt:", "Źródło:").
+    r"(?:kontakt|autoren|autor|von|quelle|quellen|źródło|fuente|fonte)\s*:|"
+    r"(?:[^.!?]{0,80}[/|]\s*)?(?:getty images|istock(?:photo)?(?:\.com)?|shutterstock(?:\.com)?|"
+    r"imago(?: images)?|picture[- ]alliance|unsplash|pixabay)(?:\s*[/|,]\s*[^.!?]{0,60})?)$",
     re.I,
 )
+# A caption that ends with its credit ("Die FDP ... im Netz. Bild: Christoph Soeder/dpa"): looked
+# for in a line's last 100 characters only, and only where a colon stands there.
+CAPTION_END = re.compile(r"[\s(](?:bild|foto|fotos|photo|image|picture|credit|crédit|crédito)\s*:\s*"
+                         r"[^.!?:]{2,80}\)?$", re.I)
+
+
+def furniture_line(t):
+    """Whether a line is page furniture (FURNITURE, or a caption that ends with its credit)."""
+    if FURNITURE.match(t):
+        return True
+    end = t[-100:]
+    return ":" in end and CAPTION_END.search(end) is not None and len(t) <= 500
+
+
 BYLINE = re.compile(r"^(?:written\s+)?by\s+\S", re.I)
 UP = "A-ZÀ-ÖØ-ÞĀ-ſ"  # capitals, Latin-1 and Latin Extended-A (KRAKÓW, REYKJAVÍK, ŁÓDŹ)
 DATELINE = re.compile(
@@ -106,7 +172,8 @@ WIRE_AGENCIES = {
     "bloomberg": "Bloomberg", "dpa": "dpa", "xinhua": "Xinhua", "pti": "PTI", "ians": "IANS",
     "efe": "EFE", "ansa": "ANSA", "kyodo": "Kyodo", "yonhap": "Yonhap", "upi": "UPI",
 }
-SENTENCE_END = re.compile(r"[.!?…](?:[\"'”’»)\]]+)?$|[.!?…][\"'”’»)\]]*\s*\(?[A-Za-z.]{0,20}\)?$")
+# Closing quotes of any language: ” ’ » (English, French), “ ‘ (German „...“), « › (Danish »...«).
+SENTENCE_END = re.compile(r"[.!?…](?:[\"'”’»“‘«›)\]]+)?$|[.!?…][\"'”’»“‘«›)\]]*\s*\(?[A-Za-z.]{0,20}\)?$")
 CREDITS = re.compile(r"^\(?(?:(?:additional )?reporting|editing|writing|compiled|edited|written|research)"
                      r"(?: and \w+)? by\b.{0,200}$", re.I)
 POSTED = re.compile(r"^(?:posted|published)(?:\s+on)?\s*:?\s*(?P<rest>.*)$", re.I)

@@ -7,31 +7,52 @@ one whose paragraphs, and in half its grandchildren's, hold the most text), wide
 after the title), instead of the whole <body>.
 """
 from crawler.extract.dom import contains, tag_name
+from crawler.extract.names_css import LINKED_ONLY, names_boilerplate, names_content
 
 MIN_ARTICLE_TEXT = 200  # characters of paragraph text an <article> needs to be the article
-WIDEN = 1.5  # the h1's container is the scope when it holds at most this much more paragraph text
+WIDEN = 1.5
+CONTENT_WIDEN = 4  # the named text container is the scope when it holds at most this much more  # the h1's container is the scope when it holds at most this much more paragraph text
+
+
+LOOSE_TAGS = ("div", "td", "section")  # containers whose own text (text and <br> lines) is counted
+LOOSE_MIN = 150  # characters of its own text a container needs to count as a paragraph of it
 
 
 class ParagraphText:
-    """Characters of <p> text under an element, from one pass over the page's paragraphs."""
+    """Characters of paragraph text under an element, from one pass over the page's paragraphs:
+    the <p>s, and the text standing loose in a div, td or section (lines split by <br>, a forum's or
+    blog's post written without <p>), counted for that container."""
 
     def __init__(self, root, rows=()):
         self.paragraphs = list(root.iter("p"))  # alive: their id()s stay theirs
         self.chars = {id(p): sum(len(s) for s in p.itertext()) for p in self.paragraphs}
+        self.loose = []
+        for el in root.iter(*LOOSE_TAGS):
+            n = len((el.text or "").strip())
+            for c in el:
+                tail = c.tail
+                if tail:
+                    n += len(tail.strip())
+                if c.tag in _INLINE:
+                    n += sum(len(s) for s in c.itertext())
+            if n >= LOOSE_MIN:
+                self.loose.append(el)  # alive, as above
+                self.chars[id(el)] = n
         for article in rows:  # comments and teasers, each an <article> of a row: never the text
-            for p in article.iter("p"):
+            for p in article.iter("p", *LOOSE_TAGS):
                 self.chars[id(p)] = 0
+        self._tags = ("p", *LOOSE_TAGS) if self.loose else ("p",)
 
     def under(self, el):
         chars = self.chars
-        return sum(chars.get(id(p), 0) for p in el.iter("p"))
+        return sum(chars.get(id(p), 0) for p in el.iter(*self._tags))
 
     def densest(self):
         """(element, score) of the densest container, or (None, 0)."""
         score, keep = {}, {}
-        for p in self.paragraphs:
+        for p in (*self.paragraphs, *self.loose):
             n = self.chars[id(p)]
-            parent = p.getparent()
+            parent = p.getparent() if p.tag == "p" else p
             if not n or parent is None:
                 continue
             # A paragraph wrapped alone in its own div (or divs, div > div > p): the wrappers are
@@ -47,8 +68,30 @@ class ParagraphText:
                 keep[id(grand)] = grand
         if not score:
             return None, 0
+        # The densest container that is not a box around the text (comments, a dialog): its own
+        # class or id, or its parent's, names one (names_css.names_boilerplate).
+        skipped = False
+        for best in sorted(score, key=score.get, reverse=True)[:8]:
+            el = keep[best]
+            if skipped and tag_name(el) in ("body", "html"):
+                continue  # the page as a whole scores by the box's text too
+            if not boxed(el):
+                return el, score[best]
+            skipped = True
         best = max(score, key=score.get)
         return keep[best], score[best]
+
+
+_INLINE = frozenset({"a", "b", "strong", "em", "i", "u", "span", "font", "small", "sup", "sub", "mark",
+                     "abbr", "cite", "q", "code"})
+
+
+def _named_boilerplate(el):
+    names = f"{el.get('class') or ''} {el.get('id') or ''}"
+    if tag_name(el) in ("body", "html"):
+        return False
+    word = names_boilerplate(names)
+    return word is not None and word not in LINKED_ONLY
 
 
 def _sole_child(el):
@@ -74,8 +117,15 @@ def _common_ancestor(a, b):
     return None
 
 
+def boxed(el):
+    """Whether an element or one of its four nearest ancestors is named as a box around the text."""
+    return any(_named_boilerplate(x) for x in (el, *el.iterancestors())[:5])
+
+
 def find_scope(page):
-    articles, h1 = page.articles, page.h1
+    h1 = page.h1
+    # A comment's <article> (WordPress: <article class="comment-body">) is never the page's.
+    articles = [a for a in page.articles if not boxed(a)]
     root = page.body_el if page.body_el is not None else page.root
     if articles:
         with_h1 = [a for a in articles if h1 is not None and contains(a, h1)]
@@ -96,7 +146,36 @@ def find_scope(page):
         if best_chars > MIN_ARTICLE_TEXT and (
                 dense is None or contains(best, dense) or best_chars >= dense_chars / 2):
             return best
+    found = dense_scope(page, dense, dense_chars)
+    if found is not None:
+        return found
+    return page.mains[0] if page.mains else root
+
+
+def second_scope(page):
+    """Where the walk looks again when its scope gave almost no text: the densest container (as
+    find_scope picks it with no <article>), or None."""
+    dense, _score = page.paragraph_text().densest()
+    if dense is None:
+        return None
+    return dense_scope(page, dense, page.paragraph_text().under(dense))
+
+
+def dense_scope(page, dense, dense_chars):
+    """The scope around the densest container: the <main> holding it and the h1, else the h1's
+    container where that adds little text, else the container itself; None if it holds little."""
+    h1, text = page.h1, page.paragraph_text()
     if dense is not None and dense_chars > MIN_ARTICLE_TEXT:
+        # The text's sections each in their own block: the container the CMS names as the
+        # article's text (entry-content, article-body) holds them all.
+        for i, anc in enumerate(dense.iterancestors()):
+            if i >= 6 or tag_name(anc) in ("body", "html"):
+                break
+            names = f"{anc.get('class') or ''} {anc.get('id') or ''}"
+            if names.strip() and names_content(names):
+                if text.under(anc) <= CONTENT_WIDEN * dense_chars:
+                    dense, dense_chars = anc, text.under(anc)
+                break
         for main in page.mains:  # the page's own word for its main content, where it holds both
             if contains(main, dense) and (h1 is None or contains(main, h1)):
                 return main
@@ -106,7 +185,5 @@ def find_scope(page):
                     and text.under(common) <= WIDEN * dense_chars:
                 return common
         return dense
-    if page.mains:
-        return page.mains[0]
-    return root
+    return None
 

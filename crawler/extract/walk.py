@@ -1,6 +1,7 @@
 """The DOM walk: the article's paragraphs from the visible page, in order, over its scope.
 
-What is skipped and what ends the text is decided by content, not by class names:
+What is skipped and what ends the text is decided by content, and by the class and id words every
+CMS gives the boxes around the text (comments, sharing, related, newsletter: `names_css.py`):
 - the labelled blocks (`blocks.py`) are skipped; an in-article box ("Read more", "More from ...",
   "Trending", "Also read", "Up next", "Table of contents": `SOFT_ENDS`) is skipped and the walk goes
   on, and what follows it is kept only when it reads as the article's prose (`_reads_as_prose`);
@@ -15,17 +16,28 @@ What is skipped and what ends the text is decided by content, not by class names
 from crawler import text as tx
 from crawler.extract.dom import (
     contains, has_block_inside, is_heading, tag_name, text_longer_than, visible_text)
-from crawler.extract.scope import in_a_list
+from crawler.extract.names_css import LINKED_ONLY, names_boilerplate
+from crawler.extract.scope import boxed, in_a_list, second_scope
 from crawler.extract.patterns import (
-    BEGUN_WORDS, BLOCKISH, CJK, FURNITURE, META_SEPARATORS, SENTENCE_END, SKIP_ROLES, SKIP_TAGS,
+    BEGUN_WORDS, BLOCKISH, CJK, furniture_line, META_SEPARATORS, SENTENCE_END, SKIP_ROLES, SKIP_TAGS,
     TERMINAL_BLOCKS, TEXT_BLOCKS)
 
 # Boxes that stand inside an article's text as often as after it: skipped, not an end.
 SOFT_ENDS = {"related", "more", "toc"}
+RETRY_WORDS = 80  # a walk that gave fewer words than this looks again from the densest container
 LINK_LIST_MIN = 3  # links a container needs before its link density is asked
 LINK_DENSITY = 0.6  # a container with this share of its text in links is a list of links
 LOOSE_MIN_CHARS = 25  # loose text shorter than this is a separator or a label, not a paragraph
 _CONTROLS = ("button", "select", "input", "textarea")
+_HEADER_END = object()  # marks, on the walk's stack, the end of the article header's subtree
+# Elements whose id names a box; a heading's id is its own text ("pressure-on-market-share").
+_BOX_TAGS = frozenset({"div", "section", "ul", "ol", "dl", "table", "span", "aside", "footer", "p", "li", "a"})
+
+
+def _most_of(el, scope):
+    """Whether el holds half the scope's text or more (its paragraphs do not count for a row of
+    <article>s, so the text itself is measured: asked only for such rows, which are rare)."""
+    return 2 * sum(len(t) for t in el.itertext()) >= sum(len(t) for t in scope.itertext())
 
 
 def _text_without_controls(el):
@@ -74,12 +86,26 @@ class Walk:
         """Body paragraphs from the visible page: [(element, text, is_heading)]."""
         if self._body_cache is not None:
             return self._body_cache
-        self._body_cache = self._walk(self.scope)
+        paragraphs = self._walk(self.scope)
+        words = sum(len(t.split()) for _e, t, _h in paragraphs)
+        if words < RETRY_WORDS and not self.is_site_page():
+            # The scope gave almost no text (a teaser card, a header <article>): the walk looks
+            # again from the densest container, and takes it where it holds twice the words.
+            other = second_scope(self)
+            if other is not None and other is not self.scope:
+                again = self._walk(other)
+                if sum(len(t.split()) for _e, t, _h in again) >= 2 * max(words, 20):
+                    self.scope, paragraphs = other, again
+        self._body_cache = paragraphs
         return self._body_cache
+
+    _scope_chars = None  # (scope, its characters of text): asked once per walk
 
     def _walk(self, scope):
         skip = self._skip_nodes()
         h1 = self.h1 if self.h1 is not None and contains(scope, self.h1) else None
+        if h1 is not None and boxed(h1):
+            h1 = None  # a title repeated in a share box at the end: the text does not start after it
         h1_chain = ([h1, *h1.iterancestors()] if h1 is not None else [])  # alive: ids stay valid
         h1_path = {id(a) for a in h1_chain}
         out, tail = [], None  # tail: paragraphs after an in-article box, kept if they read as prose
@@ -87,15 +113,19 @@ class Walk:
         # An explicit stack, not recursion: (element, None) to visit, or (container, text) for
         # loose text met in a container.
         stack = [(scope, None)]
+        lead = 0  # paragraphs of the header's standfirst: not yet the text, for the boxes' rules
         while stack:
             el, loose = stack.pop()
+            if el is _HEADER_END:
+                lead = len(out)
+                continue
             if loose is not None:
                 if started:
                     (out if tail is None else tail).append((el, loose, False))
                 continue
             kind = skip.get(id(el), (None,))[0]
             if kind is not None:
-                if kind in TERMINAL_BLOCKS and started and self._text_begun(out, kind):
+                if kind in TERMINAL_BLOCKS and started and self._text_begun(out[lead:], kind):
                     if kind not in SOFT_ENDS:
                         break
                     out, tail = self._close_tail(out, tail), []
@@ -103,16 +133,26 @@ class Walk:
                     started = True
                 continue
             tag = tag_name(el)
+            if tag == "header" and id(el) in h1_path and el is not scope and not started \
+                    and not self.is_site_page():
+                # The article's own header: the title, then its standfirst (the lead the text
+                # opens with); its date, byline and share rows are furniture and boxes.
+                stack.append((_HEADER_END, None))  # popped once the header's subtree is walked
+                stack.extend(reversed(self._children(el)))
+                continue
             if not tag or tag in SKIP_TAGS or (el.get("role") or "").lower() in SKIP_ROLES \
                     or el.get("aria-hidden") == "true" or (
                     el.get("hidden") is not None and not (started and self._withheld_text(el))):
                 if id(el) in h1_path:  # the title sits in a header: the text starts after it
                     started = True
                 continue
-            if tag == "article" and el is not scope and id(el) not in h1_path and in_a_list(el):
+            if tag == "article" and el is not scope and id(el) not in h1_path and in_a_list(el) \
+                    and not _most_of(el, scope):
                 continue  # a row of <article>s inside the article: its comments or teasers
+            if el is not scope and id(el) not in h1_path and self._is_boilerplate(el, scope):
+                continue
             if el is not scope and id(el) not in h1_path and self._is_link_list(el):
-                if started and self._text_begun(out, "more"):  # a box of links: what follows must read as text
+                if started and self._text_begun(out[lead:], "more"):  # a box of links: what follows must read as text
                     out, tail = self._close_tail(out, tail), []
                 continue
             if not has_block_inside(el):
@@ -121,7 +161,7 @@ class Walk:
                     continue
                 inline = self._inline_block(el) if id(el) in self._label_holders else None
                 if inline is not None:  # "<p><b>Tags:</b> <a>..</a></p>": the paragraph is the block
-                    if inline in TERMINAL_BLOCKS and started and self._text_begun(out, inline):
+                    if inline in TERMINAL_BLOCKS and started and self._text_begun(out[lead:], inline):
                         if inline not in SOFT_ENDS:
                             break
                         out, tail = self._close_tail(out, tail), []
@@ -137,6 +177,32 @@ class Walk:
             stack.extend(reversed(self._children(el)))
         out = self._close_tail(out, tail)
         return [p for p in out if not self._is_furniture(p[0], p[1])]
+
+    def _is_boilerplate(self, el, scope):
+        """A box that CMS class or id words name as comments, sharing, related stories, newsletter,
+        author box or footer (BOILERPLATE), unless it holds half the scope's paragraph text."""
+        names = el.get("class")
+        ident = el.get("id") if el.tag in _BOX_TAGS else None  # a heading's id is its text
+        if ident:
+            names = f"{names} {ident}" if names else ident
+        word = names_boilerplate(names) if names else None
+        if word is None or id(el) in self._label_holders:
+            return False  # a box that holds a visible label: the label says what it is
+        if word in LINKED_ONLY and el.find(".//a[@href]") is None:
+            return False
+        return not self._holds_most(el, scope)
+
+    def _holds_most(self, el, scope):
+        """Whether el holds half the scope's text or more (then it is the text): by the paragraph
+        index where the scope search built it, else by the visible text (the scope's once per walk;
+        a box's is small), so that a page whose scope is its <article> never builds the index."""
+        index = self._paragraph_text  # built where the scope search needed it
+        if self._scope_chars is None or self._scope_chars[0] is not scope:
+            total = index.under(scope) if index is not None else sum(len(t) for t in scope.itertext())
+            self._scope_chars = (scope, total)
+        total = self._scope_chars[1]
+        own = index.under(el) if index is not None else sum(len(t) for t in el.itertext())
+        return bool(total) and 2 * own >= total
 
     @staticmethod
     def _is_link_list(el):
@@ -236,18 +302,18 @@ class Walk:
     def _is_furniture(el, t):
         """Page furniture: 'Posted on ...', '6 min read', a promotion line; or a row of such pieces
         (<span>Published by ...</span><span>Posted on ...</span>) with no text of its own."""
-        if FURNITURE.match(t):
+        if furniture_line(t):
             return True
         if " | " in t or " • " in t or " · " in t:  # "Published by X | Posted on ... | 3 min read"
             pieces = [p for p in META_SEPARATORS.split(t) if p]
-            if len(pieces) > 1 and all(FURNITURE.match(p) for p in pieces):
+            if len(pieces) > 1 and all(furniture_line(p) for p in pieces):
                 return True
         # The cheap tests first: most paragraphs have text of their own.
         if not len(el) or (el.text and not el.text.isspace()) \
                 or any(c.tail and not c.tail.isspace() for c in el):
             return False
         pieces = [visible_text(c) for c in el if isinstance(c.tag, str)]
-        return len(pieces) >= 2 and all(not p or FURNITURE.match(p) for p in pieces)
+        return len(pieces) >= 2 and all(not p or furniture_line(p) for p in pieces)
 
     @staticmethod
     def _is_link_item(li, t):
