@@ -27,8 +27,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench import crawl as crawls
-from bench.measure import Server, machine, run_measured
+from bench.measure import Run, Server, machine, run_measured
 
+KEPT = "section1.json"  # in --work: what a later --sections 2,3 re-uses of section 1
 TARGETS = {"warc_cost": 0.10, "workers": 1.7, "vs_loop": 3.0, "snapshot": 0.2}
 
 
@@ -84,7 +85,20 @@ def section_warc(rows, args, work):
              f"cost ≤ {TARGETS['warc_cost']:.0%}", cost <= TARGETS["warc_cost"])
     rows.add("1. crawler CPU per record, WARC on vs off", f"{on.run.cpu * 1000 / on.records:.1f} ms",
              f"{off.run.cpu * 1000 / off.records:.1f} ms", on.run.cpu / off.run.cpu)
+    (work / KEPT).write_text(json.dumps({"base_url": server.url, "articles": args.articles,
+                                         "wall": {"off": off.run.wall, "on": on.run.wall},
+                                         "cpu": {"off": off.run.cpu, "on": on.run.cpu}}))
     return off, on, server.url
+
+
+def kept_crawls(work):
+    """The two crawls of section 1 kept in --work by an earlier run (its KEPT file: the replica's
+    base URL, the bench server's port changing with every run, and the crawls' wall times)."""
+    kept = json.loads((work / KEPT).read_text())
+    off, on = (crawls.CrawlResult(Run(0, kept["wall"][name], kept["cpu"][name], 0, ""),
+                                  crawls.latest_report(work / name), work / name) for name in ("off", "on"))
+    print(f"re-using the crawls of {kept['articles']} articles in {work} ({kept['base_url']})", file=sys.stderr)
+    return off, on, kept["base_url"]
 
 
 # --- 2. re-extraction ---------------------------------------------------------------------------
@@ -98,27 +112,38 @@ def reextract(warc_glob, base_url, data_dir, workers, log_path):
     return run_measured(cmd, log_path=log_path)
 
 
-def plain_loop(paths, host):
-    """warcio + trafilatura over the article responses of the files: (records, seconds)."""
+def plain_loop(paths, host, out_path):
+    """The loop a user would write for the same records: warcio's ArchiveIterator over the files,
+    the article responses (this host, 200), trafilatura's extraction of what we export (the body
+    with its metadata: title, author, date, categories, tags) and one JSON line per page written
+    out. trafilatura's defaults otherwise (its fallback extractors on, as a user gets them).
+    (records, wall seconds, CPU seconds)."""
     import trafilatura
     from warcio.archiveiterator import ArchiveIterator
 
     from crawler.urls import kind_of_url
 
-    started, count = time.monotonic(), 0
-    for path in paths:
-        with open(path, "rb") as f:
-            for record in ArchiveIterator(f):
-                if record.rec_type != "response":
-                    continue
-                url = record.rec_headers.get_header("WARC-Target-URI")
-                if urlsplit(url).netloc != host or kind_of_url(url) != "article" \
-                        or record.http_headers.get_statuscode() != "200":
-                    continue
-                html = record.content_stream().read().decode("utf-8", "replace")
-                if trafilatura.bare_extraction(html, url=url):
-                    count += 1
-    return count, time.monotonic() - started
+    started, cpu0, count = time.monotonic(), time.process_time(), 0
+    with open(out_path, "w", encoding="utf-8") as out:
+        for path in paths:
+            with open(path, "rb") as f:
+                for record in ArchiveIterator(f):
+                    if record.rec_type != "response":
+                        continue
+                    url = record.rec_headers.get_header("WARC-Target-URI")
+                    if urlsplit(url).netloc != host or kind_of_url(url) != "article" \
+                            or record.http_headers.get_statuscode() != "200":
+                        continue
+                    html = record.content_stream().read().decode("utf-8", "replace")
+                    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True)
+                    if doc:
+                        doc = doc.as_dict()
+                        out.write(json.dumps({k: doc.get(k) for k in LOOP_FIELDS}, ensure_ascii=False) + "\n")
+                        count += 1
+    return count, time.monotonic() - started, time.process_time() - cpu0
+
+
+LOOP_FIELDS = ("url", "title", "author", "date", "categories", "tags", "description", "text")
 
 
 def section_reextract(rows, args, work, live, base_url):
@@ -134,11 +159,18 @@ def section_reextract(rows, args, work, live, base_url):
     rows.add(f"2. re-extraction, {args.workers} processes ({len(many[1])} records)", f"{rate_n:.1f} records/s",
              f"1 process {rate1:.1f} records/s", rate_n / rate1, f"≥ {TARGETS['workers']}",
              rate_n / rate1 >= TARGETS["workers"])
-    count, seconds = plain_loop(sorted(warc.glob("*.warc.gz")), urlsplit(base_url).netloc)
+    for workers, (run, records) in runs.items():
+        n = len(records) or 1
+        rows.add(f"2. CPU per record, {workers} process(es): the spider's process; the workers'",
+                 f"{run.own_cpu * 1000 / n:.1f} ms", f"workers {(run.cpu - run.own_cpu) * 1000 / n:.1f} ms "
+                 f"(wall {run.wall:.0f} s, CPU {run.cpu:.0f} s in all)")
+    count, seconds, cpu = plain_loop(sorted(warc.glob("*.warc.gz")), urlsplit(base_url).netloc, work / "loop.jsonl")
     rate_loop = count / seconds
     rows.add("2. re-extraction, 1 process, vs a warcio + trafilatura loop", f"{rate1:.1f} records/s",
              f"loop {rate_loop:.1f} records/s ({count} pages)", rate1 / rate_loop, f"≥ {TARGETS['vs_loop']}",
              rate1 / rate_loop >= TARGETS["vs_loop"])
+    rows.add("2. CPU per record, 1 process vs the loop", f"{one[0].cpu * 1000 / (len(one[1]) or 1):.1f} ms",
+             f"loop {cpu * 1000 / (count or 1):.1f} ms", cpu / (count or 1) / (one[0].cpu / (len(one[1]) or 1)))
     live_records = records_of(live.data_dir)
     for workers, (_run, records) in runs.items():
         differing = sum(1 for url, r in live_records.items()
@@ -191,7 +223,10 @@ def main(argv=None):
     info, rows, started = machine(), Rows(), time.monotonic()
     try:
         sections = {x.strip() for x in args.sections.split(",")}
-        off, on, base_url = section_warc(rows, args, work)
+        if "1" in sections or not (work / KEPT).is_file():
+            off, on, base_url = section_warc(rows, args, work)
+        else:  # --work kept from an earlier run: its crawls are re-used, so 2 and 3 re-run alone
+            off, on, base_url = kept_crawls(work)
         if "2" in sections:
             section_reextract(rows, args, work, on, base_url)
         if "3" in sections:
