@@ -31,6 +31,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.defaults import setting
 from crawler.run.lifecycle import run_state
+from pipelines.prepared import prepared_of
 
 logger = logging.getLogger(__name__)
 
@@ -256,6 +257,14 @@ class DedupePipeline:
         # Counted and logged above in one line; Scrapy's WARNING would print the whole record.
         raise DropItem(f"duplicate ({reason}) of {original}", log_level="DEBUG")
 
+    @staticmethod
+    def _signature(item, a):
+        prepared = prepared_of(item)
+        if prepared is not None and prepared.signature is not None and prepared.text == (a.get("title"), a["body"]):
+            # computed in a worker process (pipelines.prepared), of the same title and body
+            return Signature(np.frombuffer(prepared.signature, dtype=np.uint32))
+        return minhash(f"{a.get('title') or ''} {a['body']}")
+
     def process_item(self, item):
         index = self._index()
         a = ItemAdapter(item)
@@ -267,7 +276,7 @@ class DedupePipeline:
             self._drop("content", url, original)
         sig = None
         if self.threshold and a.get("body"):
-            sig = minhash(f"{a.get('title') or ''} {a['body']}")
+            sig = self._signature(item, a)
             near = index.near(url, sig)
             if near:
                 self._drop("near", url, near[0])

@@ -12,6 +12,8 @@ from itemadapter import ItemAdapter
 from jsonschema import Draft202012Validator
 from scrapy.exceptions import DropItem
 
+from pipelines.prepared import prepared_of
+
 logger = logging.getLogger(__name__)
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "article.schema.json"
 
@@ -62,6 +64,9 @@ class ValidatePipeline:
         return cls(crawler.stats, load_validator())
 
     def process_item(self, item):
+        prepared = prepared_of(item)
+        if prepared is not None and prepared.applied and prepared.valid:  # the same check, run in a worker
+            return item
         # A shallow copy: the values are plain JSON types already (asdict() walks every one of them).
         record = dict(ItemAdapter(item).items())
         if self.is_valid(record):

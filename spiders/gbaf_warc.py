@@ -27,9 +27,11 @@ from itertools import islice
 import scrapy
 from scrapy import Request
 
-from crawler.archive.extract import capture_response, parse_batch
-from crawler.archive.reader import expand_paths, index_latest, iter_captures
+from crawler.archive.extract import capture_response, parse_batch, warm_up
+from crawler.archive.reader import expand_paths, index_latest, iter_captures, positions
 from crawler.article import ArticlePage
+from crawler.items import ArticleItem
+from pipelines.prepared import attach
 from spiders.gbaf import GbafSpider
 
 BATCH = 8  # captures per task: large enough to pay for the pickling, small for flat memory
@@ -87,31 +89,61 @@ class GbafWarcSpider(GbafSpider):
         stats = self.crawler.stats
         paths = expand_paths(self.warc_spec)
         stats.set_value("archive/files", len(paths))
-        index = index_latest(paths, self.site.site_article, stats)
-        stats.set_value("archive/captures/articles", len(index))
-        self.logger.info("%d WARC files, %d article captures to re-extract (%d workers)",
-                         len(paths), len(index), self.workers)
-        captures = iter_captures(paths, index)
-        if self.workers <= 1:
-            for capture in captures:
-                for output in self._from_capture(capture):
-                    yield output
-            return
-        context = multiprocessing.get_context("spawn")  # no fork of a running reactor
-        with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
-            in_flight = deque()
-            while True:
-                batch = list(islice(captures, BATCH))
-                if batch:
-                    in_flight.append((batch, pool.submit(parse_batch, batch, self.site.base_url)))
-                if not in_flight:
-                    break
-                if batch and len(in_flight) < 2 * self.workers:
-                    continue
-                done, future = in_flight.popleft()
-                for capture, parsed in zip(done, await asyncio.wrap_future(future)):
-                    for output in self._from_capture(capture, parsed):
+        pool = None
+        if self.workers > 1:  # started first: the workers import while the WARC headers are read
+            pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            for _ in range(self.workers):  # spawn, not fork: no copy of a running reactor
+                pool.submit(warm_up)
+        try:
+            index = index_latest(paths, self.site.site_article, stats)
+            stats.set_value("archive/captures/articles", len(index))
+            self.logger.info("%d WARC files, %d article captures to re-extract (%d workers)",
+                             len(paths), len(index), self.workers)
+            if pool is None:
+                for capture in iter_captures(paths, index):
+                    for output in self._from_capture(capture):
                         yield output
+                return
+            async for output in self._parallel(pool, self._tasks(paths, index)):
+                yield output
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    def _tasks(self, paths, index):
+        """What the workers get, in archive order: (path, offset) of each capture in a file whose
+        captures can be read at their offsets (gzip member per record: this crawler's files,
+        CC-NEWS, any standard WARC), the capture itself read here for any other file."""
+        order, seekable = positions(paths, index)
+        number = None
+        for n, pos in order:
+            if n in seekable:
+                yield paths[n], pos
+            elif n != number:
+                number = n
+                yield from iter_captures(paths, {k: v for k, v in index.items() if v[1] == n})
+
+    async def _parallel(self, pool, tasks):
+        """Batches of BATCH tasks to the workers, at most 2 per worker in flight, the results
+        taken back in the order handed out: the outcome does not depend on the worker count."""
+        in_flight = deque()
+        while True:
+            batch = list(islice(tasks, BATCH))
+            if batch:
+                in_flight.append((batch, pool.submit(parse_batch, batch, self.site.base_url)))
+            if not in_flight:
+                break
+            if batch and len(in_flight) < 2 * self.workers:
+                continue
+            done, future = in_flight.popleft()
+            for task, (capture, parsed) in zip(done, await asyncio.wrap_future(future)):
+                if capture is None:
+                    self.crawler.stats.inc_value("archive/captures/unreadable")
+                    self.logger.error("the capture at offset %d of %s cannot be read: %s", task[1], task[0],
+                                      parsed.error)
+                    continue
+                for output in self._from_capture(capture, parsed):
+                    yield output
 
     def _from_capture(self, capture, parsed=None):
         """The article callback's items for one capture (its requests are none: nothing is fetched)."""
@@ -130,4 +162,8 @@ class GbafWarcSpider(GbafSpider):
             stats.inc_value(f"archive/parse/failed/{error.split(':')[0]}")
             self.logger.error("parsing failed on the capture of %s (%s): %s", capture.url, capture.date, error)
             return
+        if parsed is not None and parsed.prepared is not None:
+            for output in outputs:  # the pipelines take the worker's part of their work from it
+                if isinstance(output, ArticleItem):
+                    attach(output, parsed.prepared)
         yield from outputs

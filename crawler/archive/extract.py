@@ -1,10 +1,13 @@
 """Parsing archived captures, in this process or in worker processes (spiders/gbaf_warc.py).
 
 `capture_response(capture)` makes the Scrapy response a live crawl would have handed the article
-callback; `parse_batch(captures, base_url)` runs the parser on a batch of them and returns, for
-each, a `ParsedPage`: the answers the spider's article callback asks a page for (problems, not
-an article and why, the record, the related links), picklable, so the parsing (the costly part)
-runs on every core while one process keeps the pipelines, the state store and the exporters.
+callback; `parse_batch(tasks, base_url)` reads a batch of captures (or takes them as given), runs
+the parser on them and returns, for each, the capture and a `ParsedPage`: the answers the
+spider's article callback asks a page for (problems, not an article and why, the record, the
+related links) and the pure part of the pipelines' work on its record (pipelines.prepared: the
+normalised record, the schema's verdict, the MinHash signature), picklable, so that the costly
+part runs on every core while one process keeps the stateful rest: the pipelines' index and
+stats, the state store and the exporters.
 """
 from dataclasses import dataclass, field
 
@@ -12,8 +15,10 @@ from scrapy import Request
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
+from crawler.archive.reader import Capture, read_capture
 from crawler.article import ArticlePage
 from crawler.text import html_text, strip_control_chars
+from pipelines.prepared import prepare
 
 
 @dataclass
@@ -25,6 +30,7 @@ class ParsedPage:
     record_: dict | None = None
     related: list = field(default_factory=list)
     error: str | None = None  # the parser raised: "ExceptionName: message"
+    prepared: object = None  # pipelines.prepared.Prepared of the record, when asked for
 
     def not_article_reason(self):
         return self.reason
@@ -47,8 +53,9 @@ def capture_response(capture, **meta):
                request=Request(capture.url, meta=meta))
 
 
-def parse_capture(response, base_url):
-    """The ParsedPage of one article response, the way the article callback parses it."""
+def parse_capture(response, base_url, prepared=False):
+    """The ParsedPage of one article response, the way the article callback parses it (and
+    with prepared=True the Prepared of its record)."""
     if not hasattr(response, "text"):
         return None  # the callback counts it as no HTML page
     text, _overridden = html_text(response)
@@ -58,16 +65,30 @@ def parse_capture(response, base_url):
     reason = page.not_article_reason()
     record = None if reason else page.record()
     related = list(page.related_fetch_urls()) if record else []
-    return ParsedPage(problems, reason, record, related)
+    return ParsedPage(problems, reason, record, related,
+                      prepared=prepare(record) if prepared and record else None)
 
 
-def parse_batch(captures, base_url):
-    """[ParsedPage or None] of a batch of captures (the worker processes' task). A page the
-    parser fails on is one ParsedPage with its error: the batch's other pages still count."""
+def parse_batch(tasks, base_url, prepared=True):
+    """[(Capture, ParsedPage or None)] of a batch (the worker processes' task): each task a
+    Capture, or (WARC path, offset) of one to read here (crawler.archive.reader.positions). A page
+    the parser fails on is one ParsedPage with its error (and a capture that cannot be read is
+    None with one): the batch's other pages still count."""
     out = []
-    for capture in captures:
+    for task in tasks:
+        capture = task if isinstance(task, Capture) else None
         try:
-            out.append(parse_capture(capture_response(capture), base_url))
+            if capture is None:
+                capture = read_capture(*task)
+            parsed = parse_capture(capture_response(capture), base_url, prepared)
         except Exception as exc:  # noqa: BLE001 - reported by the spider, as Scrapy reports a callback's
-            out.append(ParsedPage(error=f"{type(exc).__name__}: {exc}"))
+            parsed = ParsedPage(error=f"{type(exc).__name__}: {exc}")
+        out.append((capture, parsed))
     return out
+
+
+def warm_up():
+    """A worker's first task: its imports done (and the schema compiled) while the spider reads
+    the WARC headers, not when the first batch is waiting."""
+    prepare({"url": "https://www.globalbankingandfinance.com/warm-up", "title": "t", "body": "b"})
+    return True
