@@ -76,6 +76,12 @@ class GbafWarcSpider(GbafSpider):
     def _wanted_article(self, url, kind="article", defer=False):
         return None  # nothing is fetched
 
+    def article_text(self, response):
+        parsed = response.meta.get("gbaf_parsed")
+        if parsed is not None and parsed.decoded is not None:
+            return "", *parsed.decoded  # decoded and parsed in a worker: the text is not needed here
+        return super().article_text(response)
+
     def article_page(self, text, response):
         parsed = response.meta.get("gbaf_parsed")
         if parsed is not None:

@@ -9,7 +9,8 @@ normalised record, the schema's verdict, the MinHash signature), picklable, so t
 part runs on every core while one process keeps the stateful rest: the pipelines' index and
 stats, the state store and the exporters.
 """
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 from scrapy import Request
 from scrapy.http import Headers
@@ -31,6 +32,7 @@ class ParsedPage:
     related: list = field(default_factory=list)
     error: str | None = None  # the parser raised: "ExceptionName: message"
     prepared: object = None  # pipelines.prepared.Prepared of the record, when asked for
+    decoded: tuple | None = None  # (charset header overridden, control characters removed) of its text
 
     def not_article_reason(self):
         return self.reason
@@ -40,6 +42,9 @@ class ParsedPage:
 
     def related_fetch_urls(self):
         return self.related
+
+
+_HTML = re.compile(rb"\s*(text/html|application/xhtml\+xml)\s*(;|$)", re.I)
 
 
 def capture_response(capture, **meta):
@@ -58,15 +63,15 @@ def parse_capture(response, base_url, prepared=False):
     with prepared=True the Prepared of its record)."""
     if not hasattr(response, "text"):
         return None  # the callback counts it as no HTML page
-    text, _overridden = html_text(response)
-    text, _removed = strip_control_chars(text)
+    text, overridden = html_text(response)
+    text, removed = strip_control_chars(text)
     page = ArticlePage(text, response.url, base_url=base_url, crawled_at=response.meta.get("warc_date"))
     problems = list(page.problems)  # as the callback logs them: before the record is built
     reason = page.not_article_reason()
     record = None if reason else page.record()
     related = list(page.related_fetch_urls()) if record else []
     return ParsedPage(problems, reason, record, related,
-                      prepared=prepare(record) if prepared and record else None)
+                      prepared=prepare(record) if prepared and record else None, decoded=(overridden, removed))
 
 
 def parse_batch(tasks, base_url, prepared=True):
@@ -80,7 +85,13 @@ def parse_batch(tasks, base_url, prepared=True):
         try:
             if capture is None:
                 capture = read_capture(*task)
-            parsed = parse_capture(capture_response(capture), base_url, prepared)
+            response = capture_response(capture)
+            parsed = parse_capture(response, base_url, prepared)
+            if parsed is not None and not parsed.decoded[0] and _HTML.match(response.headers.get("Content-Type", b"")):
+                # The spider's process needs no body then: the page is parsed and its text's
+                # findings are in `decoded`; the Content-Type alone gives the response's class
+                # (HTML) and says it is no binary medium. Not sent back: no pickling, no decoding.
+                capture = replace(capture, body=b"")
         except Exception as exc:  # noqa: BLE001 - reported by the spider, as Scrapy reports a callback's
             parsed = ParsedPage(error=f"{type(exc).__name__}: {exc}")
         out.append((capture, parsed))
