@@ -85,14 +85,14 @@ def shingles(text):
     words = _WORD.findall((text or "").lower())
     if len(words) < SHINGLE:
         return {" ".join(words)}
-    return {f"{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:])}
+    return set(map(" ".join, zip(words, words[1:], words[2:])))
 
 
 def minhash(text, num_perm=NUM_PERM):
     """The signature of a text's word 3-shingles."""
     sha1 = hashlib.sha1
     # datasketch's sha1_hash32: the first 4 bytes of the SHA1, little-endian.
-    hv = np.frombuffer(b"".join([sha1(s.encode("utf-8")).digest()[:4] for s in shingles(text)]), dtype="<u4")
+    hv = np.frombuffer(b"".join([sha1(s).digest()[:4] for s in map(str.encode, shingles(text))]), dtype="<u4")
     a, b = _permutations(num_perm)
     with np.errstate(over="ignore"):  # uint32 arithmetic wraps: that is the modulo 2^32
         values = np.multiply.outer(_fmix32(hv), a)
