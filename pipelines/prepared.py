@@ -28,9 +28,9 @@ class Prepared:
 
 @lru_cache(maxsize=1)
 def _is_valid():
-    from pipelines.validate import compiled, load_validator
+    from pipelines.validate import compiled, load_schema
 
-    return compiled(load_validator().schema)
+    return compiled(load_schema())  # the schema itself is checked by the pipeline, in the spider's process
 
 
 def prepare(record):

@@ -18,12 +18,16 @@ logger = logging.getLogger(__name__)
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "article.schema.json"
 
 
-def load_validator(path=SCHEMA_PATH):
+def load_schema(path=SCHEMA_PATH):
     try:
         raw = Path(path).read_bytes()
     except NotADirectoryError:  # inside a zipped egg (Scrapyd): read through the import system
         raw = __loader__.get_data(str(path))
-    schema = json.loads(raw.decode("utf-8"))
+    return json.loads(raw.decode("utf-8"))
+
+
+def load_validator(path=SCHEMA_PATH):
+    schema = load_schema(path)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 
