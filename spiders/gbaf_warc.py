@@ -37,6 +37,9 @@ from pipelines.prepared import attach
 from spiders.gbaf import GbafSpider
 
 BATCH = 8  # captures per task: large enough to pay for the pickling, small for flat memory
+# Batches in flight per worker: enough that the workers still have work while this process waits
+# for a core (3 processes on 2 cores); cheap, a task being an offset and a result a parsed page.
+IN_FLIGHT = 4
 
 
 class _NoRendering:
@@ -132,7 +135,7 @@ class GbafWarcSpider(GbafSpider):
                 yield from iter_captures(paths, {k: v for k, v in index.items() if v[1] == n})
 
     async def _parallel(self, pool, tasks):
-        """Batches of BATCH tasks to the workers, at most 2 per worker in flight, the results
+        """Batches of BATCH tasks to the workers, at most IN_FLIGHT per worker, the results
         taken back in the order handed out: the outcome does not depend on the worker count."""
         in_flight = deque()
         while True:
@@ -141,7 +144,7 @@ class GbafWarcSpider(GbafSpider):
                 in_flight.append((batch, pool.submit(parse_batch, batch, self.site.base_url)))
             if not in_flight:
                 break
-            if batch and len(in_flight) < 2 * self.workers:
+            if batch and len(in_flight) < IN_FLIGHT * self.workers:
                 continue
             done, future = in_flight.popleft()
             for task, (capture, parsed) in zip(done, await asyncio.wrap_future(future)):
