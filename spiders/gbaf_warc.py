@@ -13,7 +13,7 @@ one exports nothing. `crawled_at` is the capture's WARC-Date.
 Nothing is fetched: related links and previous/next posts are not followed, no page is
 rendered (a rendered capture is what the parser saw then). With workers=N (default: the CPU
 count) N worker processes read the captures at their offsets, parse them and do the pure part of
-the pipelines' work (pipelines.prepared), batches handed out in order and their results taken
+the pipelines' work (crawler.archive.extract.prepare), batches handed out in order and their results taken
 back in the same order, while this process keeps the stateful rest (the pipelines' index and
 stats, the versions, the store, the exporters): one run, one store, so no record is lost or
 exported twice; memory is bounded by the batches in flight. Stats: `archive/*` beside the usual

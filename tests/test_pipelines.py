@@ -161,7 +161,8 @@ def test_work_prepared_in_a_worker_gives_the_same_outcome(record, shape):
     the item, the verdict, the signature and the counted stats are the same as without it."""
     from crawler.items import ArticleItem
     from pipelines.dedupe import minhash
-    from pipelines.prepared import attach, prepare, prepared_of
+    from crawler.archive.extract import prepare
+    from pipelines.prepared import attach, prepared_of
 
     raw = {"clean": dict(record), "messy": _messy(record), "invalid": dict(record, extraction={"title": "guess"}),
            "malformed": dict(record, tags="Banking")}[shape]
@@ -191,7 +192,8 @@ def test_a_prepared_signature_of_another_text_is_not_used(record):
     signature of the body it sees, not the worker's."""
     from crawler.items import ArticleItem
     from pipelines.dedupe import DedupePipeline, minhash
-    from pipelines.prepared import attach, prepare
+    from crawler.archive.extract import prepare
+    from pipelines.prepared import attach
 
     item = ArticleItem(record)
     attach(item, prepare(dict(record)))

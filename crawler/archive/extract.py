@@ -5,12 +5,13 @@ callback; `parse_batch(tasks, base_url)` reads a batch of captures (or takes the
 the parser on them and returns, for each, the capture and a `ParsedPage`: the answers the
 spider's article callback asks a page for (problems, not an article and why, the record, the
 related links) and the pure part of the pipelines' work on its record (pipelines.prepared: the
-normalised record, the schema's verdict, the MinHash signature), picklable, so that the costly
+normalised record, the schema's verdict, the MinHash signature: `prepare`), picklable, so that the costly
 part runs on every core while one process keeps the stateful rest: the pipelines' index and
 stats, the state store and the exporters.
 """
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from scrapy import Request
 from scrapy.http import Headers
@@ -19,7 +20,10 @@ from scrapy.responsetypes import responsetypes
 from crawler.archive.reader import Capture, read_capture
 from crawler.article import ArticlePage
 from crawler.text import html_text, strip_control_chars
-from pipelines.prepared import prepare
+from pipelines.dedupe import minhash
+from pipelines.normalize import malformed, normalize_fields
+from pipelines.prepared import Prepared
+from pipelines.validate import compiled, load_schema
 
 
 @dataclass
@@ -56,6 +60,26 @@ def capture_response(capture, **meta):
         meta["gbaf_render"] = capture.rendered  # the rendered page: not rendered again
     return cls(capture.url, status=capture.status, headers=headers, body=capture.body,
                request=Request(capture.url, meta=meta))
+
+
+@lru_cache(maxsize=1)
+def _is_valid():
+    return compiled(load_schema())  # the schema itself is checked by the pipeline, in the spider's process
+
+
+def prepare(record):
+    """The Prepared of a record as the parser made it, or None for a record the normalize
+    pipeline drops as malformed (the pipeline then counts and logs it, as for any item)."""
+    if malformed(record) is not None:
+        return None
+    normal = dict(record)
+    normalize_fields(normal)
+    changes = {k: v for k, v in normal.items() if k not in record or record[k] != v}
+    # The record's own strings where unchanged: pickled once with it, and compared by identity.
+    title, body = (changes["title"] if "title" in changes else record.get("title"),
+                   changes["body"] if "body" in changes else record.get("body"))
+    signature = minhash(f"{title or ''} {body}").hashvalues.tobytes() if body else None
+    return Prepared(changes, _is_valid()(dict(normal)), signature, (title, body) if body else ())
 
 
 def parse_capture(response, base_url, prepared=False):
