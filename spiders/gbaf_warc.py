@@ -27,7 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
 
 import scrapy
-from scrapy import Request
+from scrapy import Request, signals
 
 from crawler.archive.extract import capture_response, parse_batch, warm_up
 from crawler.archive.reader import expand_paths, index_latest, iter_captures, positions
@@ -76,7 +76,18 @@ class GbafWarcSpider(GbafSpider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.renderer = _NoRendering()
+        spider.pool = None
+        if spider.workers > 1:  # started now: the workers import while Scrapy and the store start
+            spider.pool = ProcessPoolExecutor(spider.workers, mp_context=multiprocessing.get_context("spawn"))
+            for _ in range(spider.workers):  # spawn, not fork: no copy of a running reactor
+                spider.pool.submit(warm_up)
+            crawler.signals.connect(spider._stop_pool, signal=signals.spider_closed)
         return spider
+
+    def _stop_pool(self, spider=None):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
     def _wanted_article(self, url, kind="article", defer=False):
         return None  # nothing is fetched
@@ -100,11 +111,7 @@ class GbafWarcSpider(GbafSpider):
         stats = self.crawler.stats
         paths = expand_paths(self.warc_spec)
         stats.set_value("archive/files", len(paths))
-        pool = None
-        if self.workers > 1:  # started first: the workers import while the WARC headers are read
-            pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
-            for _ in range(self.workers):  # spawn, not fork: no copy of a running reactor
-                pool.submit(warm_up)
+        pool = self.pool
         try:
             index = index_latest(paths, self.site.site_article, stats)
             stats.set_value("archive/captures/articles", len(index))
@@ -118,8 +125,7 @@ class GbafWarcSpider(GbafSpider):
             async for output in self._parallel(pool, self._tasks(paths, index)):
                 yield output
         finally:
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
+            self._stop_pool()
 
     def _tasks(self, paths, index):
         """What the workers get, in archive order: (path, offset) of each capture in a file whose
