@@ -135,6 +135,7 @@ class Run:
     server: dict = field(default_factory=dict)  # the bench server's counters after the run
     server_cpu: float = 0.0  # CPU seconds the server spent during the run
     targets: list = field(default_factory=list)  # request targets the server answered, in order
+    own_cpu: float = 0.0  # CPU seconds of the process alone (last sample), not of its children
 
     @property
     def span(self):
@@ -217,7 +218,7 @@ def run_measured(cmd, server=None, env=None, interval=0.25, timeout=7200, log_pa
     tmp.close()
     cpu = rusage.ru_utime + rusage.ru_stime  # the process and the children it waited for
     peak = max(sampler.hwm, rusage.ru_maxrss)
-    run = Run(proc.returncode, wall, cpu, peak, log, sampler.samples)
+    run = Run(proc.returncode, wall, cpu, peak, log, sampler.samples, own_cpu=sampler.cpu)
     if server is not None:
         run.server = server.stats()
         run.targets = server.log()

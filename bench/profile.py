@@ -10,6 +10,10 @@
   crawl      py-spy (sampling only the thread holding the GIL) over a whole `scrapy crawl gbaf` of
              a replica served by bench.server; samples grouped by component, as ms of CPU per
              response; cProfile (`scrapy crawl --profile`) when py-spy is not installed
+  reextract  py-spy over `scrapy crawl gbaf_warc -a workers=1` of the WARC files of --warc (a
+             `python -m bench.archive --work DIR` keeps them in DIR/on/warc, and the replica's
+             base URL in DIR/section1.json): the spider process's samples grouped by
+             REEXTRACT_COMPONENTS, as ms of CPU per record
   imports    the RSS the crawler's imports take before it fetches anything
 """
 from __future__ import annotations
@@ -220,7 +224,7 @@ def profile_crawl(articles, rate=250):
         shutil.rmtree(data, ignore_errors=True)
 
 
-def group_samples(lines, report, rate):
+def group_samples(lines, report, rate, components=CRAWL_COMPONENTS, per=None):
     """Samples of the main thread (Playwright's and asyncio's helper threads only wait), less those
     waiting in epoll, grouped by CRAWL_COMPONENTS."""
     counts, leaves, total, idle = Counter(), Counter(), 0, 0
@@ -234,7 +238,7 @@ def group_samples(lines, report, rate):
             idle += n
             continue
         total += n
-        for name, needle in CRAWL_COMPONENTS:
+        for name, needle in components:
             if needle in stack:
                 counts[name] += n
                 break
@@ -243,18 +247,80 @@ def group_samples(lines, report, rate):
             counts[name] += n
             if stack.strip():
                 leaves[stack.split(";")[-1].strip()] += n
-    responses = report.get("pages", {}).get("responses", 0) or 1
+    unit, responses = per or ("response", report.get("pages", {}).get("responses", 0) or 1)
     seconds = total / rate
-    rows = [f"{seconds:.1f} s of the main thread busy ({idle / rate:.1f} s waiting in epoll) over {responses} "
-            f"responses, {report.get('records', {}).get('exported', 0)} records: "
-            f"{seconds * 1000 / responses:.2f} ms per response",
-            f"{'component':<72}{'share':>7}{'ms/response':>13}"]
+    rows = [f"{seconds:.1f} s of the main thread busy ({idle / rate:.1f} s waiting in epoll) over "
+            f"{report.get('pages', {}).get('responses', 0)} responses, "
+            f"{report.get('records', {}).get('exported', 0)} records: {seconds * 1000 / responses:.2f} ms per {unit}",
+            f"{'component':<72}{'share':>7}{'ms/' + unit:>13}"]
     for name, n in counts.most_common():
         rows.append(f"{name:<72}{n / total:>7.1%}{n / rate * 1000 / responses:>13.2f}")
     rows.append("\nlargest leaves of 'other':")
     for leaf, n in leaves.most_common(15):
         rows.append(f"  {n / total:6.1%}  {leaf}")
     return "\n".join(rows)
+
+
+# --- a re-extraction from WARC ---------------------------------------------------------------------------
+# Where the one process of `gbaf_warc -a workers=1` spends a record: first match wins, so the parts
+# of a stage come before the stage.
+REEXTRACT_COMPONENTS = [
+    ("start-up (imports, settings, spider, store)", "_find_and_load"),
+    ("WARC: first pass, index of the latest captures (reader.index_latest)", "index_latest"),
+    ("spider close: feeds (RSS/Atom build, Parquet footer)", "FeedExporter.close_spider"),
+    ("spider close: state commit", "commit_run"),
+    ("spider close: other (manifest, report, monitors)", "spider_closed"),
+    ("WARC: reading the chosen captures (reader.iter_captures, fastwarc)", "iter_captures"),
+    ("capture to Scrapy response (extract.capture_response)", "capture_response"),
+    ("parse: decode (html_text, strip_control_chars)", "html_text"),
+    ("parse: decode (html_text, strip_control_chars)", "strip_control_chars"),
+    ("parse: ArticlePage (tree, precompute)", "article_page"),
+    ("parse: not_article_reason", "not_article_reason"),
+    ("parse: record()", "ArticlePage.record"),
+    ("parse: related_fetch_urls", "related_fetch_urls"),
+    ("parse: in worker form (extract.parse_capture)", "parse_capture"),
+    ("pipeline: normalize", "NormalizePipeline.process_item"),
+    ("pipeline: validate", "ValidatePipeline.process_item"),
+    ("pipeline: dedupe: minhash", "minhash"),
+    ("pipeline: dedupe: index (SQLite, LSH)", "DedupePipeline.process_item"),
+    ("state store: staged batch written", "RunState.flush"),
+    ("pipeline: versions (json.dumps, staging)", "VersionPipeline.process_item"),
+    ("exporter: JSON Lines", "JsonLinesItemExporter.export_item"),
+    ("exporter: Parquet", "ParquetItemExporter"),
+    ("exporter: RSS / Atom (buffer)", "_FeedItemExporter.export_item"),
+    ("exporter: Scrapy's feed slot (item filter, counts)", "FeedExporter.item_scraped"),
+    ("run report (coverage)", "RunReport.item_scraped"),
+    ("spider: the rest of parse_article (stats, aliases, item)", "parse_article"),
+    ("Scrapy: the item path (scraper, pipelines manager, signals)", "scrapy/core/scraper"),
+    ("Scrapy: the engine, start requests", "scrapy/core/engine"),
+    ("logging", "logging/__init__"),
+    ("asyncio event loop itself", "BaseEventLoop"),
+]
+
+
+def profile_reextract(work, rate=250, workers=1):
+    """py-spy over a re-extraction of the WARC kept in WORK/on/warc by `bench.archive --work WORK`."""
+    from bench import crawl as crawls
+
+    work = Path(work)
+    base_url = json.loads((work / "section1.json").read_text())["base_url"]
+    data = Path(tempfile.mkdtemp(prefix="gbaf-profile-warc-"))
+    try:
+        cmd = crawls.gbaf_command(base_url, data, {"GBAF_LATEST_FEEDS": "{}"},
+                                  [f"warc={work / 'on' / 'warc'}/*.warc.gz", f"workers={workers}"])
+        cmd[cmd.index("gbaf")] = "gbaf_warc"
+        raw = data / "spy.txt"
+        full = ["py-spy", "record", "-r", str(rate), "-f", "raw", "-o", str(raw), "--", *cmd]
+        proc = subprocess.run(full, cwd=ROOT, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(proc.stderr[-2000:])
+        report = crawls.latest_report(data)
+        records = report.get("records", {}).get("exported", 0) or 1
+        shutil.copy(raw, work / f"reextract-{workers}.spy.txt")  # for a closer look at the stacks
+        return group_samples(raw.read_text().splitlines(), report, rate, REEXTRACT_COMPONENTS,
+                             per=("record", records))
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
 
 
 # --- imports ---------------------------------------------------------------------------------------------------
@@ -290,6 +356,8 @@ def main(argv=None):
     ap.add_argument("--articles", type=int, default=1000, help="replica size of the profiled crawl")
     ap.add_argument("--pages", type=int, default=300, help="article pages of the parser and pipeline profiles")
     ap.add_argument("--parts", default="parser,pipelines,crawl,imports")
+    ap.add_argument("--warc", help="reextract: a `bench.archive --work` folder (its on/warc, section1.json)")
+    ap.add_argument("--workers", type=int, default=1, help="reextract: processes of the profiled re-extraction")
     args = ap.parse_args(argv)
     parts = set(args.parts.split(","))
     from bench.extraction import pages
@@ -310,6 +378,12 @@ def main(argv=None):
     if "crawl" in parts:
         text, how = profile_crawl(args.articles)
         print(f"## crawl: scrapy crawl gbaf of {args.articles} articles ({how})\n{text}\n")
+    if "reextract" in parts:
+        if not args.warc:
+            ap.error("reextract needs --warc DIR (a `python -m bench.archive --work DIR` folder)")
+        text = profile_reextract(args.warc, workers=args.workers)
+        print(f"## reextract: scrapy crawl gbaf_warc -a workers={args.workers} (py-spy, the spider's main thread)\n"
+              f"{text}\n")
     if "imports" in parts:
         print("## imports: RSS of a fresh interpreter after each import\n" + profile_imports())
     return 0

@@ -31,6 +31,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.defaults import setting
 from crawler.run.lifecycle import run_state
+from pipelines.prepared import prepared_of
 
 logger = logging.getLogger(__name__)
 
@@ -84,14 +85,14 @@ def shingles(text):
     words = _WORD.findall((text or "").lower())
     if len(words) < SHINGLE:
         return {" ".join(words)}
-    return {f"{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:])}
+    return set(map(" ".join, zip(words, words[1:], words[2:])))
 
 
 def minhash(text, num_perm=NUM_PERM):
     """The signature of a text's word 3-shingles."""
     sha1 = hashlib.sha1
     # datasketch's sha1_hash32: the first 4 bytes of the SHA1, little-endian.
-    hv = np.frombuffer(b"".join([sha1(s.encode("utf-8")).digest()[:4] for s in shingles(text)]), dtype="<u4")
+    hv = np.frombuffer(b"".join([sha1(s).digest()[:4] for s in map(str.encode, shingles(text))]), dtype="<u4")
     a, b = _permutations(num_perm)
     with np.errstate(over="ignore"):  # uint32 arithmetic wraps: that is the modulo 2^32
         values = np.multiply.outer(_fmix32(hv), a)
@@ -256,6 +257,14 @@ class DedupePipeline:
         # Counted and logged above in one line; Scrapy's WARNING would print the whole record.
         raise DropItem(f"duplicate ({reason}) of {original}", log_level="DEBUG")
 
+    @staticmethod
+    def _signature(item, a):
+        prepared = prepared_of(item)
+        if prepared is not None and prepared.signature is not None and prepared.text == (a.get("title"), a["body"]):
+            # computed in a worker process (pipelines.prepared), of the same title and body
+            return Signature(np.frombuffer(prepared.signature, dtype=np.uint32))
+        return minhash(f"{a.get('title') or ''} {a['body']}")
+
     def process_item(self, item):
         index = self._index()
         a = ItemAdapter(item)
@@ -267,7 +276,7 @@ class DedupePipeline:
             self._drop("content", url, original)
         sig = None
         if self.threshold and a.get("body"):
-            sig = minhash(f"{a.get('title') or ''} {a['body']}")
+            sig = self._signature(item, a)
             near = index.near(url, sig)
             if near:
                 self._drop("near", url, near[0])

@@ -13,6 +13,7 @@ from scrapy.exceptions import DropItem
 
 from crawler import text as tx
 from crawler.urls import canonical_url
+from pipelines.prepared import prepared_of
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,12 @@ class NormalizePipeline:
 
     def process_item(self, item):
         a = ItemAdapter(item)
+        prepared = prepared_of(item)
+        if prepared is not None:  # normalised in a worker process already (pipelines.prepared)
+            for field, value in prepared.changes.items():
+                a[field] = value
+            prepared.applied = True
+            return item
         field = malformed(a)
         if field is not None:
             self.stats.inc_value(f"normalize/malformed/{field}")
@@ -38,37 +45,44 @@ class NormalizePipeline:
             logger.warning("malformed item %s: field %s has the wrong shape; dropped",
                            url if isinstance(url, str) else "(no url)", field)
             raise DropItem(f"malformed item: {field}")
-        for field in TEXT_FIELDS:
-            a[field] = tx.clean(a.get(field)) or None
-        if a.get("language"):
-            a["language"] = a["language"].lower()
-        a["url"] = canonical_url(a["url"])
-        a["tags"] = tx.dedupe_names(a.get("tags") or [])
-        authors = []
-        for name in a.get("authors") or []:
-            authors.extend(tx.split_people(name) or [])
-        a["authors"] = tx.dedupe_names(authors)
-        for field in ("published_at", "updated_at", "crawled_at"):
-            value = a.get(field)
-            a[field] = tx.to_utc_iso(value) if value else None
-        body = tx.join_paragraphs((a.get("body") or "").split("\n\n"))
-        a["body"] = body
-        a["key_takeaways"] = [t for t in (tx.clean(x) for x in a.get("key_takeaways") or []) if t]
-        a["faq"] = [{"question": tx.clean(f.get("question")), "answer": tx.clean(f.get("answer"))}
-                    for f in a.get("faq") or [] if f.get("question") and f.get("answer")]
-        a["references"] = [{"title": tx.clean(r.get("title")), "url": r["url"].strip()}
-                           for r in a.get("references") or [] if r.get("url")]
-        related, seen = [], set()
-        for r in a.get("related") or []:
-            url = canonical_url(r["url"])
-            if url not in seen and url != a["url"]:
-                seen.add(url)
-                related.append({"title": tx.clean(r.get("title")), "url": url})
-        a["related"] = related
-        a["id"] = tx.article_id(a["url"])
-        a["word_count"] = tx.word_count(body)
-        a["content_hash"] = tx.content_hash(a.get("title"), body)
+        normalize_fields(a)
         return item
+
+
+def normalize_fields(a):
+    """Normalise a well-shaped record (an ItemAdapter or a plain dict; `malformed(a)` is None) in
+    place: the pipeline's work, a pure function of the record, so that spiders/gbaf_warc.py can
+    run it in its worker processes (crawler.archive.extract.prepare)."""
+    for field in TEXT_FIELDS:
+        a[field] = tx.clean(a.get(field)) or None
+    if a.get("language"):
+        a["language"] = a["language"].lower()
+    a["url"] = canonical_url(a["url"])
+    a["tags"] = tx.dedupe_names(a.get("tags") or [])
+    authors = []
+    for name in a.get("authors") or []:
+        authors.extend(tx.split_people(name) or [])
+    a["authors"] = tx.dedupe_names(authors)
+    for field in ("published_at", "updated_at", "crawled_at"):
+        value = a.get(field)
+        a[field] = tx.to_utc_iso(value) if value else None
+    body = tx.join_paragraphs((a.get("body") or "").split("\n\n"))
+    a["body"] = body
+    a["key_takeaways"] = [t for t in (tx.clean(x) for x in a.get("key_takeaways") or []) if t]
+    a["faq"] = [{"question": tx.clean(f.get("question")), "answer": tx.clean(f.get("answer"))}
+                for f in a.get("faq") or [] if f.get("question") and f.get("answer")]
+    a["references"] = [{"title": tx.clean(r.get("title")), "url": r["url"].strip()}
+                       for r in a.get("references") or [] if r.get("url")]
+    related, seen = [], set()
+    for r in a.get("related") or []:
+        url = canonical_url(r["url"])
+        if url not in seen and url != a["url"]:
+            seen.add(url)
+            related.append({"title": tx.clean(r.get("title")), "url": url})
+    a["related"] = related
+    a["id"] = tx.article_id(a["url"])
+    a["word_count"] = tx.word_count(body)
+    a["content_hash"] = tx.content_hash(a.get("title"), body)
 
 
 def _texts(value):

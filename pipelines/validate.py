@@ -12,16 +12,22 @@ from itemadapter import ItemAdapter
 from jsonschema import Draft202012Validator
 from scrapy.exceptions import DropItem
 
+from pipelines.prepared import prepared_of
+
 logger = logging.getLogger(__name__)
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "article.schema.json"
 
 
-def load_validator(path=SCHEMA_PATH):
+def load_schema(path=SCHEMA_PATH):
     try:
         raw = Path(path).read_bytes()
     except NotADirectoryError:  # inside a zipped egg (Scrapyd): read through the import system
         raw = __loader__.get_data(str(path))
-    schema = json.loads(raw.decode("utf-8"))
+    return json.loads(raw.decode("utf-8"))
+
+
+def load_validator(path=SCHEMA_PATH):
+    schema = load_schema(path)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 
@@ -62,6 +68,9 @@ class ValidatePipeline:
         return cls(crawler.stats, load_validator())
 
     def process_item(self, item):
+        prepared = prepared_of(item)
+        if prepared is not None and prepared.applied and prepared.valid:  # the same check, run in a worker
+            return item
         # A shallow copy: the values are plain JSON types already (asdict() walks every one of them).
         record = dict(ItemAdapter(item).items())
         if self.is_valid(record):

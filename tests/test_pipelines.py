@@ -137,3 +137,66 @@ def test_malformed_items_are_dropped_with_a_counted_reason(record, field, change
 def test_tags_as_a_list_pass_untouched(record):
     out = NormalizePipeline(Stats()).process_item({**record, "tags": ["Banking"]})
     assert out["tags"] == ["Banking"]
+
+
+def _through(item, stats, crawler):
+    """The item after normalize, validate and dedupe (a fresh dedupe index), or the DropItem."""
+    try:
+        for pipe in (NormalizePipeline(stats), ValidatePipeline(stats, load_validator()),
+                     DedupePipeline(crawler, 0.8)):
+            item = pipe.process_item(item)
+        return dict(item)
+    except DropItem as exc:
+        return exc.__class__
+
+
+def _messy(record):
+    return dict(record, title="  Cafe\u0301   society\n", tags=["Banking", "banking"], authors=["By Jane Roe"],
+                published_at="2026-03-06T09:12:00-05:00", body=record["body"].replace("\n\n", "\n\n\n  "))
+
+
+@pytest.mark.parametrize("shape", ["clean", "messy", "invalid", "malformed"])
+def test_work_prepared_in_a_worker_gives_the_same_outcome(record, shape):
+    """spiders/gbaf_warc.py's workers compute the pure part of the pipelines (pipelines.prepared):
+    the item, the verdict, the signature and the counted stats are the same as without it."""
+    from crawler.items import ArticleItem
+    from pipelines.dedupe import minhash
+    from crawler.archive.extract import prepare
+    from pipelines.prepared import attach, prepared_of
+
+    raw = {"clean": dict(record), "messy": _messy(record), "invalid": dict(record, extraction={"title": "guess"}),
+           "malformed": dict(record, tags="Banking")}[shape]
+    plain_stats, plain_crawler = Stats(), Crawler()
+    plain = _through(ArticleItem(raw), plain_stats, plain_crawler)
+    prepared = prepare(dict(raw))
+    item = ArticleItem(raw)
+    if prepared is not None:
+        attach(item, prepared)
+    prepared_stats, prepared_crawler = Stats(), Crawler()
+    assert _through(item, prepared_stats, prepared_crawler) == plain
+    assert prepared_stats.values == plain_stats.values
+    if shape == "malformed":
+        assert prepared is None and plain is DropItem
+        return
+    assert prepared_of(item) is prepared and prepared.applied
+    assert bool(prepared.changes) == (shape == "messy")
+    assert prepared.valid == (shape != "invalid")
+    if shape != "invalid":
+        normal = plain
+        expected = minhash(f"{normal['title']} {normal['body']}").hashvalues
+        assert bytes(prepared.signature) == expected.tobytes()
+
+
+def test_a_prepared_signature_of_another_text_is_not_used(record):
+    """A pipeline that changed the body after the worker's work: the dedupe pipeline computes the
+    signature of the body it sees, not the worker's."""
+    from crawler.items import ArticleItem
+    from pipelines.dedupe import DedupePipeline, minhash
+    from crawler.archive.extract import prepare
+    from pipelines.prepared import attach
+
+    item = ArticleItem(record)
+    attach(item, prepare(dict(record)))
+    item["body"] = record["body"] + "\n\nAnother paragraph."
+    sig = DedupePipeline._signature(item, item)
+    assert (sig.hashvalues == minhash(f"{record['title']} {item['body']}").hashvalues).all()

@@ -160,6 +160,35 @@ def test_reextraction_gives_the_live_records(archived, tmp_path):
     assert report["records"]["changed"] == 1
 
 
+@pytest.mark.parametrize("form", ["plain", "one_gzip_stream"])
+def test_reextraction_with_workers_of_any_warc_file(archived, tmp_path, form):
+    """An uncompressed WARC (its workers read each capture at its offset) and a WARC gzipped as one
+    stream (no record at an offset of its own: the spider reads it and hands the captures over)
+    give the live records too."""
+    import gzip
+    import zlib
+
+    from crawler.archive.reader import index_latest, positions
+    from crawler.urls import SiteUrls
+
+    raw = b""
+    for path in archived["files"]:
+        data = Path(path).read_bytes()
+        while data:  # one gzip member per record: inflate them all, in order
+            inflater = zlib.decompressobj(31)
+            raw += inflater.decompress(data)
+            data = inflater.unused_data
+    out = tmp_path / ("all.warc" if form == "plain" else "all.warc.gz")
+    out.write_bytes(raw if form == "plain" else gzip.compress(raw))
+    index = index_latest([str(out)], SiteUrls(archived["url"]).site_article)
+    assert index and positions([str(out)], index)[1] == ({0} if form == "plain" else set())
+    proc, _report = reextract(archived["url"], tmp_path / "data", out, "workers=2")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    live = {r["url"]: {k: v for k, v in r.items() if k != "crawled_at"} for r in archived["records"]}
+    again = {r["url"]: {k: v for k, v in r.items() if k != "crawled_at"} for r in newest_run_records(tmp_path / "data")}
+    assert again == live
+
+
 def write_changed_capture(files, records, base_url, out):
     """A copy of an archived article page with a sentence added to its body, captured an hour later."""
     import io

@@ -141,6 +141,47 @@ def iter_captures(paths, index):
             logger.warning("WARC file %s unreadable from some point (%s)", path, exc)
 
 
+def positions(paths, index):
+    """The chosen captures as (file number, offset), in the order iter_captures yields them, and
+    the set of file numbers whose every chosen capture starts a gzip member of its own (or that
+    are not gzipped): those can be read at their offsets, one capture at a time (read_capture)."""
+    order = sorted((number, pos) for _date_, number, pos in index.values())
+    by_file = {}
+    for number, pos in order:
+        by_file.setdefault(number, []).append(pos)
+    seekable = set()
+    for number, wanted in by_file.items():
+        path = paths[number]
+        if not str(path).endswith(".gz"):
+            seekable.add(number)
+            continue
+        try:
+            with open(path, "rb") as f:
+                if all(f.seek(pos) == pos and f.read(2) == b"\x1f\x8b" for pos in wanted):
+                    seekable.add(number)
+        except OSError:
+            pass  # read in order then, which says what it cannot read
+    return order, seekable
+
+
+_open = {}  # this process's open WARC file (read_capture)
+
+
+def read_capture(path, pos):
+    """The capture at an offset iter_captures reported (a record of a gzip member of its own),
+    read from the process's open file of that path (a worker reads a batch from one file)."""
+    f = _open.get(path)
+    if f is None:
+        for other in _open.values():
+            other.close()
+        _open.clear()
+        f = _open[path] = open(path, "rb")
+    f.seek(pos)
+    for record in ArchiveIterator(f, record_types=WarcRecordType.response, parse_http=True, auto_decode="all"):
+        return _capture(record)
+    raise OSError(f"no WARC response record at offset {pos} of {path}")
+
+
 def _capture(record):
     http = record.http_headers
     headers = [(k, v) for k, v in http.astuples() if k.lower() not in _DECODED]

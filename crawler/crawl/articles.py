@@ -29,12 +29,11 @@ class ArticlePages:
             self.logger.warning("not an HTML page (article, Content-Type %r): %s",
                                 response.headers.get("Content-Type", b"").decode("latin-1"), response.url)
             return
-        text, overridden = html_text(response)
+        text, overridden, removed = self.article_text(response)
         if overridden:
             stats.inc_value("gbaf/encoding/header_overridden")
             self.logger.info("charset header %r contradicts the bytes, read from the bytes "
                              "(UTF-8 or UTF-16): %s", response.encoding, response.url)
-        text, removed = strip_control_chars(text)
         if removed:
             stats.inc_value("gbaf/encoding/control_chars_removed")
             self.logger.info("%d control characters (NUL and the like) removed: %s", removed, response.url)
@@ -72,6 +71,13 @@ class ArticlePages:
                 request = self._wanted_article(fetch, "related", defer=True)
                 if request:
                     yield request
+
+    def article_text(self, response: Response) -> tuple[str, bool, int]:
+        """(text, charset header overridden, control characters removed) of an article response
+        (spiders/gbaf_warc.py hands in what its worker processes decoded)."""
+        text, overridden = html_text(response)
+        text, removed = strip_control_chars(text)
+        return text, overridden, removed
 
     def article_page(self, text: str, response: Response) -> ArticlePage:
         """The parsed page of an article response (spiders/gbaf_warc.py hands in pages parsed in
