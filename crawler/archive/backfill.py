@@ -32,6 +32,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.archive.writer import gzip_member, warcinfo_record
+from crawler.commands import add_setting_option
+from crawler.state import store_url
 from crawler.urls import SITE_HOST, SITE_HOSTS, SiteUrls
 
 logger = logging.getLogger("crawler.archive.backfill")
@@ -149,11 +151,12 @@ def ccnews(out_dir, month, data_prefix=CC_DATA, paths_url=None, max_files=None, 
 def known_urls(state_url):
     """Canonical URLs (and aliases, and non-articles) the state store knows; empty without a store."""
     from crawler.state import open_store
+    from crawler.state.store import StateError
 
-    local = state_url[len("sqlite:///"):] if state_url.startswith("sqlite:///") else state_url
-    if "://" not in local and not os.path.exists(local):
+    try:
+        store = open_store(state_url, create=False)
+    except StateError:  # no store yet: nothing is known, every capture is wanted
         return set()
-    store = open_store(state_url)
     try:
         return set(store.snapshot()) | set(store.non_articles())
     finally:
@@ -251,16 +254,15 @@ def main(argv=None):
     index.add_argument("--cdx-url", help="one CDX API endpoint instead of the source's")
     index.add_argument("--data-prefix", help="cc: where the WARC files are (default data.commoncrawl.org)")
     index.add_argument("--wayback-url", help="ia: the Wayback prefix (default https://web.archive.org/web)")
-    index.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
-                       help="GBAF_STATE_URL=... or GBAF_DATA_DIR=... (else from the environment)")
+    add_setting_option(index, "GBAF_STATE_URL=... or GBAF_DATA_DIR=... (else from the environment)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
     try:
         if args.command == "ccnews":
             summary = ccnews(args.out, args.month, args.data_prefix, args.paths_url, args.max_files, args.delay)
             return 1 if summary["failed"] and not summary["files"] else 0
-        given = {**os.environ, **dict(s.partition("=")[::2] for s in args.set)}
-        state = given.get("GBAF_STATE_URL") or os.path.join(given.get("GBAF_DATA_DIR") or "data", "state.sqlite")
+        given = {**os.environ, **dict(args.set)}
+        state = store_url(given.get("GBAF_STATE_URL"), given.get("GBAF_DATA_DIR") or "data")
         cdx(args.out, args.source, state, args.url, args.limit, args.delay, args.crawl, args.from_ts,
             args.to_ts, args.cdx_url, args.data_prefix, args.wayback_url)
     except Exception as exc:  # noqa: BLE001 - the listing or the index unreachable: said, exit 1
