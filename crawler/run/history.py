@@ -17,8 +17,8 @@ import logging
 import os
 from collections import deque
 from pathlib import Path
-from scrapy import Spider
 
+from scrapy import Spider
 from scrapy.statscollectors import MemoryStatsCollector
 
 logger = logging.getLogger(__name__)
