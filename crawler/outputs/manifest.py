@@ -64,7 +64,7 @@ def write_json_atomically(data: dict, path: Path, before_rename: Callable[[], ob
         raise
 
 
-def manifest_path(data_dir: str | os.PathLike, run_date: object, run_id: str) -> Path:
+def manifest_path(data_dir: str | os.PathLike, run_date: str, run_id: str) -> Path:
     return Path(data_dir) / "articles" / str(run_date) / f"{run_id}{MANIFEST_SUFFIX}"
 
 
