@@ -59,7 +59,8 @@ _RENDERED_DROP = {"transfer-encoding", "content-encoding", "content-length"}
 
 
 class WarcWriterMiddleware:
-    def __init__(self, crawler: Crawler, directory: str | os.PathLike, max_size: int, gzip_level: int) -> None:
+    def __init__(self, crawler: Crawler, directory: str | os.PathLike, max_size: int,
+                 gzip_level: int) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         self.dir = Path(directory)

@@ -102,7 +102,8 @@ def _share_check(name, count, total, max_share, allowed, what):
 
 
 def evaluate(stats: dict[str, Any], coverage: dict[str, dict] | None, records: int, limits: Limits,
-             incremental: bool = False, history: Iterable[dict] = (), distributed: bool = False) -> list[Check]:
+             incremental: bool = False, history: Iterable[dict] = (),
+             distributed: bool = False) -> list[Check]:
     """The run's checks, from its stats, the report's coverage ({field: {filled, layers}} as shares
     of the `records` article pages parsed in the run: exported, unchanged or duplicate), the runs
     before it (`history`, newest first: {"status", "coverage": counts}, crawler.run.history) and the limits."""

@@ -24,7 +24,8 @@ def is_redis_url(url: str | None) -> bool:
     return urlsplit(url or "").scheme in REDIS_SCHEMES
 
 
-def open_store(url: str | None, data_dir: str = "data", create: bool = True) -> SqliteStateStore | RedisStateStore:
+def open_store(url: str | None, data_dir: str = "data",
+               create: bool = True) -> SqliteStateStore | RedisStateStore:
     """A store from `GBAF_STATE_URL`: `sqlite:///path`, a plain path, or `redis://...` (None: the
     default store in data_dir). With create=False, an SQLite file that is not there is a
     StateError ("no state store at PATH") instead of a new, empty store."""
