@@ -76,8 +76,9 @@ NOT_YET_HINTED = ("crawler/extract/",)
 
 
 def _missing_hints(path):
-    """`module.Class.function: what is missing` for each public def of `path` that lacks a hint:
-    every parameter but self/cls annotated, and a return annotation."""
+    """`Class.function: what is missing` for each public def of `path` (module level or in a
+    class; a function nested in a function is no API) that lacks a hint: every parameter but
+    self/cls annotated, and a return annotation (not asked of __init__, whose parameters are)."""
     tree = ast.parse(path.read_text())
     missing = []
 
