@@ -4,9 +4,12 @@
 that point of the run protocol (docs/protocol.md); `GBAF_ENOSPC_AT=<n>` makes the n-th write to a
 feed output fail with ENOSPC, once (a disk full for a moment). Unset, both cost one dict lookup.
 """
+from __future__ import annotations
+
 import errno
 import logging
 import os
+from typing import IO, Any
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +28,7 @@ POINTS = (
 )
 
 
-def crash_point(name):
+def crash_point(name: str) -> None:
     """Die here, as a SIGKILL would, when GBAF_CRASH_AT names this point."""
     if os.environ.get("GBAF_CRASH_AT") == name:
         logger.critical("crash point %s: exiting as if killed", name)
@@ -38,19 +41,19 @@ class FailingWrites:
 
     count = 0
 
-    def __init__(self, file, at):
+    def __init__(self, file: IO, at: int) -> None:
         self._file, self._at = file, at
 
-    def write(self, data):
+    def write(self, data: Any) -> Any:
         FailingWrites.count += 1
         if FailingWrites.count == self._at:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return self._file.write(data)
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._file, name)
 
 
-def maybe_failing(file):
+def maybe_failing(file: IO) -> IO | FailingWrites:
     at = os.environ.get("GBAF_ENOSPC_AT")
     return FailingWrites(file, int(at)) if at else file

@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
 
 DEFAULTS: dict[str, object] = {
     # --- the site ---
@@ -116,7 +120,7 @@ def from_environ(environ: Mapping[str, str] = os.environ) -> dict[str, object]:
             for name, default in DEFAULTS.items()}
 
 
-def check_settings(settings) -> list[str]:
+def check_settings(settings: BaseSettings) -> list[str]:
     """One line per GBAF_* setting whose value cannot be used (empty when all can)."""
     problems = []
     for name, default in DEFAULTS.items():
@@ -146,7 +150,7 @@ def check_settings(settings) -> list[str]:
     return problems
 
 
-def setting(settings, name: str):
+def setting(settings: BaseSettings, name: str) -> Any:
     """The value of a GBAF_* setting, read with the getter its default's type asks for, and that
     default when the settings do not hold it (a crawler built without the project's settings)."""
     default = DEFAULTS[name]  # a misspelt name fails here, not silently as None

@@ -9,7 +9,7 @@ import re
 
 from lxml import etree
 
-from crawler.urls import category_of, kind_of_url
+from crawler.urls import SiteUrls, category_of, kind_of_url
 
 CHROME = {"header", "footer", "nav"}
 _LOAD_MORE = re.compile(r"^\s*(?:load|show|view)\s+more\b", re.I)
@@ -19,7 +19,7 @@ def _tag(el):
     return el.tag.lower() if isinstance(el.tag, str) else ""
 
 
-def page_links(root) -> list[tuple[str, bool, list[str]]]:
+def page_links(root: etree._Element) -> list[tuple[str, bool, list[str]]]:
     """[(href, in_chrome, rel)] of every <a href> (and <link rel=next>), in page order."""
     out = []
     # A stack, not recursion: a page nested thousands of elements deep (broken or hostile markup)
@@ -41,7 +41,7 @@ def page_links(root) -> list[tuple[str, bool, list[str]]]:
     return out
 
 
-def listing_facts(root, page_url: str, site) -> dict:
+def listing_facts(root: etree._Element, page_url: str, site: SiteUrls) -> dict:
     """What a crawler needs from a listing/home page:
     article URLs (fetchable, content area first), the next page URL, category slugs seen, whether a
     'Load more' control stands where pagination would."""
@@ -78,6 +78,6 @@ def _has_load_more(root):
     return any(_LOAD_MORE.match(" ".join(b.itertext())) for b in _MAYBE_MORE(root))
 
 
-def listing_dates(root) -> list[str]:
+def listing_dates(root: etree._Element) -> list[str]:
     """Datetime strings of the cards on a listing page (<time datetime>)."""
     return [t.get("datetime") for t in root.iter("time") if t.get("datetime")]

@@ -1,15 +1,22 @@
 """Shared cleaners for text, dates and names, used by the parser and the normalize pipeline."""
+from __future__ import annotations
+
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scrapy.http import TextResponse
 
 _WS = re.compile(r"\s+")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _TAG = re.compile(r"<[^>]+>")
 
 
-def clean(value):
+def clean(value: str | None) -> str | None:
     """Unicode NFC, whitespace runs (nbsp too) collapsed, trimmed; None stays None."""
     if value is None:
         return None
@@ -21,7 +28,7 @@ def clean(value):
     return " ".join(value.split())
 
 
-def strip_tags(value):
+def strip_tags(value: str | None) -> str | None:
     """Plain text of a small HTML snippet (FAQ answers in JSON-LD are often HTML)."""
     if value is None:
         return None
@@ -32,7 +39,7 @@ def strip_tags(value):
     return clean(html.unescape(_TAG.sub(" ", value)))
 
 
-def join_paragraphs(paragraphs):
+def join_paragraphs(paragraphs: Iterable[str | None]) -> str:
     """The contract's body: normalised paragraphs, empty ones dropped, one blank line between."""
     return "\n\n".join(p for p in (clean(x) for x in paragraphs) if p)
 
@@ -44,7 +51,7 @@ _CONTROL = re.compile(f"[{re.escape(_CONTROL_CHARS)}]")
 _CONTROL_BYTES = _CONTROL_CHARS.encode("ascii")
 
 
-def strip_control_chars(text):
+def strip_control_chars(text: str) -> tuple[str, int]:
     """(text without control characters, how many were removed).
 
     Most pages have none: the test is bytes.translate over the UTF-8 form (C, ~0.1 ms for a
@@ -56,21 +63,21 @@ def strip_control_chars(text):
     return _CONTROL.subn("", text)
 
 
-def word_count(body):
+def word_count(body: str | None) -> int:
     return len(body.split()) if body else 0
 
 
-def content_hash(title, body):
+def content_hash(title: str | None, body: str | None) -> str:
     # surrogatepass: a lone surrogate (which clean() replaces, but a caller may hash raw text) hashes
     # as itself instead of raising.
     return hashlib.sha256(f"{title or ''}\n\n{body or ''}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def article_id(url):
+def article_id(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
 
 
-def dedupe_names(names):
+def dedupe_names(names: Iterable[str | None]) -> list[str]:
     """Keep page order and the first spelling; drop case-insensitive repeats and empties."""
     seen, out = set(), []
     for name in names:
@@ -83,7 +90,7 @@ def dedupe_names(names):
 
 # --- encodings -----------------------------------------------------------------------------------
 
-def html_text(response):
+def html_text(response: TextResponse) -> tuple[str, bool]:
     """(text, overridden) of an HTML response. Scrapy trusts the charset of the Content-Type
     header, like browsers; a header that says Latin-1 over bytes that are valid UTF-8 with
     multi-byte characters is wrong (a byte string in a single-byte charset is almost never valid
@@ -94,7 +101,7 @@ def html_text(response):
     return (corrected, True) if corrected is not None else (text, False)
 
 
-def decode_html(body, content_type=""):
+def decode_html(body: bytes, content_type: str = "") -> str:
     """The text of an HTML document's bytes: charset from the header, a BOM or the page's <meta>
     (w3lib, as Scrapy does), with the same correction as html_text for a lying UTF-8 declaration."""
     from w3lib.encoding import html_to_unicode
@@ -132,7 +139,7 @@ def _corrected_text(declared, body, text):
     return None
 
 
-def utf16_without_bom(body):
+def utf16_without_bom(body: bytes) -> str | None:
     """'utf-16-le' or 'utf-16-be' where the bytes read as UTF-16 without a BOM, else None: markup is
     mostly ASCII, so one byte of each pair is NUL (the second in little-endian, the first in
     big-endian) and the other almost never."""
@@ -149,7 +156,7 @@ def utf16_without_bom(body):
     return None
 
 
-def legacy_text(body):
+def legacy_text(body: bytes) -> str | None:
     """The text of bytes said to be UTF-8 that are not: windows-1252, else None. A page cut inside
     its last character, or UTF-8 with a few broken bytes among many good ones, is still UTF-8."""
     if body.isascii():  # C speed; max(body) walks every byte in Python ints
@@ -184,7 +191,7 @@ EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
 AHEAD = timedelta(days=1)
 
 
-def to_utc_iso(value, day_first=True, now=None):
+def to_utc_iso(value: Any, day_first: bool = True, now: datetime | None = None) -> str | None:
     """ISO 8601 UTC with +00:00 and seconds; date-only is midnight UTC, naive is UTC. None if
     unreadable or outside [EARLIEST, now + AHEAD] (now: the crawl's time, the clock by default).
     Never raises: a page's text cannot stop a crawl.
@@ -197,7 +204,7 @@ def to_utc_iso(value, day_first=True, now=None):
     return dt.isoformat()
 
 
-def parse_utc(value, day_first=True):
+def parse_utc(value: Any, day_first: bool = True) -> datetime | None:
     """The aware UTC datetime (whole seconds) of a date value, or None; never raises."""
     if value is None:
         return None
@@ -296,7 +303,7 @@ _DATE_TAIL = re.compile(
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b.*$|\s+\d.*$", re.I)
 
 
-def split_people(text):
+def split_people(text: str | None) -> list[str]:
     """'By A and B' / 'A, B' / 'A & B' -> ['A', 'B'], without role words, affiliations
     ('By A, Chief Economist at X'), editing credits ('; Editing by C') or the publisher."""
     if not text:
@@ -330,7 +337,7 @@ def _names_only(part):
     return len(names) > 1 and not any(_ROLE.search(n) for n in names)
 
 
-def looks_like_person(name):
+def looks_like_person(name: str | None) -> bool:
     name = clean(name)
     if not name or len(name) > 60 or _NOT_PERSON.search(name):
         return False

@@ -1,5 +1,8 @@
 """The claim pipeline of distributed crawls: each article exported by one worker only."""
+from __future__ import annotations
+
 import logging
+from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
 from redis.exceptions import RedisError
@@ -9,6 +12,9 @@ from crawler.defaults import setting
 from crawler.distributed.worker import redis_lost
 from crawler.run.lifecycle import run_state
 from crawler.text import article_id
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
@@ -20,21 +26,21 @@ class ClaimPipeline:
     (`gbaf/records/dropped/duplicate_claimed`) and remembers its URL as an alias, as the dedupe
     pipeline does. One atomic Redis call per record (RedisStateStore.claim)."""
 
-    def __init__(self, crawler):
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         self.state = None
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> ClaimPipeline:
         if not setting(crawler.settings, "GBAF_REDIS_URL") or not setting(crawler.settings, "GBAF_STATE_ENABLED"):
             raise NotConfigured("not a distributed crawl with a state store")
         return cls(crawler)
 
-    def open_spider(self):
+    def open_spider(self) -> None:
         self.state = run_state(self.crawler)
 
-    def process_item(self, item):
+    def process_item(self, item: Any) -> Any:
         if self.state is None or not getattr(self.state.store, "claim", None):
             return item
         a = ItemAdapter(item)

@@ -19,11 +19,14 @@ Python loop is the slower half of the work. tests/test_dedupe.py checks that the
 the bands and rows picked for a threshold, are datasketch's own, so signatures stored by earlier
 runs stay comparable.
 """
+from __future__ import annotations
+
 import hashlib
 import logging
 import re
 import sqlite3
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from itemadapter import ItemAdapter
@@ -32,6 +35,9 @@ from scrapy.exceptions import DropItem
 from crawler.defaults import setting
 from crawler.run.lifecycle import run_state
 from pipelines.prepared import prepared_of
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
@@ -66,21 +72,21 @@ class Signature:
 
     __slots__ = ("hashvalues",)
 
-    def __init__(self, hashvalues):
+    def __init__(self, hashvalues: np.ndarray) -> None:
         self.hashvalues = hashvalues
 
     def __len__(self):
         return len(self.hashvalues)
 
-    def jaccard(self, other):
+    def jaccard(self, other: Signature) -> float:
         return float(np.count_nonzero(self.hashvalues == other.hashvalues)) / len(self.hashvalues)
 
-    def to_bytes(self):
+    def to_bytes(self) -> bytes:
         """The stored form: 64-bit values, as earlier runs wrote them."""
         return self.hashvalues.astype(np.uint64).tobytes()
 
 
-def shingles(text):
+def shingles(text: str) -> set[str]:
     """The word 3-shingles of a text (a shorter text is one shingle of all its words)."""
     words = _WORD.findall((text or "").lower())
     if len(words) < SHINGLE:
@@ -88,7 +94,7 @@ def shingles(text):
     return set(map(" ".join, zip(words, words[1:], words[2:])))
 
 
-def minhash(text, num_perm=NUM_PERM):
+def minhash(text: str, num_perm: int = NUM_PERM) -> Signature:
     """The signature of a text's word 3-shingles."""
     sha1 = hashlib.sha1
     # datasketch's sha1_hash32: the first 4 bytes of the SHA1, little-endian.
@@ -100,7 +106,7 @@ def minhash(text, num_perm=NUM_PERM):
     return Signature(values.min(axis=0).astype(np.uint32, copy=False))
 
 
-def from_bytes(raw, num_perm=NUM_PERM):
+def from_bytes(raw: bytes, num_perm: int = NUM_PERM) -> Signature:
     values = np.frombuffer(raw, dtype=np.uint64)
     if len(values) != num_perm:
         raise ValueError(f"signature of {len(values)} values, expected {num_perm}")
@@ -111,7 +117,8 @@ _integral = getattr(np, "trapezoid", None) or np.trapz  # numpy 2 renamed it
 
 
 @lru_cache(maxsize=16)
-def optimal_bands(threshold, num_perm=NUM_PERM, weights=(0.5, 0.5)):
+def optimal_bands(threshold: float, num_perm: int = NUM_PERM,
+                  weights: tuple[float, float] = (0.5, 0.5)) -> tuple[int, int]:
     """(bands, rows) minimising the weighted false positive and negative probabilities, as
     datasketch's MinHashLSH picks them (its `_optimal_param`, integrated here with numpy)."""
     grid = np.linspace(0.0, 1.0, 4001)
@@ -130,7 +137,7 @@ def optimal_bands(threshold, num_perm=NUM_PERM, weights=(0.5, 0.5)):
 class DedupeIndex:
     """URLs, content hashes and LSH bands of the run and of the stored articles, in SQLite."""
 
-    def __init__(self, threshold, num_perm=NUM_PERM):
+    def __init__(self, threshold: float, num_perm: int = NUM_PERM) -> None:
         self.threshold = threshold
         self.db = sqlite3.connect("", isolation_level=None)
         self.db.executescript(f"""
@@ -154,7 +161,7 @@ class DedupeIndex:
         return [int.from_bytes(hashlib.blake2b(bytes([i]) + values[start:end].tobytes(), digest_size=8)
                                .digest(), "little") >> 1 for i, (start, end) in enumerate(self.ranges)]
 
-    def add_known(self, url, content_hash, sig):
+    def add_known(self, url: str, content_hash: str, sig: Signature | None) -> None:
         """An article the state store holds (before the run's first record)."""
         self.db.execute("INSERT OR IGNORE INTO hashes VALUES (?, ?)", (content_hash, url))
         self._add_signature(url, sig, in_run=0)
@@ -174,15 +181,15 @@ class DedupeIndex:
         if sig is not None and self.bands:
             self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", [(k, doc) for k in self._keys(sig)])
 
-    def seen_in_run(self, url):
+    def seen_in_run(self, url: str) -> bool:
         row = self.db.execute("SELECT in_run FROM docs WHERE url = ?", (url,)).fetchone()
         return bool(row and row[0])
 
-    def original_of_hash(self, content_hash):
+    def original_of_hash(self, content_hash: str) -> str | None:
         row = self.db.execute("SELECT url FROM hashes WHERE hash = ?", (content_hash,)).fetchone()
         return row[0] if row else None
 
-    def near(self, url, sig):
+    def near(self, url: str, sig: Signature) -> list[str]:
         """The URLs whose signature estimates a Jaccard similarity >= threshold (LSH candidates,
         each verified: a false positive of the bands never drops a record)."""
         if not self._near_sql:
@@ -193,17 +200,17 @@ class DedupeIndex:
                 out.append(other)
         return sorted(out)
 
-    def add(self, url, content_hash, sig):
+    def add(self, url: str, content_hash: str, sig: Signature | None) -> None:
         """A record of this run, kept."""
         self.db.execute("INSERT OR REPLACE INTO hashes VALUES (?, ?)", (content_hash, url))
         self._add_signature(url, sig, in_run=1)
 
-    def close(self):
+    def close(self) -> None:
         self.db.close()
 
 
 class DedupePipeline:
-    def __init__(self, crawler, threshold):
+    def __init__(self, crawler: Crawler, threshold: float) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         self.threshold = threshold
@@ -211,7 +218,7 @@ class DedupePipeline:
         self.state = None
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
         return cls(crawler, setting(crawler.settings, "GBAF_NEAR_DUP_THRESHOLD"))
 
     def _index(self):
@@ -219,7 +226,7 @@ class DedupePipeline:
             self.index = DedupeIndex(self.threshold)
         return self.index
 
-    def open_spider(self):
+    def open_spider(self) -> None:
         index = self._index()
         self.state = run_state(self.crawler)
         if self.state is None:
@@ -239,7 +246,7 @@ class DedupePipeline:
             index.add_known(known.url, known.content_hash, sig)
         index.db.execute("COMMIT")
 
-    def close_spider(self):
+    def close_spider(self) -> None:
         if self.index is not None:
             self.index.close()
             self.index = None
@@ -265,7 +272,7 @@ class DedupePipeline:
             return Signature(np.frombuffer(prepared.signature, dtype=np.uint32))
         return minhash(f"{a.get('title') or ''} {a['body']}")
 
-    def process_item(self, item):
+    def process_item(self, item: Any) -> Any:
         index = self._index()
         a = ItemAdapter(item)
         url, digest = a["url"], a["content_hash"]

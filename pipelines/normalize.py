@@ -6,7 +6,10 @@ An item of the wrong shape (no URL, a string where a list is due, a list body, a
 link that is not an object, a link without url, ...) is dropped first, logged with the field and
 counted (`normalize/malformed/<field>` and `gbaf/records/dropped/malformed`): never coerced (a
 `tags: "Banking"` would become seven letters) and never a crash of the pipeline."""
+from __future__ import annotations
+
 import logging
+from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
@@ -15,6 +18,10 @@ from crawler import text as tx
 from crawler.urls import canonical_url
 from pipelines.prepared import prepared_of
 
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+
 logger = logging.getLogger(__name__)
 
 TEXT_FIELDS = ("title", "category", "source", "dateline", "summary", "language")
@@ -22,14 +29,14 @@ NAME_LISTS = ("tags", "authors")
 
 
 class NormalizePipeline:
-    def __init__(self, stats):
+    def __init__(self, stats: StatsCollector) -> None:
         self.stats = stats
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
         return cls(crawler.stats)
 
-    def process_item(self, item):
+    def process_item(self, item: Any) -> Any:
         a = ItemAdapter(item)
         prepared = prepared_of(item)
         if prepared is not None:  # normalised in a worker process already (pipelines.prepared)
@@ -49,7 +56,7 @@ class NormalizePipeline:
         return item
 
 
-def normalize_fields(a):
+def normalize_fields(a: ItemAdapter | dict) -> None:
     """Normalise a well-shaped record (an ItemAdapter or a plain dict; `malformed(a)` is None) in
     place: the pipeline's work, a pure function of the record, so that spiders/gbaf_warc.py can
     run it in its worker processes (crawler.archive.extract.prepare)."""
@@ -95,7 +102,7 @@ def _objects(value, required, optional=()):
         and all(v.get(k) is None or isinstance(v.get(k), str) for k in optional) for v in value)
 
 
-def malformed(a):
+def malformed(a: ItemAdapter | dict) -> str | None:
     """The first field whose value has a shape the record cannot have, or None."""
     if not isinstance(a.get("url"), str) or not a.get("url").strip():
         return "url"

@@ -13,6 +13,7 @@ them), so what is exported and stored does not depend on where the work ran.
 An item without it (a live crawl, `workers=1`) goes through the pipelines as it always did.
 """
 from dataclasses import dataclass
+from typing import Any
 
 ATTR = "_prepared"  # an attribute of the item, never one of its fields: nothing exports it
 
@@ -26,9 +27,9 @@ class Prepared:
     applied: bool = False  # the normalize pipeline made these changes to the item: the verdict is the item's
 
 
-def attach(item, prepared):
+def attach(item: Any, prepared: Prepared) -> None:
     setattr(item, ATTR, prepared)
 
 
-def prepared_of(item):
+def prepared_of(item: Any) -> Prepared | None:
     return getattr(item, ATTR, None)

@@ -3,9 +3,13 @@
 An invalid record is not exported: it is logged with its URL and every reason, and counted per
 reason in `validate/invalid/<field>/<rule>`.
 """
+from __future__ import annotations
+
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
 from itemadapter import ItemAdapter
@@ -14,11 +18,15 @@ from scrapy.exceptions import DropItem
 
 from pipelines.prepared import prepared_of
 
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+
 logger = logging.getLogger(__name__)
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "article.schema.json"
 
 
-def load_schema(path=SCHEMA_PATH):
+def load_schema(path: str | Path = SCHEMA_PATH) -> dict[str, Any]:
     try:
         raw = Path(path).read_bytes()
     except NotADirectoryError:  # inside a zipped egg (Scrapyd): read through the import system
@@ -26,13 +34,13 @@ def load_schema(path=SCHEMA_PATH):
     return json.loads(raw.decode("utf-8"))
 
 
-def load_validator(path=SCHEMA_PATH):
+def load_validator(path: str | Path = SCHEMA_PATH) -> Draft202012Validator:
     schema = load_schema(path)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 
 
-def problems(validator, record):
+def problems(validator: Draft202012Validator, record: dict[str, Any]) -> list[tuple[str, str, str]]:
     """[(field, rule, message)] for every way the record breaks the schema."""
     out = []
     for err in sorted(validator.iter_errors(record), key=lambda e: list(e.path)):
@@ -43,7 +51,7 @@ def problems(validator, record):
     return out
 
 
-def compiled(schema):
+def compiled(schema: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
     """A yes/no check of the same schema compiled to Python code: a tenth of jsonschema's time."""
     check = fastjsonschema.compile(schema)
 
@@ -58,16 +66,16 @@ def compiled(schema):
 
 
 class ValidatePipeline:
-    def __init__(self, stats, validator):
+    def __init__(self, stats: StatsCollector, validator: Draft202012Validator) -> None:
         self.stats, self.validator = stats, validator
         # jsonschema stays the judge of a record the fast check refuses (every reason, counted).
         self.is_valid = compiled(validator.schema)
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
         return cls(crawler.stats, load_validator())
 
-    def process_item(self, item):
+    def process_item(self, item: Any) -> Any:
         prepared = prepared_of(item)
         if prepared is not None and prepared.applied and prepared.valid:  # the same check, run in a worker
             return item

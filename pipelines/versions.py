@@ -4,8 +4,11 @@ A new article is exported with `version` 1, a changed one (new content hash) wit
 version + 1, an unchanged one not at all (counted `gbaf/records/dropped/unchanged`). Every outcome
 is staged for the store in batches; the store commits it when the run's outputs are delivered.
 """
+from __future__ import annotations
+
 import json
 import logging
+from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
@@ -13,29 +16,32 @@ from scrapy.exceptions import DropItem, NotConfigured
 from crawler.defaults import setting
 from crawler.run.lifecycle import run_state
 
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
 logger = logging.getLogger(__name__)
 
 
 class VersionPipeline:
-    def __init__(self, crawler):
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         self.state = None
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> VersionPipeline:
         if not setting(crawler.settings, "GBAF_STATE_ENABLED"):
             raise NotConfigured("GBAF_STATE_ENABLED is off")
         return cls(crawler)
 
-    def open_spider(self):
+    def open_spider(self) -> None:
         self.state = run_state(self.crawler)
 
-    def close_spider(self):
+    def close_spider(self) -> None:
         if self.state is not None:
             self.state.flush()
 
-    def process_item(self, item):
+    def process_item(self, item: Any) -> Any:
         if self.state is None:
             raise DropItem("no state store: nothing can be versioned")
         a = ItemAdapter(item)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
+from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
@@ -81,7 +82,7 @@ class GbafSpider(DistributedMixin, CheapSources, ListingPages, ArticlePages, Fro
         self.skipped_other_category = set()  # fetch URLs skipped as another category's (see parse_listing)
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler, *args, **kwargs) -> GbafSpider:
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> GbafSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
         spider._configure(s)

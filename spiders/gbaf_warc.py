@@ -19,12 +19,16 @@ stats, the versions, the store, the exporters): one run, one store, so no record
 exported twice; memory is bounded by the batches in flight. Stats: `archive/*` beside the usual
 `gbaf/*`.
 """
+from __future__ import annotations
+
 import asyncio
 import multiprocessing
 import os
 from collections import deque
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
+from typing import TYPE_CHECKING, Any
 
 import scrapy
 from scrapy import Request, signals
@@ -36,6 +40,14 @@ from crawler.items import ArticleItem
 from pipelines.prepared import attach
 from spiders.gbaf import GbafSpider
 
+if TYPE_CHECKING:
+    from lxml.etree import _Element
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.settings import BaseSettings
+
+    from crawler.archive.extract import ParsedPage
+
 BATCH = 8  # captures per task: large enough to pay for the pickling, small for flat memory
 # Batches in flight per worker: enough that the workers still have work while this process waits
 # for a core (3 processes on 2 cores); cheap, a task being an offset and a result a parsed page.
@@ -45,10 +57,11 @@ IN_FLIGHT = 4
 class _NoRendering:
     """The archive holds what the parser saw: no page is sent to the browser again."""
 
-    def article_request(self, response, page, callback):
+    def article_request(self, response: Response, page: Any, callback: Callable[..., Any]) -> None:
         return None
 
-    def listing_request(self, response, facts, root, callback):
+    def listing_request(self, response: Response, facts: dict[str, Any], root: _Element,
+                        callback: Callable[..., Any]) -> None:
         return None
 
 
@@ -56,7 +69,7 @@ class GbafWarcSpider(GbafSpider):
     name = "gbaf_warc"
     custom_settings = {"GBAF_RENDER": "never", "ROBOTSTXT_OBEY": False, "GBAF_ROBOTS_SITEMAPS": False}
 
-    def __init__(self, warc=None, workers=None, **kwargs):
+    def __init__(self, warc: str | None = None, workers: str | int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not warc:
             raise ValueError("gbaf_warc needs -a warc=PATHS (files, globs or directories, comma-separated)")
@@ -64,16 +77,16 @@ class GbafWarcSpider(GbafSpider):
         self.workers = int(workers) if workers not in (None, "") else (os.cpu_count() or 1)
 
     @classmethod
-    def update_settings(cls, settings):
+    def update_settings(cls, settings: BaseSettings) -> None:
         # Not the gbaf spider's switch to scrapy-redis under GBAF_REDIS_URL: a re-extraction is one
         # run that parallelises itself (a Redis state store is still used if GBAF_STATE_URL names one).
         scrapy.Spider.update_settings.__func__(cls, settings)
 
-    def setup_distributed(self, crawler):
+    def setup_distributed(self, crawler: Crawler) -> None:
         self.distributed = False
 
     @classmethod
-    def from_crawler(cls, crawler, *args, **kwargs):
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> GbafWarcSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.renderer = _NoRendering()
         spider.pool = None
@@ -92,20 +105,20 @@ class GbafWarcSpider(GbafSpider):
     def _wanted_article(self, url, kind="article", defer=False):
         return None  # nothing is fetched
 
-    def article_text(self, response):
+    def article_text(self, response: Response) -> tuple[str, bool, int]:
         parsed = response.meta.get("gbaf_parsed")
         if parsed is not None and parsed.decoded is not None:
             return "", *parsed.decoded  # decoded and parsed in a worker: the text is not needed here
         return super().article_text(response)
 
-    def article_page(self, text, response):
+    def article_page(self, text: str, response: Response) -> ArticlePage | ParsedPage:
         parsed = response.meta.get("gbaf_parsed")
         if parsed is not None:
             return parsed
         return ArticlePage(text, response.url, base_url=self.site.base_url,
                            crawled_at=response.meta.get("warc_date"))
 
-    async def start(self):
+    async def start(self) -> AsyncIterator[Any]:
         if self.state_failed:
             return  # the run closes with reason "state_error" (crawler.run.lifecycle.RunLifecycle)
         stats = self.crawler.stats

@@ -12,12 +12,19 @@ feed exports, so every `-o`/`-O`/`FEEDS` output is delivered under the run proto
 the run commits no change. It takes the store's lock like any run, so it waits for no crawl: a
 crawl running on the same store makes it stop at once with one clear error.
 """
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
 
 import scrapy
 
 from crawler.defaults import setting
 from crawler.run.lifecycle import run_state
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 
 class StoreExportSpider(scrapy.Spider):
@@ -28,19 +35,19 @@ class StoreExportSpider(scrapy.Spider):
         "SPIDERMON_ENABLED": False,  # the crawl's checks (pages fetched, records made) do not apply
     }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         now = datetime.now(timezone.utc)
         self.run_id = "export-" + now.strftime("%Y%m%dT%H%M%SZ")
         self.run_date = now.strftime("%Y-%m-%d")
 
     @classmethod
-    def from_crawler(cls, crawler, *args, **kwargs):
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> StoreExportSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.data_dir = setting(crawler.settings, "GBAF_DATA_DIR")
         return spider
 
-    async def start(self):
+    async def start(self) -> AsyncIterator[dict]:
         state = run_state(self.crawler)
         if state is None:  # the store could not be opened: already one ERROR, closing as state_error
             return

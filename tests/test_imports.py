@@ -68,3 +68,45 @@ def test_no_import_cycle():
         if name not in state:
             visit(name, [name])
     assert not cycles, "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+# Public functions and methods carry type hints (issue 16, section 6). crawler/extract/ is left
+# out for now: another branch is rewriting it, and the lead adds it here after merging that branch.
+NOT_YET_HINTED = ("crawler/extract/",)
+
+
+def _missing_hints(path):
+    """`Class.function: what is missing` for each public def of `path` (module level or in a
+    class; a function nested in a function is no API) that lacks a hint: every parameter but
+    self/cls annotated, and a return annotation (not asked of __init__, whose parameters are)."""
+    tree = ast.parse(path.read_text())
+    missing = []
+
+    def walk(node, prefix):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ClassDef):
+                walk(child, f"{prefix}{child.name}.")
+            elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if child.name.startswith("_") and child.name != "__init__":
+                    continue
+                a = child.args
+                params = a.posonlyargs + a.args + a.kwonlyargs + [p for p in (a.vararg, a.kwarg) if p]
+                bare = [p.arg for p in params if p.annotation is None and p.arg not in ("self", "cls")]
+                lacks = [f"parameters {', '.join(bare)}"] if bare else []
+                if child.returns is None and child.name != "__init__":
+                    lacks.append("return")
+                if lacks:
+                    missing.append(f"{prefix}{child.name}: {' and '.join(lacks)}")
+
+    walk(tree, "")
+    return missing
+
+
+def test_public_functions_have_type_hints():
+    missing = []
+    for name, path in sorted(MODULES.items()):
+        relative = path.relative_to(ROOT).as_posix()
+        if relative.startswith(NOT_YET_HINTED):
+            continue
+        missing += [f"{name}.{m}" for m in _missing_hints(path)]
+    assert not missing, f"{len(missing)} public functions lack type hints:\n" + "\n".join(missing)

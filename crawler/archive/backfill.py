@@ -20,6 +20,8 @@ Every base URL is an option (`--data-prefix`, `--paths-url`, `--cdx-url`, `--way
 the tests point them at a local server. Outputs are written under a temporary name and renamed
 when complete. Exit status 0, or 1 when the source could not be read at all.
 """
+from __future__ import annotations
+
 import argparse
 import gzip
 import io
@@ -27,14 +29,20 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from crawler.archive.writer import gzip_member, warcinfo_record
 from crawler.commands import add_setting_option
 from crawler.state import store_url
 from crawler.urls import SITE_HOST, SITE_HOSTS, SiteUrls
+
+if TYPE_CHECKING:
+    import cdx_toolkit
+    import requests
 
 logger = logging.getLogger("crawler.archive.backfill")
 
@@ -46,7 +54,7 @@ _DECODED = {"content-encoding", "transfer-encoding", "content-length"}
 class WarcOut:
     """One output WARC: records appended as gzip members, renamed into place by close()."""
 
-    def __init__(self, path):
+    def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.temp = self.path.with_name(f".{self.path.name}.open")
@@ -54,11 +62,12 @@ class WarcOut:
         self.fh.write(gzip_member(warcinfo_record(self.path.name)))
         self.records = 0
 
-    def write_raw(self, data):
+    def write_raw(self, data: bytes) -> None:
         self.fh.write(gzip.compress(data, compresslevel=6))
         self.records += 1
 
-    def write_response(self, url, date, status_line, headers, body):
+    def write_response(self, url: str, date: str, status_line: str, headers: Iterable[tuple[str, str]],
+                       body: bytes) -> None:
         from warcio.statusandheaders import StatusAndHeaders
         from warcio.warcwriter import WARCWriter
 
@@ -70,7 +79,7 @@ class WarcOut:
         self.fh.write(gzip_member(record))
         self.records += 1
 
-    def close(self):
+    def close(self) -> None:
         self.fh.flush()
         os.fsync(self.fh.fileno())
         self.fh.close()
@@ -96,7 +105,7 @@ def _is_gbaf(url):
 
 
 # --- CC-NEWS ------------------------------------------------------------------------------------
-def ccnews_paths(session, paths_url):
+def ccnews_paths(session: requests.Session, paths_url: str) -> list[str]:
     response = session.get(paths_url, timeout=60)
     response.raise_for_status()
     data = response.content
@@ -105,7 +114,9 @@ def ccnews_paths(session, paths_url):
     return [line.strip() for line in data.decode("utf-8").splitlines() if line.strip()]
 
 
-def ccnews(out_dir, month, data_prefix=CC_DATA, paths_url=None, max_files=None, delay=1.0, session=None):
+def ccnews(out_dir: str | os.PathLike, month: str, data_prefix: str = CC_DATA, paths_url: str | None = None,
+           max_files: int | None = None, delay: float = 1.0,
+           session: requests.Session | None = None) -> dict[str, int]:
     """Stream the month's CC-NEWS files, keep the GBAF records; returns {files, records, skipped}."""
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
@@ -148,7 +159,7 @@ def ccnews(out_dir, month, data_prefix=CC_DATA, paths_url=None, max_files=None, 
 
 
 # --- CDX indexes ---------------------------------------------------------------------------------
-def known_urls(state_url):
+def known_urls(state_url: str | None) -> set[str]:
     """Canonical URLs (and aliases, and non-articles) the state store knows; empty without a store."""
     from crawler.state import open_store
     from crawler.state.store import StateError
@@ -163,7 +174,8 @@ def known_urls(state_url):
         store.close()
 
 
-def cdx_fetcher(source, crawl=None, cdx_url=None, data_prefix=None, wayback_url=None):
+def cdx_fetcher(source: str, crawl: str | None = None, cdx_url: str | None = None,
+                data_prefix: str | None = None, wayback_url: str | None = None) -> cdx_toolkit.CDXFetcher:
     import cdx_toolkit
 
     if cdx_url:  # one CDX API endpoint (a local server in the tests, a mirror)
@@ -173,7 +185,8 @@ def cdx_fetcher(source, crawl=None, cdx_url=None, data_prefix=None, wayback_url=
     return cdx_toolkit.CDXFetcher(source=source, crawl=crawl)
 
 
-def latest_unknown_captures(captures, known, site):
+def latest_unknown_captures(captures: Iterable[Any], known: set[str] | dict,
+                            site: SiteUrls) -> dict[str, Any]:
     """{canonical URL: capture} of the latest 200 HTML capture of each article URL not known."""
     chosen = {}
     for capture in captures:
@@ -188,8 +201,10 @@ def latest_unknown_captures(captures, known, site):
     return chosen
 
 
-def cdx(out_dir, source, state_url, url=f"{SITE_HOST}/*", limit=None, delay=1.0, crawl=None,
-        from_ts=None, to_ts=None, cdx_url=None, data_prefix=None, wayback_url=None):
+def cdx(out_dir: str | os.PathLike, source: str, state_url: str | None, url: str = f"{SITE_HOST}/*",
+        limit: int | None = None, delay: float = 1.0, crawl: str | None = None,
+        from_ts: str | None = None, to_ts: str | None = None, cdx_url: str | None = None,
+        data_prefix: str | None = None, wayback_url: str | None = None) -> dict[str, int]:
     """Fetch the captures of url the store does not know into one WARC; returns a summary."""
     fetcher = cdx_fetcher(source, crawl, cdx_url, data_prefix, wayback_url)
     params = {k: v for k, v in (("from_ts", from_ts), ("to", to_ts)) if v}
@@ -231,7 +246,7 @@ def _warc_date(timestamp):
         return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.archive.backfill",
                                      description="Gather GBAF pages from CC-NEWS or a CDX index into WARC files.")
     sub = parser.add_subparsers(dest="command", required=True)

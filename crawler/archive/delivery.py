@@ -4,13 +4,19 @@ The run lifecycle (crawler/run/lifecycle.py, `RunLifecycle.add_artifact`) fsyncs
 renames the file and names it in the run's manifest before the state commit. Where it is not
 there (an older checkout, or switched off), `_deliver_alone` does the durable part itself.
 """
+from __future__ import annotations
+
 import logging
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
 
-def deliver(crawler, temp_path, final_path, kind):
+def deliver(crawler: Crawler, temp_path: str | os.PathLike, final_path: str | os.PathLike, kind: str) -> None:
     """Hand temp_path to the run lifecycle, or fsync and rename it into final_path."""
     lifecycle = _lifecycle(crawler)
     if lifecycle is not None:

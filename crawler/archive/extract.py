@@ -9,12 +9,16 @@ normalised record, the schema's verdict, the MinHash signature: `prepare`), pick
 part runs on every core while one process keeps the stateful rest: the pipelines' index and
 stats, the state store and the exporters.
 """
+from __future__ import annotations
+
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Any
 
 from scrapy import Request
-from scrapy.http import Headers
+from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
 from crawler.archive.reader import Capture, read_capture
@@ -38,20 +42,20 @@ class ParsedPage:
     prepared: object = None  # pipelines.prepared.Prepared of the record, when asked for
     decoded: tuple | None = None  # (charset header overridden, control characters removed) of its text
 
-    def not_article_reason(self):
+    def not_article_reason(self) -> str | None:
         return self.reason
 
-    def record(self):
+    def record(self) -> dict:
         return dict(self.record_)
 
-    def related_fetch_urls(self):
+    def related_fetch_urls(self) -> list:
         return self.related
 
 
 _HTML = re.compile(rb"\s*(text/html|application/xhtml\+xml)\s*(;|$)", re.I)
 
 
-def capture_response(capture, **meta):
+def capture_response(capture: Capture, **meta: Any) -> Response:
     """The response of a capture, as the downloader would have built it (class from its headers)."""
     headers = Headers(capture.headers)
     cls = responsetypes.from_args(headers=headers, url=capture.url, body=capture.body)
@@ -67,7 +71,7 @@ def _is_valid():
     return compiled(load_schema())  # the schema itself is checked by the pipeline, in the spider's process
 
 
-def prepare(record):
+def prepare(record: dict) -> Prepared | None:
     """The Prepared of a record as the parser made it, or None for a record the normalize
     pipeline drops as malformed (the pipeline then counts and logs it, as for any item)."""
     if malformed(record) is not None:
@@ -82,7 +86,7 @@ def prepare(record):
     return Prepared(changes, _is_valid()(dict(normal)), signature, (title, body) if body else ())
 
 
-def parse_capture(response, base_url, prepared=False):
+def parse_capture(response: Response, base_url: str, prepared: bool = False) -> ParsedPage | None:
     """The ParsedPage of one article response, the way the article callback parses it (and
     with prepared=True the Prepared of its record)."""
     if not hasattr(response, "text"):
@@ -98,7 +102,8 @@ def parse_capture(response, base_url, prepared=False):
                       prepared=prepare(record) if prepared and record else None, decoded=(overridden, removed))
 
 
-def parse_batch(tasks, base_url, prepared=True):
+def parse_batch(tasks: Iterable[Capture | tuple[str, int]], base_url: str,
+                prepared: bool = True) -> list[tuple[Capture | None, ParsedPage | None]]:
     """[(Capture, ParsedPage or None)] of a batch (the worker processes' task): each task a
     Capture, or (WARC path, offset) of one to read here (crawler.archive.reader.positions). A page
     the parser fails on is one ParsedPage with its error (and a capture that cannot be read is
@@ -122,7 +127,7 @@ def parse_batch(tasks, base_url, prepared=True):
     return out
 
 
-def warm_up():
+def warm_up() -> bool:
     """A worker's first task: its imports done (and the schema compiled) while the spider reads
     the WARC headers, not when the first batch is waiting."""
     prepare({"url": "https://www.globalbankingandfinance.com/warm-up", "title": "t", "body": "b"})

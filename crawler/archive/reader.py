@@ -11,13 +11,17 @@ Two passes, so that memory stays flat however big the archive is:
 `revisit` records carry no payload: the capture they refer to gives the article (it is in the
 archive as a `response` record), so they are skipped and counted.
 """
+from __future__ import annotations
+
 import glob
 import logging
 import os
 import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from fastwarc.warc import ArchiveIterator, WarcRecordType
+from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +41,7 @@ class Capture:
     rendered: str | None = None  # the rendering reason when the page was rendered by the crawler
 
 
-def expand_paths(spec):
+def expand_paths(spec: str) -> list[str]:
     """WARC files named by a comma-separated list of paths, globs and directories, sorted."""
     found = []
     for part in (p.strip() for p in (spec or "").split(",")):
@@ -57,11 +61,12 @@ def _is_warc_name(name):
     return not name.startswith(".") and name.endswith((".warc", ".warc.gz", ".arc.gz"))
 
 
-def target_uri(record):
+def target_uri(record: WarcRecord) -> str:
     return (record.headers.get("WARC-Target-URI") or "").strip().strip("<>")
 
 
-def index_latest(paths, keep, stats=None):
+def index_latest(paths: Sequence[str], keep: Callable[[str], str | None],
+                 stats: dict[str, Any] | None = None) -> dict[str, tuple[str, int, int]]:
     """{key: (WARC-Date, file number, offset)} of the latest 200 response per key.
     keep(url) returns the key (the canonical URL) of a record to take, or None."""
     latest = {}
@@ -122,7 +127,7 @@ def _cut_off(path, last):
         return bool(inflater.unused_data or f.read(1))
 
 
-def iter_captures(paths, index):
+def iter_captures(paths: Sequence[str], index: Mapping[str, tuple[str, int, int]]) -> Iterator[Capture]:
     """The captures the index chose, file by file, in file order."""
     wanted = {}
     for _date_, number, pos in index.values():
@@ -141,7 +146,8 @@ def iter_captures(paths, index):
             logger.warning("WARC file %s unreadable from some point (%s)", path, exc)
 
 
-def positions(paths, index):
+def positions(paths: Sequence[str],
+              index: Mapping[str, tuple[str, int, int]]) -> tuple[list[tuple[int, int]], set[int]]:
     """The chosen captures as (file number, offset), in the order iter_captures yields them, and
     the set of file numbers whose every chosen capture starts a gzip member of its own (or that
     are not gzipped): those can be read at their offsets, one capture at a time (read_capture)."""
@@ -167,7 +173,7 @@ def positions(paths, index):
 _open = {}  # this process's open WARC file (read_capture)
 
 
-def read_capture(path, pos):
+def read_capture(path: str, pos: int) -> Capture:
     """The capture at an offset iter_captures reported (a record of a gzip member of its own),
     read from the process's open file of that path (a worker reads a batch from one file)."""
     f = _open.get(path)

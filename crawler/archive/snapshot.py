@@ -22,6 +22,8 @@ and the manifest is written last. The store is read once, record by record, into
 files: memory holds one month, however many articles the store has. The store is opened like a
 crawl opens it (a SQLite store locked by a running crawl cannot be read: run it after the crawl).
 """
+from __future__ import annotations
+
 import argparse
 import hashlib
 import json
@@ -30,8 +32,10 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from crawler.commands import add_setting_option
@@ -41,6 +45,9 @@ from crawler.outputs.manifest import sha256_file, write_json_atomically
 from crawler.state import open_store, store_url
 from crawler.state.store import StateError
 
+if TYPE_CHECKING:
+    import pyarrow
+
 logger = logging.getLogger("crawler.archive.snapshot")
 
 MANIFEST = "snapshot.manifest.json"
@@ -48,7 +55,7 @@ TIMESTAMPS = ("published_at", "updated_at", "crawled_at")
 UNKNOWN_MONTH = "unknown"
 
 
-def latest_records(store):
+def latest_records(store: Any) -> Iterator[dict]:
     """Every article's latest stored record (a dict), one at a time."""
     if hasattr(store, "iter_latest"):  # the state store's own iteration (run-lifecycle branch)
         for item in store.iter_latest():
@@ -65,7 +72,7 @@ def latest_records(store):
     yield from store.latest(store.count())  # today's RedisStateStore
 
 
-def month_of(record):
+def month_of(record: dict) -> str:
     value = record.get("published_at")
     try:
         return datetime.fromisoformat(value).astimezone(timezone.utc).strftime("%Y-%m")
@@ -73,7 +80,7 @@ def month_of(record):
         return UNKNOWN_MONTH
 
 
-def build(store, out_dir, store_name=""):
+def build(store: Any, out_dir: str | os.PathLike, store_name: str = "") -> dict[str, Any]:
     """Build or update the snapshot in out_dir; returns its manifest (a dict)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -171,7 +178,7 @@ def _atomic(path, write):
         tmp.unlink(missing_ok=True)
 
 
-def snapshot_schema():
+def snapshot_schema() -> pyarrow.Schema:
     """The Parquet feed's schema with typed timestamps."""
     import pyarrow as pa
 
@@ -212,7 +219,7 @@ def _without_password(url):
                           + (f":{parts.port}" if parts.port else "")).geturl()
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.archive.snapshot",
                                      description="Build or update the dataset snapshot from the state store.")
     parser.add_argument("out", help="the snapshot's directory")

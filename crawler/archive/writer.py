@@ -16,6 +16,8 @@ Rendered pages (crawler/fetch/render.py) are recorded as the parser saw them: th
 the header `GBAF-Rendered: <reason>` and no Content-Encoding, so that a re-extraction reads the
 same bytes as the crawl did. Stats: `archive/warc/<records|revisits|files|bytes>`.
 """
+from __future__ import annotations
+
 import base64
 import gzip
 import hashlib
@@ -25,9 +27,11 @@ import os
 import socket
 import sqlite3
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from http import HTTPStatus
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from scrapy import signals
@@ -39,6 +43,12 @@ from crawler.defaults import setting
 from crawler.archive.delivery import deliver
 from crawler.items import SCHEMA_VERSION
 
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from warcio.recordloader import ArcWarcRecord
+
 logger = logging.getLogger(__name__)
 
 RENDERED_HEADER = "GBAF-Rendered"
@@ -49,7 +59,8 @@ _RENDERED_DROP = {"transfer-encoding", "content-encoding", "content-length"}
 
 
 class WarcWriterMiddleware:
-    def __init__(self, crawler, directory, max_size, gzip_level):
+    def __init__(self, crawler: Crawler, directory: str | os.PathLike, max_size: int,
+                 gzip_level: int) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         self.dir = Path(directory)
@@ -64,7 +75,7 @@ class WarcWriterMiddleware:
         self.digests = _DigestIndex(self.dir / "digests.sqlite")
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> WarcWriterMiddleware:
         s = crawler.settings
         directory = setting(s, "GBAF_WARC_DIR")
         if not directory:
@@ -74,12 +85,12 @@ class WarcWriterMiddleware:
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw
 
-    def spider_opened(self, spider):
+    def spider_opened(self, spider: Spider) -> None:
         run_id = getattr(spider, "run_id", None) or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         self.prefix = f"GBAF-{run_id}"
 
     # --- recording -------------------------------------------------------------------------------
-    def process_response(self, request, response):
+    def process_response(self, request: Request, response: Response) -> Response:
         try:
             self._record(request, response)
         except OSError as exc:  # a full disk must not stop the crawl; the gap is counted
@@ -161,7 +172,7 @@ class WarcWriterMiddleware:
             self.fh = None
             deliver(self.crawler, *self.current, "warc")
 
-    def spider_closed(self, spider, reason):
+    def spider_closed(self, spider: Spider, reason: str) -> None:
         # A run's captures are true whatever its close reason: they are delivered either way.
         self._close_file()
         self.digests.close()
@@ -174,7 +185,7 @@ class WarcWriterMiddleware:
 class _DigestIndex:
     """payload digest -> the first capture (URI, date, file): what a revisit record refers to."""
 
-    def __init__(self, path):
+    def __init__(self, path: str | os.PathLike) -> None:
         self.db = sqlite3.connect(str(path), isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("CREATE TABLE IF NOT EXISTS digests (digest TEXT PRIMARY KEY, uri TEXT NOT NULL,"
@@ -182,13 +193,13 @@ class _DigestIndex:
         self.pending = 0
         self.db.execute("BEGIN")
 
-    def lookup(self, digest, file_exists):
+    def lookup(self, digest: str, file_exists: Callable[[str], bool]) -> tuple[str, str] | None:
         row = self.db.execute("SELECT uri, date, filename FROM digests WHERE digest=?", (digest,)).fetchone()
         if row is None or not file_exists(row[2]):
             return None  # the first capture's file is gone: this one is archived in full again
         return row[0], row[1]
 
-    def add(self, digest, uri, date, filename):
+    def add(self, digest: str, uri: str, date: str, filename: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?)", (digest, uri, date, filename))
         self.pending += 1
         if self.pending >= 500:
@@ -196,14 +207,14 @@ class _DigestIndex:
             self.db.execute("BEGIN")
             self.pending = 0
 
-    def close(self):
+    def close(self) -> None:
         if self.db is not None:
             self.db.execute("COMMIT")
             self.db.close()
             self.db = None
 
 
-def gzip_member(record, level=6):
+def gzip_member(record: ArcWarcRecord, level: int = 6) -> bytes:
     """One record as one gzip member (warcio compresses at level 9: twice the CPU for 3 %)."""
     buf = io.BytesIO()
     WARCWriter(buf, gzip=False, warc_version="WARC/1.1").write_record(record)
@@ -234,7 +245,7 @@ def _request_headers(request):
     return StatusAndHeaders(f"{request.method} {target} HTTP/1.1", headers, is_http_request=True)
 
 
-def warcinfo_record(filename):
+def warcinfo_record(filename: str) -> ArcWarcRecord:
     writer = _buffer_writer()
     return writer.create_warcinfo_record(filename, {
         "software": "gbaf-crawler (Scrapy; warcio)", "format": "WARC File Format 1.1",

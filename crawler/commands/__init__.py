@@ -40,7 +40,7 @@ class ToolCommand:
     """Mixin of the tool commands: TOOL_SETTINGS over the project's settings. Scrapy's own
     `default_settings` of a command rank below the project's, so they would change nothing here."""
 
-    def process_options(self, args, opts):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         for name, value in TOOL_SETTINGS.items():
             if (self.settings.getpriority(name) or 0) < SETTINGS_PRIORITIES["cmdline"]:

@@ -10,12 +10,16 @@ this same command (`python -m scrapyd.runner crawl ...`), so a failed job's proc
 Before anything is fetched, the spider's arguments, the GBAF_* settings and the data directory are
 checked (`preflight`): a value that cannot be used is one line on stderr and exit code 2.
 """
+from __future__ import annotations
+
+import argparse
 import json
 import logging
 import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
@@ -23,6 +27,9 @@ from crawler.arguments import ArgumentError, SpiderArguments
 from crawler.defaults import check_settings, setting
 from crawler.run.lifecycle import RunLifecycle
 from crawler.run.verdict import run_problems
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +41,7 @@ class Command(ScrapyCrawlCommand):
         self.crawler = super()._create_crawler(spidercls)
         return self.crawler
 
-    def run(self, args, opts):
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
         problems = preflight(self.settings, opts.spargs if args[:1] == ["gbaf"] else None)
         if problems:
             for problem in problems:
@@ -57,7 +64,7 @@ class Command(ScrapyCrawlCommand):
             _mark_report_failed(self.crawler, problems)
 
 
-def preflight(settings, spider_args: dict | None) -> list[str]:
+def preflight(settings: BaseSettings, spider_args: dict | None) -> list[str]:
     """What makes a run impossible before it starts: one line each (empty when it can start).
     spider_args: the gbaf spider's arguments, to check (None: another spider's)."""
     problems = check_settings(settings)

@@ -28,6 +28,8 @@ Redis unreachable at start is one clear ERROR and a run closed with reason `redi
 (`scrapy crawl` then exits 1): never a local crawl that pretends to be distributed. Redis lost
 during the run closes it with reason `redis_lost`; nothing of that run is delivered or committed.
 """
+from __future__ import annotations
+
 import json
 import logging
 import os
@@ -35,6 +37,8 @@ import re
 import socket
 import time
 import warnings
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisError
 from scrapy import signals
@@ -50,6 +54,12 @@ from crawler.run.lifecycle import run_state
 from crawler.state import is_redis_url
 from crawler.state.redis_store import redacted
 
+if TYPE_CHECKING:
+    from redis import Redis
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+
 logger = logging.getLogger(__name__)
 # scrapy-redis 0.9.1 still calls Spider.log() and passes spider= to the stats, which Scrapy 2.19
 # deprecates: warnings about the library, not about the run.
@@ -62,7 +72,7 @@ WORKER_TTL = 10  # seconds: a worker that stops beating counts as gone after thi
 CLAIM_ORDER = 350  # ITEM_PIPELINES: after pipelines.dedupe (300), before pipelines.versions (400)
 
 
-def distributed_settings(settings):
+def distributed_settings(settings: BaseSettings) -> dict[str, Any]:
     """The Scrapy settings a worker needs on top of the project's (GBAF_REDIS_URL is set)."""
     url = setting(settings, "GBAF_REDIS_URL")
     values = {
@@ -82,7 +92,7 @@ def distributed_settings(settings):
     return values
 
 
-def configuration_problem(settings):
+def configuration_problem(settings: BaseSettings) -> str | None:
     """Why these settings cannot run a distributed worker (None when they can)."""
     scheduler = load_object(settings.get("SCHEDULER"))
     if not (isinstance(scheduler, type) and issubclass(scheduler, ScrapyRedisScheduler)):
@@ -97,11 +107,11 @@ def configuration_problem(settings):
     return None
 
 
-def redis_client(settings):
+def redis_client(settings: BaseSettings) -> Redis:
     return get_redis_from_settings(settings)
 
 
-def worker_id(run_id):
+def worker_id(run_id: str) -> str:
     """A run id unique to this worker: the spider's timestamp id is the same for workers started in
     the same second, so it gets host and pid; an id given by Scrapyd (`_job`) is unique already."""
     if re.fullmatch(r"\d{8}T\d{6}Z", run_id or ""):
@@ -116,7 +126,7 @@ class DistributedMixin:
     distributed_error = None
 
     @classmethod
-    def update_settings(cls, settings):
+    def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
         if setting(settings, "GBAF_REDIS_URL"):
             # "spider" priority: over the project's settings, under `-s` on the command line (which
@@ -130,7 +140,7 @@ class DistributedMixin:
             settings.set("ITEM_PIPELINES", pipelines,
                          max(settings.getpriority("ITEM_PIPELINES") or 0, SETTINGS_PRIORITIES["spider"]))
 
-    def setup_distributed(self, crawler):
+    def setup_distributed(self, crawler: Crawler) -> None:
         """Called from the spider's from_crawler, before the state store is opened."""
         settings = crawler.settings
         url = setting(settings, "GBAF_REDIS_URL")
@@ -183,13 +193,13 @@ class DistributedMixin:
             self.crawler.stats.set_value("gbaf/distributed/error", self.distributed_error)
             deferred_from_coro(self.crawler.engine.close_spider_async(reason=self.distributed_error))
 
-    async def distributed_start(self):
+    async def distributed_start(self) -> AsyncIterator[Request]:
         """The worker's own start requests in distributed mode: none, the seed command fills the queue."""
         return
         yield
 
 
-def generation_key(spider_name):
+def generation_key(spider_name: str) -> str:
     return f"{spider_name}:generation"
 
 
@@ -198,25 +208,25 @@ class Workers:
     with its state: `waiting` (has taken no request yet), `busy`, `idle`, `closing` (delivering its
     outputs and committing its run: until then the next generation must not start)."""
 
-    def __init__(self, server, spider_name):
+    def __init__(self, server: Redis, spider_name: str) -> None:
         self.server = server
         self.members = f"{spider_name}:workers"
         self.prefix = f"{spider_name}:worker:"
 
-    def beat(self, run_id, state):
+    def beat(self, run_id: str, state: str) -> None:
         info = json.dumps({"state": state, "host": socket.gethostname(), "pid": os.getpid()})
         with self.server.pipeline() as pipe:
             pipe.set(self.prefix + run_id, info, ex=WORKER_TTL)
             pipe.sadd(self.members, run_id)
             pipe.execute()
 
-    def leave(self, run_id):
+    def leave(self, run_id: str) -> None:
         with self.server.pipeline() as pipe:
             pipe.delete(self.prefix + run_id)
             pipe.srem(self.members, run_id)
             pipe.execute()
 
-    def live(self):
+    def live(self) -> dict[str, dict[str, Any]]:
         """{run id: {"state", "host", "pid"}} of every worker whose heartbeat has not expired."""
         ids = sorted(self.server.smembers(self.members))
         if not ids:
@@ -238,7 +248,7 @@ def _text(value):
     return value.decode() if isinstance(value, bytes) else value
 
 
-def redis_lost(crawler, exc):
+def redis_lost(crawler: Crawler, exc: BaseException) -> None:
     """Redis went away during the run: say it once and close the run (reason `redis_lost`), which
     then delivers and commits nothing; the next crawl generation fetches what it had."""
     if getattr(crawler, "_gbaf_redis_lost", False):
@@ -278,7 +288,7 @@ class RedisScheduler(ScrapyRedisScheduler):
     taken = 0
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> RedisScheduler | UnavailableScheduler:
         try:
             scheduler = super().from_crawler(crawler)
         except RedisError:  # reported by the spider (DistributedMixin.setup_distributed)
@@ -292,7 +302,7 @@ class RedisScheduler(ScrapyRedisScheduler):
         crawler.signals.connect(scheduler.engine_stopped, signal=signals.engine_stopped)
         return scheduler
 
-    def open(self, spider):
+    def open(self, spider: Spider) -> None:
         from twisted.internet import task
 
         self.run_id = spider.run_id
@@ -310,7 +320,7 @@ class RedisScheduler(ScrapyRedisScheduler):
         self.loop = task.LoopingCall(self._heartbeat)
         self.loop.start(HEARTBEAT_SECONDS, now=False)
 
-    def close(self, reason):
+    def close(self, reason: str) -> None:
         self.closing = True  # still listed (as closing) until the engine has stopped
         if self.lost:
             return
@@ -320,7 +330,7 @@ class RedisScheduler(ScrapyRedisScheduler):
         except RedisError as exc:
             logger.warning("could not tell Redis this worker is closing: %s", exc)
 
-    def engine_stopped(self):
+    def engine_stopped(self) -> None:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
         if self.lost:
@@ -331,7 +341,7 @@ class RedisScheduler(ScrapyRedisScheduler):
             logger.warning("could not leave the worker list in Redis: %s", exc)
 
     # --- the shared queue, guarded ------------------------------------------------------------
-    def enqueue_request(self, request):
+    def enqueue_request(self, request: Request) -> bool:
         if self.lost:
             return False
         if not request.dont_filter:
@@ -349,7 +359,7 @@ class RedisScheduler(ScrapyRedisScheduler):
             self._lose(exc)
             return False
 
-    def next_request(self):
+    def next_request(self) -> Request | None:
         if self.lost or self.closing:
             return None
         try:
@@ -367,7 +377,7 @@ class RedisScheduler(ScrapyRedisScheduler):
                 self.stats.inc_value("gbaf/distributed/requests_taken")
         return request
 
-    def has_pending_requests(self):
+    def has_pending_requests(self) -> bool:
         if self.lost or self.closing:
             return False
         try:
@@ -427,7 +437,7 @@ class RedisScheduler(ScrapyRedisScheduler):
             if nextcall is not None:
                 nextcall.schedule()
 
-    def spider_idle(self, spider):
+    def spider_idle(self, spider: Spider) -> None:
         if self.lost or self.closing:
             return  # let it close
         now = time.monotonic()
@@ -455,19 +465,19 @@ class UnavailableScheduler:
     """Stands in for the Redis scheduler when Redis cannot be reached: holds nothing, so the run
     closes (with the reason the spider gave) without touching the network."""
 
-    def open(self, spider):
+    def open(self, spider: Spider) -> None:
         return None
 
-    def close(self, reason):
+    def close(self, reason: str) -> None:
         return None
 
-    def has_pending_requests(self):
+    def has_pending_requests(self) -> bool:
         return False
 
-    def enqueue_request(self, request):
+    def enqueue_request(self, request: Request) -> bool:
         return False
 
-    def next_request(self):
+    def next_request(self) -> Request | None:
         return None
 
     def __len__(self):

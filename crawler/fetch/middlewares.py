@@ -9,13 +9,16 @@ asyncio sleep for that one request: the rest of the crawl goes on meanwhile. A 2
 body is retried the same way (a server that had nothing to send then), and fails for good after
 the retries, rather than pass for a page that has no article in it.
 """
+from __future__ import annotations
+
 import asyncio
 import logging
 import random
 import re
-from urllib.parse import urlsplit
-from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as ScrapyMetaRefreshMiddleware
@@ -30,6 +33,13 @@ from twisted.internet.defer import Deferred
 
 from crawler.defaults import setting
 
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.robotstxt import RobotParser
+    from scrapy.settings import BaseSettings
+
 logger = logging.getLogger(__name__)
 _SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 # RFC 9309 2.3.1.4: a robots.txt the server cannot give means "disallow everything".
@@ -40,7 +50,7 @@ ROBOTS_PARSE_LIMIT = 500 * 1024
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def retry_after_seconds(value, now=None):
+def retry_after_seconds(value: str | bytes | None, now: datetime | None = None) -> float | None:
     """Seconds a Retry-After header asks for (delta-seconds or HTTP-date), or None."""
     if not value:
         return None
@@ -58,13 +68,13 @@ def retry_after_seconds(value, now=None):
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
-    def __init__(self, settings):
+    def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
         self.base = setting(settings, "GBAF_RETRY_BACKOFF_BASE")
         self.cap = setting(settings, "GBAF_RETRY_BACKOFF_MAX")
         self.retry_after_cap = setting(settings, "GBAF_RETRY_AFTER_MAX")
 
-    def delay(self, request, response=None):
+    def delay(self, request: Request, response: Response | None = None) -> float:
         attempt = request.meta.get("retry_times", 0)
         asked = retry_after_seconds(response.headers.get("Retry-After")) if response is not None else None
         if asked is not None:
@@ -73,7 +83,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         backoff = min(self.cap, self.base * (2 ** attempt))
         return backoff * random.uniform(0.5, 1.0)
 
-    async def process_response(self, request, response):
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
         if request.meta.get("dont_retry", False):
             return response
         if response.status == 200 and _empty(request, response):
@@ -87,7 +97,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         retry = await self._paused_retry(request, response_status_message(response.status), response)
         return response if retry is None else retry
 
-    async def process_exception(self, request, exception):
+    async def process_exception(self, request: Request, exception: BaseException) -> Request | None:
         if request.meta.get("dont_retry", False) or not isinstance(exception, self.exceptions_to_retry):
             return None
         return await self._paused_retry(request, exception)
@@ -119,13 +129,13 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
     Scrapy itself allows everything when robots.txt could not be downloaded at all.
     """
 
-    def __init__(self, crawler):
+    def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.allow_unavailable = setting(crawler.settings, "GBAF_ROBOTS_UNAVAILABLE") == "allow"
         self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         crawler.signals.connect(self._robots_bytes, signal=signals.bytes_received)
 
-    async def process_request(self, request, spider=None):
+    async def process_request(self, request: Request, spider: Spider | None = None) -> None:
         if request.meta.get("dont_obey_robotstxt") and urlparse_cached(request).path == "/robots.txt":
             # Downloaded whole up to ROBOTS_PARSE_LIMIT, then stopped (_robots_bytes): DOWNLOAD_MAXSIZE
             # would cancel a large file before its first byte (Content-Length) and leave no rules.
@@ -145,7 +155,7 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
         if request.meta["gbaf_robots_read"] >= ROBOTS_PARSE_LIMIT:
             raise StopDownload(fail=False)
 
-    async def robot_parser(self, request):
+    async def robot_parser(self, request: Request) -> RobotParser | None:
         parser = await super().robot_parser(request)
         if parser is None:
             current = self._parsers.get(urlparse_cached(request).netloc)
@@ -285,14 +295,16 @@ class RedirectMiddleware(_SiteBound, ScrapyRedirectMiddleware):
     story: a soft 404) fails too: that page was fetched already, so the duplicate filter would drop
     the redirect and the article would vanish from the run without a word."""
 
-    async def process_response(self, request, response, spider=None):
+    async def process_response(self, request: Request, response: Response,
+                               spider: Spider | None = None) -> Request | Response:
         return self._checked(request, response, super().process_response(request, response))
 
 
 class MetaRefreshMiddleware(_SiteBound, ScrapyMetaRefreshMiddleware):
     """Scrapy's <meta http-equiv=refresh> redirects, with the checks of RedirectMiddleware."""
 
-    async def process_response(self, request, response, spider=None):
+    async def process_response(self, request: Request, response: Response,
+                               spider: Spider | None = None) -> Request | Response:
         return self._checked(request, response, super().process_response(request, response))
 
 

@@ -34,11 +34,15 @@ Stats: `render/requests/<reason>`, `render/pages` (rendered responses parsed),
 `render/pages/<reason>`, `render/incomplete/<reason>` (rendered, but the block never came),
 `render/failed/<error>`, `render/unavailable/<reason>`, `render/load_more/clicks`.
 """
+from __future__ import annotations
+
 import logging
 import os
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from importlib.util import find_spec
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scrapy import signals
@@ -48,6 +52,17 @@ from scrapy.utils.misc import load_object
 from crawler.defaults import setting
 from crawler.text import word_count
 from crawler.urls import kind_of_url
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+    from playwright.async_api import Page
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.settings import BaseSettings
+    from scrapy.statscollectors import StatsCollector
+
+    from crawler.article import ArticlePage
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +118,7 @@ JS_LINKS_GREW = "(before) => document.querySelectorAll('a[href]').length > befor
 
 
 # --- page methods (run by scrapy-playwright in the page, module-level so requests pickle) ---------
-async def wait_until(page, condition, wait_ms):
+async def wait_until(page: Page, condition: str, wait_ms: int) -> bool:
     """Wait for a condition on the page's visible content; False (not an error) when it never holds,
     so the page is still parsed with what it shows."""
     from playwright.async_api import TimeoutError as PlaywrightTimeout
@@ -114,7 +129,7 @@ async def wait_until(page, condition, wait_ms):
         return False
 
 
-async def click_load_more(page, max_clicks, wait_ms):
+async def click_load_more(page: Page, max_clicks: int, wait_ms: int) -> dict[str, Any]:
     """Click the "Load more" button until it is gone (or max_clicks), each time waiting for new links."""
     from playwright.async_api import TimeoutError as PlaywrightTimeout
     button = page.locator("button, [role=button], a:not([href])").filter(has_text=LOAD_MORE_TEXT)
@@ -133,20 +148,20 @@ async def click_load_more(page, max_clicks, wait_ms):
         clicks += 1
 
 
-def abort_request(request) -> bool:
+def abort_request(request: Any) -> bool:
     """PLAYWRIGHT_ABORT_REQUEST: the browser does not download images, fonts or media."""
     return request.resource_type in ABORTED_RESOURCES
 
 
 # --- settings --------------------------------------------------------------------------------
-def render_mode(settings) -> str:
+def render_mode(settings: BaseSettings) -> str:
     mode = (setting(settings, "GBAF_RENDER") or "auto").strip().lower()
     if mode not in MODES:
         raise ValueError(f"GBAF_RENDER={mode!r}: expected one of {', '.join(MODES)}")
     return mode
 
 
-def unavailable_reason(settings) -> str | None:
+def unavailable_reason(settings: BaseSettings) -> str | None:
     """Why pages cannot be rendered in this run (None when they can)."""
     if render_mode(settings) == "never":
         return "GBAF_RENDER=never"
@@ -161,7 +176,7 @@ def unavailable_reason(settings) -> str | None:
 class RenderAddon:
     """Enables the Playwright download handler and the context middleware when rendering is possible."""
 
-    def update_settings(self, settings):
+    def update_settings(self, settings: BaseSettings) -> None:
         if unavailable_reason(settings):
             return  # static HTML only: no browser, no Playwright driver process
         # Only the scheme the crawl fetches from: each handler instance starts its own Playwright
@@ -193,7 +208,7 @@ def _handler_enabled(settings):
 
 # --- the spider's hook -----------------------------------------------------------------------------
 class Renderer:
-    def __init__(self, crawler, mode, wait_ms, max_clicks):
+    def __init__(self, crawler: Crawler, mode: str, wait_ms: int, max_clicks: int) -> None:
         self.crawler = crawler
         self.mode = mode
         self.unavailable = None
@@ -201,11 +216,11 @@ class Renderer:
         self.max_clicks = max_clicks
 
     @property
-    def stats(self):  # set when the crawl starts, after the spider (and this) are built
+    def stats(self) -> StatsCollector:  # set when the crawl starts, after the spider (and this) are built
         return self.crawler.stats
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> Renderer:
         s = crawler.settings
         renderer = cls(crawler, render_mode(s), wait_ms=int(setting(s, "GBAF_RENDER_WAIT") * 1000),
                        max_clicks=setting(s, "GBAF_RENDER_MAX_CLICKS"))
@@ -213,7 +228,7 @@ class Renderer:
         crawler.signals.connect(renderer.spider_closed, signal=signals.spider_closed)
         return renderer
 
-    def spider_opened(self, spider):
+    def spider_opened(self, spider: Spider) -> None:
         # The spider (and this) are built before add-ons update the settings: judge them now.
         s = self.crawler.settings
         self.unavailable = unavailable_reason(s)
@@ -227,7 +242,7 @@ class Renderer:
 
     # --- what a page needs -----------------------------------------------------------------------
     @staticmethod
-    def article_need(page, url):
+    def article_need(page: ArticlePage, url: str) -> str | None:
         """'shell' | 'related_empty' | None: what the article's static HTML lacks."""
         if kind_of_url(url) == "article" and _is_shell(page):
             return "shell"
@@ -237,7 +252,7 @@ class Renderer:
         return None
 
     @staticmethod
-    def listing_need(facts, root):
+    def listing_need(facts: dict[str, Any], root: HtmlElement) -> str | None:
         """'load_more' when a "Load more" control stands where the pagination would be: no next-page
         link, and the control is one a script answers (a button, not a link to another page)."""
         if not facts.get("load_more") or facts.get("next"):
@@ -245,7 +260,8 @@ class Renderer:
         return "load_more" if _load_more_button(root) else None
 
     # --- the hooks ---------------------------------------------------------------------------------
-    def article_request(self, response, page, callback):
+    def article_request(self, response: Response, page: ArticlePage,
+                        callback: Callable[..., Any]) -> Request | None:
         """A rendering request for an article whose static HTML lacks a script-filled block, or None."""
         if response.meta.get("gbaf_render_failed"):
             return None  # the rendering failed: the static page gives the record
@@ -263,7 +279,8 @@ class Renderer:
         methods = [_page_method(wait_until, condition, self.wait_ms)] if condition else []
         return self._request(response, callback, reason, methods)
 
-    def listing_request(self, response, facts, root, callback):
+    def listing_request(self, response: Response, facts: dict[str, Any], root: HtmlElement,
+                        callback: Callable[..., Any]) -> Request | None:
         """A rendering request for a listing whose later cards sit behind 'Load more', or None."""
         if response.meta.get("gbaf_render_failed"):
             return None
@@ -308,7 +325,7 @@ class Renderer:
         if incomplete:
             self.stats.inc_value(f"render/incomplete/{reason}")
 
-    def spider_closed(self, spider, reason):
+    def spider_closed(self, spider: Spider, reason: str) -> None:
         """One warning: the pages that needed rendering and did not get it, and why."""
         st = self.stats.get_stats()
         missed = {k.split("/", 2)[2]: v for k, v in st.items() if k.startswith("render/unavailable/")}
@@ -364,7 +381,7 @@ def _is_shell(page):
     return not (isinstance(body, str) and len(body.split()) >= SHELL_WORDS)
 
 
-def related_links(page) -> list[str] | None:
+def related_links(page: ArticlePage) -> list[str] | None:
     """Article links in the page's "More from ..." block, or None when the page has no such heading.
 
     The block is the section (section, aside, region) around the heading, else the nodes the parser
@@ -402,7 +419,7 @@ class RenderContextMiddleware:
     context once it has served GBAF_RENDER_PAGES_PER_CONTEXT pages and none of them is open; turns
     a failed rendering into a plain request for the static page."""
 
-    def __init__(self, crawler, pages_per_context):
+    def __init__(self, crawler: Crawler, pages_per_context: int) -> None:
         self.stats = crawler.stats
         self.per_context = max(1, pages_per_context)
         self.assigned = 0
@@ -410,12 +427,12 @@ class RenderContextMiddleware:
         self.contexts = {}
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> RenderContextMiddleware:
         if unavailable_reason(crawler.settings):
             raise NotConfigured
         return cls(crawler, setting(crawler.settings, "GBAF_RENDER_PAGES_PER_CONTEXT"))
 
-    def process_request(self, request):
+    def process_request(self, request: Request) -> None:
         if not request.meta.get("playwright"):
             return None
         generation = self.assigned // self.per_context
@@ -426,11 +443,11 @@ class RenderContextMiddleware:
         request.meta["playwright_include_page"] = True  # closed here, so the context can be closed too
         return None
 
-    async def process_response(self, request, response):
+    async def process_response(self, request: Request, response: Response) -> Response:
         await self._release(request)
         return response
 
-    async def process_exception(self, request, exception):
+    async def process_exception(self, request: Request, exception: BaseException) -> Request | None:
         await self._release(request)
         if not request.meta.get("playwright"):
             return None

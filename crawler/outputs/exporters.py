@@ -25,7 +25,7 @@ import tempfile
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import IO, TYPE_CHECKING, Any, Iterable
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
@@ -35,6 +35,12 @@ from scrapy.exporters import BaseItemExporter
 
 from crawler.defaults import setting
 from crawler.items import ARTICLE_FIELDS, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    import pyarrow
+    from lxml.etree import _Element
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +88,7 @@ def _body_html(body: str) -> str:
 
 
 class _RssExtrasFeed(BaseExtension):
-    def extend_ns(self):
+    def extend_ns(self) -> dict[str, str]:
         return {"dc": _DC_NS, "dcterms": _DCTERMS_NS}
 
 
@@ -97,7 +103,7 @@ class _RssExtrasEntry(BaseEntryExtension):
         self.creators: list[str] = []
         self.modified: datetime | None = None  # updated_at, else published_at as in Atom
 
-    def extend_rss(self, item):
+    def extend_rss(self, item: _Element) -> _Element:
         for name in self.creators:
             xml_elem("{%s}creator" % _DC_NS, item).text = name
         if self.modified:
@@ -218,8 +224,9 @@ def write_feed(records: Iterable[dict], path: str | os.PathLike, fmt: str,
 class _FeedItemExporter(BaseItemExporter):
     feed_format = ""
 
-    def __init__(self, file, *, max_entries: int = DEFAULT_MAX_ENTRIES,
-                 feed_meta: dict | None = None, stats=None, **kwargs: Any):
+    def __init__(self, file: IO[bytes], *, max_entries: int = DEFAULT_MAX_ENTRIES,
+                 feed_meta: dict | None = None, stats: StatsCollector | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(dont_fail=True, **kwargs)
         self.file = file
         self.max_entries = int(max_entries)
@@ -231,7 +238,7 @@ class _FeedItemExporter(BaseItemExporter):
         self._offered = 0  # records offered to the feed, to say how many the cap left out
 
     @classmethod
-    def from_crawler(cls, crawler, file, **kwargs: Any):
+    def from_crawler(cls, crawler: Crawler, file: IO[bytes], **kwargs: Any) -> _FeedItemExporter:
         settings = crawler.settings
         kwargs.setdefault("max_entries", setting(settings, "GBAF_FEED_MAX_ENTRIES"))
         kwargs["feed_meta"] = {**setting(settings, "GBAF_FEED_META"),
@@ -310,7 +317,7 @@ def _arrow():
 
 
 @lru_cache(maxsize=1)
-def parquet_schema():
+def parquet_schema() -> pyarrow.Schema:
     """The contract's types as an Arrow schema."""
     pa, _pq = _arrow()
     link = pa.struct([("title", pa.string()), ("url", pa.string())])
@@ -336,7 +343,7 @@ def parquet_schema():
     )
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     if name == "PARQUET_SCHEMA":  # kept importable by name, built on first use
         return parquet_schema()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -345,7 +352,8 @@ def __getattr__(name):
 class ParquetItemExporter(BaseItemExporter):
     """Article records as Parquet with `parquet_schema()`, written in row groups of `batch_size`."""
 
-    def __init__(self, file, *, batch_size: int = 250, stats=None, **kwargs: Any):
+    def __init__(self, file: IO[bytes], *, batch_size: int = 250, stats: StatsCollector | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(dont_fail=True, **kwargs)
         self.file = file
         self.batch_size = int(batch_size)
@@ -361,7 +369,7 @@ class ParquetItemExporter(BaseItemExporter):
         self._writer = None
 
     @classmethod
-    def from_crawler(cls, crawler, file, **kwargs: Any):
+    def from_crawler(cls, crawler: Crawler, file: IO[bytes], **kwargs: Any) -> ParquetItemExporter:
         return cls(file, stats=crawler.stats, **kwargs)
 
     def start_exporting(self) -> None:

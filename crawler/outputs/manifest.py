@@ -13,8 +13,10 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from crawler.items import SCHEMA_VERSION
 from crawler.outputs.storage import replace_durably
@@ -35,14 +37,14 @@ def sha256_file(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def _iso(value) -> str | None:
+def _iso(value: Any) -> str | None:
     if isinstance(value, datetime):
         value = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc).isoformat()
     return value
 
 
-def write_json_atomically(data: dict, path: Path, before_rename=None) -> None:
+def write_json_atomically(data: dict, path: Path, before_rename: Callable[[], object] | None = None) -> None:
     """Write, fsync, rename into place, fsync the folder. before_rename() runs between the two."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".%s.%d." % (path.name, os.getpid()), suffix=".part",
@@ -62,7 +64,7 @@ def write_json_atomically(data: dict, path: Path, before_rename=None) -> None:
         raise
 
 
-def manifest_path(data_dir, run_date, run_id) -> Path:
+def manifest_path(data_dir: str | os.PathLike, run_date: str, run_id: str) -> Path:
     return Path(data_dir) / "articles" / str(run_date) / f"{run_id}{MANIFEST_SUFFIX}"
 
 
@@ -112,7 +114,7 @@ def describe_output(final: Path, temp: Path, fmt: str, expected: int | None, off
     return entry
 
 
-def build_manifest(stats: dict, run_id, spider_name, reason, outputs) -> dict:
+def build_manifest(stats: dict, run_id: str, spider_name: str, reason: str, outputs: list[dict]) -> dict:
     records = {key: stats[key] for key in ("item_scraped_count", "item_dropped_count") if key in stats}
     records.update({k: v for k, v in sorted(stats.items()) if k.startswith("gbaf/records/")})
     return {
@@ -127,7 +129,7 @@ def build_manifest(stats: dict, run_id, spider_name, reason, outputs) -> dict:
     }
 
 
-def read_manifest(path) -> dict | None:
+def read_manifest(path: str | os.PathLike) -> dict | None:
     """The manifest at path, None when there is none; OutputError when it is not one."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -140,7 +142,7 @@ def read_manifest(path) -> dict | None:
     return data
 
 
-def deliver_outputs(manifest: dict, after_first=None) -> list[str]:
+def deliver_outputs(manifest: dict, after_first: Callable[[], object] | None = None) -> list[str]:
     """Rename every output of a written manifest into place (roll forward: also what recovery
     does for a run that died after its manifest). Returns the problems found ([] when none)."""
     problems = []

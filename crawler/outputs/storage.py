@@ -24,7 +24,7 @@ import re
 import shutil
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from w3lib.url import file_uri_to_path
 
@@ -32,12 +32,19 @@ from crawler.crashpoints import maybe_failing
 from crawler.defaults import DEFAULTS, setting
 from crawler.pids import pid_alive
 
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+    from scrapy.signalmanager import SignalManager
+    from scrapy.statscollectors import StatsCollector
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_DELIVER_REASONS = tuple(DEFAULTS["GBAF_FEED_DELIVER_REASONS"])
 
 
-def deliver_reasons(settings):
+def deliver_reasons(settings: BaseSettings) -> tuple[str, ...]:
     """Close reasons whose outputs are delivered (GBAF_FEED_DELIVER_REASONS)."""
     return tuple(setting(settings, "GBAF_FEED_DELIVER_REASONS"))
 
@@ -87,8 +94,9 @@ def remove_stale_parts(folder: str | os.PathLike, older_than: float) -> list[Pat
 class AtomicFileFeedStorage:
     """Scrapy's FileFeedStorage, but written beside the final name; delivered by the run's owner."""
 
-    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None, stats=None,
-                 started: float | None = None, signals=None):
+    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None,
+                 stats: StatsCollector | None = None, started: float | None = None,
+                 signals: SignalManager | None = None) -> None:
         self.path = Path(file_uri_to_path(uri) if uri.startswith("file:") else uri)
         self.overwrite = bool((feed_options or {}).get("overwrite", False))
         self.stats = stats
@@ -99,10 +107,11 @@ class AtomicFileFeedStorage:
         self.signals = signals
 
     @classmethod
-    def from_crawler(cls, crawler, uri: str, *, feed_options: dict[str, Any] | None = None):
+    def from_crawler(cls, crawler: Crawler, uri: str, *,
+                     feed_options: dict[str, Any] | None = None) -> AtomicFileFeedStorage:
         return cls(uri, feed_options=feed_options, stats=crawler.stats, signals=crawler.signals)
 
-    def open(self, spider) -> IO[bytes]:
+    def open(self, spider: Spider) -> IO[bytes]:
         folder = self.path.parent
         folder.mkdir(parents=True, exist_ok=True)
         for stale in remove_stale_parts(folder, self.started):

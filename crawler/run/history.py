@@ -18,6 +18,7 @@ import os
 from collections import deque
 from pathlib import Path
 
+from scrapy import Spider
 from scrapy.statscollectors import MemoryStatsCollector
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ class RunHistoryStatsCollector(MemoryStatsCollector):
         data_dir = getattr(spider, "data_dir", None)
         return history_path(data_dir, spider.name) if data_dir else None
 
-    def open_spider(self, spider=None):
+    def open_spider(self, spider: Spider | None = None) -> None:
         super().open_spider()
         spider = self._crawler.spider
         path = self._path(spider)

@@ -12,14 +12,21 @@ A graceful stop (Ctrl-C once, SIGTERM) is a pause: the run delivers what it extr
 only once the run is delivered and committed (crawler.run.lifecycle calls `release`): a crawl killed
 while it closes leaves it, and its JOBDIR is not trusted.
 """
+from __future__ import annotations
+
 import logging
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scrapy.exceptions import NotConfigured
 
 from crawler.pids import pid_alive
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +35,7 @@ MARK = "gbaf.running"
 SCRAPY_FILES = ("requests.seen", "requests.queue", "spider.state", "gbaf.frontier.json")
 
 
-def prepare(jobdir):
+def prepare(jobdir: str | os.PathLike) -> bool:
     """Clear a JOBDIR left by a killed crawl; mark it as ours. Returns True when it was cleared."""
     jobdir = Path(jobdir)
     jobdir.mkdir(parents=True, exist_ok=True)
@@ -53,11 +60,11 @@ def prepare(jobdir):
 
 
 class JobDirGuard:
-    def __init__(self, jobdir, stats):
+    def __init__(self, jobdir: str | os.PathLike, stats: StatsCollector) -> None:
         self.jobdir, self.stats = Path(jobdir), stats
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> JobDirGuard:
         jobdir = crawler.settings.get("JOBDIR")
         if not jobdir:
             raise NotConfigured  # no JOBDIR: nothing to guard (without a message Scrapy says nothing)
@@ -70,6 +77,6 @@ class JobDirGuard:
         return cls(jobdir, crawler.stats)
 
 
-def release(jobdir):
+def release(jobdir: str | os.PathLike) -> None:
     """The run is delivered and committed: its saved queue can be trusted, the mark goes."""
     (Path(jobdir) / MARK).unlink(missing_ok=True)

@@ -12,9 +12,12 @@ feeds; otherwise it discards the outputs and drops the run's changes, so that th
 exports those records again. `add_artifact()` puts other files (WARC, snapshots) under the same
 protocol.
 """
+from __future__ import annotations
+
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.extensions.feedexport import FeedExporter
@@ -32,13 +35,22 @@ from crawler.state import open_store, store_url
 from crawler.state.incremental import RunState
 from crawler.state.store import StateError
 
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from scrapy.extensions.feedexport import FeedSlot
+    from scrapy.statscollectors import StatsCollector
+
+    from crawler.state.redis_store import RedisStateStore
+    from crawler.state.sqlite_store import SqliteStateStore
+
 logger = logging.getLogger(__name__)
 
 COUNTED_FORMATS = (*JSONL_FORMATS, "parquet", "json")
 
 
 class RunLifecycle:
-    def __init__(self, crawler):
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         spider = crawler.spider
@@ -58,7 +70,7 @@ class RunLifecycle:
         self._feeds_closed = False
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> RunLifecycle:
         ext = cls(crawler)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
@@ -70,7 +82,7 @@ class RunLifecycle:
         return ext
 
     # --- begin ------------------------------------------------------------------------------------
-    def begin(self):
+    def begin(self) -> None:
         try:
             self.manifest.parent.mkdir(parents=True, exist_ok=True)
             if not os.access(self.manifest.parent, os.W_OK):
@@ -105,22 +117,22 @@ class RunLifecycle:
         self.stats.set_value("gbaf/state/known_articles", self.state.known_articles)
         logger.info("state store: %d known articles; run %s", self.state.known_articles, self.run_id)
 
-    def spider_opened(self, spider):
+    def spider_opened(self, spider: Spider) -> None:
         if self.error is not None:
             self.stats.set_value("gbaf/state/error", str(self.error))
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="state_error"))
 
     # --- during the run ---------------------------------------------------------------------------
-    def item_scraped(self, item):
+    def item_scraped(self, item: Any) -> None:
         self.exported += 1
 
-    def feed_slot_closed(self, slot):
+    def feed_slot_closed(self, slot: FeedSlot) -> None:
         self.slots.append(slot)
 
-    def output_stored(self, storage):
+    def output_stored(self, storage: Any) -> bool:
         return True  # delivered by finish(), under the protocol
 
-    def add_artifact(self, temp_path, final_path, kind):
+    def add_artifact(self, temp_path: str | os.PathLike, final_path: str | os.PathLike, kind: str) -> None:
         """Deliver the file at temp_path as final_path under the protocol: fsynced now, checksummed
         and named in the run's manifest, renamed into place before the state commit; removed if the
         run is not delivered. temp_path must be a hidden `.<name>.<pid>.<token>.part` beside
@@ -129,19 +141,19 @@ class RunLifecycle:
         self.artifacts.append((Path(temp_path), Path(final_path), kind))
 
     # --- the end ----------------------------------------------------------------------------------
-    def spider_closed(self, spider, reason):
+    def spider_closed(self, spider: Spider, reason: str) -> None:
         self.reason = reason
         crash_point("closing")
         feeds = any(isinstance(e, FeedExporter) for e in self.crawler.extensions.middlewares)
         if not feeds or self._feeds_closed:
             self.finish()
 
-    def feed_exporter_closed(self):
+    def feed_exporter_closed(self) -> None:
         self._feeds_closed = True
         if self.reason is not None:
             self.finish()
 
-    def finish(self):
+    def finish(self) -> None:
         if self.delivered or self.reason is None:
             return
         self.delivered = True  # once
@@ -232,7 +244,7 @@ class RunLifecycle:
         logger.error("%s", message)
         self.stats.set_value("gbaf/delivery/error", message)
 
-    def write_latest_feeds(self):
+    def write_latest_feeds(self) -> None:
         """The cross-run feeds: the newest exported articles from the store, rebuilt atomically."""
         from crawler.outputs.exporters import write_feed  # feedgen: only when there are feeds
 
@@ -261,13 +273,14 @@ def _set_aside(path):
         os.replace(path, path.with_name(path.name + ".void"))
 
 
-def run_state(crawler):
+def run_state(crawler: Crawler) -> RunState | None:
     """The run's RunState (None when the store is off or could not be used)."""
     lifecycle = crawler.get_extension(RunLifecycle)
     return lifecycle.state if lifecycle is not None else None
 
 
-def settle_dead_runs(store, current, stats=None):
+def settle_dead_runs(store: SqliteStateStore | RedisStateStore, current: str | None,
+                     stats: StatsCollector | None = None) -> None:
     """Runs that died: delivered (manifest in place) ones rolled forward and committed, the
     others aborted. Before anything reads the store, so that no one sees it half-settled."""
     for run_id, marker in store.dead_runs(current):

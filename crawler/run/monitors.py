@@ -15,9 +15,13 @@ Every threshold is a `GBAF_MONITOR_*` setting. A failed check is logged as an ER
 failed, and the run is marked failed in the stats (`gbaf/monitor/status`): the run report's
 `status` and the exit code of `scrapy crawl` (crawler.commands.crawl) follow it.
 """
+from __future__ import annotations
+
 import logging
 import warnings
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import ScrapyDeprecationWarning
 from spidermon import Monitor, MonitorSuite, monitors
@@ -25,6 +29,9 @@ from spidermon import settings as spidermon_settings
 
 from crawler.defaults import setting
 from crawler.run.verdict import _sum, run_problems  # noqa: F401 (run_problems: importable from here)
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 # Spidermon 1.27 writes its results with Spider.log(), which Scrapy 2.19 deprecates: one warning a
@@ -62,7 +69,7 @@ class Limits:
     max_layer_drop: float = 0.3
 
     @classmethod
-    def from_settings(cls, s):
+    def from_settings(cls, s: BaseSettings) -> Limits:
         return cls(
             min_records=setting(s, "GBAF_MONITOR_MIN_RECORDS"),
             max_error_lines=setting(s, "GBAF_MONITOR_MAX_ERROR_LINES"),
@@ -94,7 +101,9 @@ def _share_check(name, count, total, max_share, allowed, what):
                  f"or {allowed})")
 
 
-def evaluate(stats, coverage, records, limits, incremental=False, history=(), distributed=False):
+def evaluate(stats: dict[str, Any], coverage: dict[str, dict] | None, records: int, limits: Limits,
+             incremental: bool = False, history: Iterable[dict] = (),
+             distributed: bool = False) -> list[Check]:
     """The run's checks, from its stats, the report's coverage ({field: {filled, layers}} as shares
     of the `records` article pages parsed in the run: exported, unchanged or duplicate), the runs
     before it (`history`, newest first: {"status", "coverage": counts}, crawler.run.history) and the limits."""
@@ -203,7 +212,7 @@ def _merged(runs):
     return out
 
 
-def coverage_checks(current, history, limits):
+def coverage_checks(current: dict[str, Any], history: Iterable[dict], limits: Limits) -> list[Check]:
     """Field coverage of this run's article pages, with the newest earlier runs added until there
     are GBAF_MONITOR_COVERAGE_MIN_RECORDS (so a small incremental run is judged, with the runs
     before it). Each field's layers are compared with what the earlier runs that passed showed
@@ -275,7 +284,7 @@ class _ChecksMonitor(Monitor):
 
     families = ()
 
-    def assert_checks(self, *families):
+    def assert_checks(self, *families: str) -> None:
         suite = self.parent
         while suite is not None and not hasattr(suite, "checks"):
             suite = suite.parent
@@ -290,25 +299,25 @@ class _ChecksMonitor(Monitor):
 @monitors.name("Records")
 class RecordsMonitor(_ChecksMonitor):
     @monitors.name("new articles gave records")
-    def test_new_articles_give_records(self):
+    def test_new_articles_give_records(self) -> None:
         self.assert_checks("records")
 
 
 @monitors.name("Errors")
 class ErrorsMonitor(_ChecksMonitor):
     @monitors.name("error lines, server errors, failed requests and retries within limits")
-    def test_errors(self):
+    def test_errors(self) -> None:
         self.assert_checks("errors")
 
 
 @monitors.name("Field coverage")
 class CoverageMonitor(_ChecksMonitor):
     @monitors.name("required fields filled")
-    def test_filled(self):
+    def test_filled(self) -> None:
         self.assert_checks("coverage_filled", "coverage")
 
     @monitors.name("fields from their preferred layer")
-    def test_preferred_layers(self):
+    def test_preferred_layers(self) -> None:
         self.assert_checks("coverage_preferred")
 
 
@@ -317,7 +326,7 @@ class RunMonitorSuite(MonitorSuite):
 
     monitors = [RecordsMonitor, ErrorsMonitor, CoverageMonitor]
 
-    def init_data(self, data):
+    def init_data(self, data: dict[str, Any]) -> None:
         crawler = data["crawler"]
         report = _report_of(crawler)
         spider = data.get("spider")
@@ -330,7 +339,7 @@ class RunMonitorSuite(MonitorSuite):
             distributed=bool(getattr(spider, "distributed", False)))
         super().init_data(data)
 
-    def on_monitors_finished(self, result):
+    def on_monitors_finished(self, result: Any) -> None:
         failed = [c for c in self.checks if c.status == "failed"]
         broken = [r.item.name for r in result.monitor_results
                   if r.status == spidermon_settings.MONITOR.STATUS.ERROR]  # a monitor that crashed

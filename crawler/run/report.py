@@ -5,11 +5,14 @@ the end logs one summary (pages, records new/changed/dropped by reason, failures
 writes it as JSON beside the run's outputs (`GBAF_REPORT_PATH`, default
 `<GBAF_DATA_DIR>/articles/<run date>/<run id>.report.json`).
 """
+from __future__ import annotations
+
 import json
 import logging
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
 from scrapy import signals
@@ -17,6 +20,11 @@ from scrapy import signals
 from crawler.defaults import setting
 from crawler.items import ARTICLE_FIELDS
 from crawler.run.verdict import run_problems
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
 COVERED_FIELDS = [f for f in ARTICLE_FIELDS if f not in (
@@ -32,7 +40,7 @@ class Coverage:
         self.filled = dict.fromkeys(COVERED_FIELDS, 0)
         self.layers = {f: {} for f in COVERED_FIELDS}
 
-    def add(self, item):
+    def add(self, item: Any) -> None:
         a = ItemAdapter(item)
         self.records += 1
         extraction = a.get("extraction") or {}
@@ -42,7 +50,7 @@ class Coverage:
                 layer = extraction.get(field, "derived")
                 self.layers[field][layer] = self.layers[field].get(layer, 0) + 1
 
-    def shares(self):
+    def shares(self) -> dict[str, dict[str, Any]]:
         n = self.records or 1
         return {
             f: {"filled": round(self.filled[f] / n, 4),
@@ -50,7 +58,7 @@ class Coverage:
             for f in COVERED_FIELDS
         }
 
-    def counts(self):
+    def counts(self) -> dict[str, Any]:
         """What the run history keeps (crawler.run.history): counts, the fields that have some."""
         return {"records": self.records, "filled": {f: n for f, n in self.filled.items() if n},
                 "layers": {f: dict(v) for f, v in self.layers.items() if v}}
@@ -61,7 +69,7 @@ _JUDGED_DROPS = ("unchanged", "duplicate")
 
 
 class RunReport:
-    def __init__(self, crawler, path_template):
+    def __init__(self, crawler: Crawler, path_template: str) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         self.path_template = path_template
@@ -74,11 +82,11 @@ class RunReport:
         self.path = None  # where the report went (crawler.commands.crawl updates its status)
 
     @property
-    def records(self):
+    def records(self) -> int:
         return self.exported.records
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> RunReport:
         s = crawler.settings
         template = setting(s, "GBAF_REPORT_PATH") or os.path.join(
             setting(s, "GBAF_DATA_DIR"), "articles", "%(run_date)s", "%(run_id)s.report.json")
@@ -88,18 +96,19 @@ class RunReport:
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
-    def item_scraped(self, item):
+    def item_scraped(self, item: Any) -> None:
         self.exported.add(item)
         self.judged.add(item)
 
-    def item_dropped(self, item, exception, response=None, spider=None):
+    def item_dropped(self, item: Any, exception: BaseException, response: Response | None = None,
+                     spider: Spider | None = None) -> None:
         if str(exception).startswith(_JUDGED_DROPS):
             self.judged.add(item)
 
-    def coverage(self):
+    def coverage(self) -> dict[str, dict[str, Any]]:
         return self.exported.shares()
 
-    def build(self, spider, reason):
+    def build(self, spider: Spider, reason: str) -> dict[str, Any]:
         st = self.stats.get_stats()
         prefixed = lambda p: {k[len(p):]: v for k, v in st.items() if k.startswith(p)}  # noqa: E731
         problems = run_problems({**st, "finish_reason": reason})
@@ -136,7 +145,7 @@ class RunReport:
             "coverage": self.coverage(),
         }
 
-    def spider_closed(self, spider, reason):
+    def spider_closed(self, spider: Spider, reason: str) -> None:
         self.report = report = self.build(spider, reason)
         self.stats.set_value("gbaf/report", {"records": report["records"]["exported"]})
         self.stats.set_value("gbaf/coverage/judged", self.judged.counts())  # for the run history

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from crawler.state.sqlite_store import SqliteStateStore
 from crawler.state.store import StateError
+
+if TYPE_CHECKING:  # redis is imported only when a Redis store is used
+    from crawler.state.redis_store import RedisStateStore
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 
@@ -20,7 +24,8 @@ def is_redis_url(url: str | None) -> bool:
     return urlsplit(url or "").scheme in REDIS_SCHEMES
 
 
-def open_store(url: str | None, data_dir: str = "data", create: bool = True):
+def open_store(url: str | None, data_dir: str = "data",
+               create: bool = True) -> SqliteStateStore | RedisStateStore:
     """A store from `GBAF_STATE_URL`: `sqlite:///path`, a plain path, or `redis://...` (None: the
     default store in data_dir). With create=False, an SQLite file that is not there is a
     StateError ("no state store at PATH") instead of a new, empty store."""

@@ -6,12 +6,23 @@ pipelines reach it as `crawler.get_extension(RunLifecycle).state`. The spider as
 article page must be fetched; the dedupe and version pipelines ask it what an article was;
 changes are staged in batches and committed by the owner once the run's outputs are delivered.
 """
+from __future__ import annotations
+
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
 
 from crawler.crashpoints import crash_point
 from crawler.defaults import setting
 
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from crawler.state.redis_store import RedisStateStore
+    from crawler.state.sqlite_store import SqliteStateStore
+    from crawler.state.store import Known
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +30,7 @@ logger = logging.getLogger(__name__)
 class RunState:
     """One crawl's access to the state store (built by the run's owner, crawler.run.lifecycle)."""
 
-    def __init__(self, crawler, store, run_id):
+    def __init__(self, crawler: Crawler, store: SqliteStateStore | RedisStateStore, run_id: str) -> None:
         s = crawler.settings
         self.crawler, self.store = crawler, store
         self.known = store.snapshot()
@@ -38,19 +49,19 @@ class RunState:
 
     # --- what the spider asks ----------------------------------------------------------------------
     @property
-    def empty(self):
+    def empty(self) -> bool:
         return not self.known
 
-    def lookup(self, canonical_url):
+    def lookup(self, canonical_url: str) -> Known | None:
         return self.known.get(canonical_url)
 
-    def note_lastmod(self, canonical_url, lastmod):
+    def note_lastmod(self, canonical_url: str, lastmod: str | None) -> None:
         """Keep the newest modification time any cheap source shows (the news sitemap may give only
         the publication date of a page the full sitemap shows as modified since)."""
         if lastmod and lastmod > self.lastmods.get(canonical_url, ""):
             self.lastmods[canonical_url] = lastmod
 
-    def needs_fetch(self, canonical_url):
+    def needs_fetch(self, canonical_url: str) -> tuple[bool, str]:
         """(fetch?, reason): unknown, shown modified since, or published within the revisit window."""
         known = self.known.get(canonical_url)
         if known is None:
@@ -67,11 +78,11 @@ class RunState:
             return True, "recent"
         return False, "known"
 
-    def validators(self, urls):
+    def validators(self, urls: Iterable[str]) -> dict[str, dict[str, Any]]:
         """{url: {"etag", "last_modified"}}: what the last committed run saw of these cheap sources."""
         return self.store.get_validators(urls)
 
-    def note_validators(self, url, etag, last_modified):
+    def note_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
         """A cheap source's validators, for the next run's conditional request. Staged only when
         this run finishes (stage_remaining): a run that fails, or stops early (a pause, a time
         limit) before fetching everything its sources listed, must not make the next one take
@@ -80,23 +91,23 @@ class RunState:
             self.seen_validators[url] = {"url": url, "etag": etag, "last_modified": last_modified}
 
     # --- what the pipelines ask -------------------------------------------------------------------
-    def note_not_article(self, canonical_url, reason):
+    def note_not_article(self, canonical_url: str, reason: str) -> None:
         if canonical_url not in self.non_articles:
             self.stage("not_article", canonical_url, {"url": canonical_url, "reason": reason,
                                                       "lastmod": self.lastmods.get(canonical_url)})
 
-    def stage(self, kind, aid, payload):
+    def stage(self, kind: str, aid: str, payload: dict[str, Any]) -> None:
         self.pending.append((kind, aid, payload))
         if len(self.pending) >= self.batch:
             self.flush()
 
-    def flush(self):
+    def flush(self) -> None:
         if self.pending and self.run_id:
             self.store.stage(self.run_id, self.pending)
             self.pending = []
             crash_point("staged")
 
-    def commit(self):
+    def commit(self) -> None:
         # Sitemaps may be read after an article was processed: store the lastmod each processed
         # page had in this run's cheap sources, so the next run does not take it for modified.
         for url in self.processed:
@@ -106,7 +117,7 @@ class RunState:
         self.store.commit_run(self.run_id)
         self.committed = True
 
-    def stage_remaining(self, reason="finished"):
+    def stage_remaining(self, reason: str = "finished") -> None:
         """Stage what is left before the outputs are delivered (the commit then only applies it);
         the cheap sources' validators only for a run that finished."""
         if reason == "finished":
@@ -119,12 +130,12 @@ class RunState:
         self.processed = set()
         self.flush()
 
-    def abort(self):
+    def abort(self) -> None:
         self.pending = []
         self.store.abort_run(self.run_id)
 
 
-def _parse(iso):
+def _parse(iso: str | None) -> datetime:
     try:
         return datetime.fromisoformat(iso)
     except (TypeError, ValueError):

@@ -23,12 +23,16 @@ status, marker, host, pid, generation, times), `staged:<id>` ("<kind>|<id>" -> p
 `commits` (runs committed, a counter), `generation`, `claims:<generation>:url` and
 `claims:<generation>:hash`, `meta` (format).
 """
+from __future__ import annotations
+
 import json
 import logging
 import os
 import socket
 import threading
 import time
+from collections.abc import Iterable, Iterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from redis import Redis
@@ -40,7 +44,7 @@ from crawler.state.store import STORE_FORMAT, Known, StateError, _bytes_hex, _no
 logger = logging.getLogger(__name__)
 
 
-def redacted(url):
+def redacted(url: str | None) -> str | None:
     """The Redis URL without its password, for logs."""
     parts = urlsplit(url or "")
     if parts.password:
@@ -146,7 +150,7 @@ return {}
 
 
 class RedisStateStore:
-    def __init__(self, url, prefix=PREFIX):
+    def __init__(self, url: str, prefix: str = PREFIX) -> None:
         self.url = url
         self.p = prefix
         self.host = socket.gethostname()
@@ -175,7 +179,7 @@ class RedisStateStore:
         return redacted(self.url)
 
     # --- reading --------------------------------------------------------------------------------
-    def snapshot(self):
+    def snapshot(self) -> dict[str, Known]:
         """{url or alias: Known} of every article: one transaction, so that the count of committed
         runs it notes (`snapshot_commits`) is exactly what it holds."""
         with self.r.pipeline() as pipe:  # MULTI/EXEC
@@ -198,11 +202,11 @@ class RedisStateStore:
                 known[alias] = by_id[aid]
         return known
 
-    def non_articles(self):
+    def non_articles(self) -> dict[str, str | None]:
         return {url: json.loads(raw).get("lastmod")
                 for url, raw in self.r.hgetall(self.p + "non_articles").items()}
 
-    def get_validators(self, urls):
+    def get_validators(self, urls: Iterable[str]) -> dict[str, dict[str, Any]]:
         """{url: {"etag", "last_modified"}} of the cheap sources' last responses (committed runs)."""
         urls = list(urls)
         if not urls:
@@ -210,14 +214,14 @@ class RedisStateStore:
         raws = self.r.hmget(self.p + "validators", urls)  # one round trip for the batch
         return {url: json.loads(raw) for url, raw in zip(urls, raws) if raw}
 
-    def count(self):
+    def count(self) -> int:
         return self.r.hlen(self.p + "articles")
 
-    def commit_count(self):
+    def commit_count(self) -> int:
         """Runs committed so far (a counter): a snapshot read at one count knows every run before it."""
         return int(self.r.get(self.p + "commits") or 0)
 
-    def latest(self, n):
+    def latest(self, n: int) -> list[dict[str, Any]]:
         members = self.r.zrevrangebylex(self.p + "latest", "+", "-", start=0, num=n)
         ids = [m.rsplit("|", 1)[1] for m in members]
         if not ids:
@@ -225,7 +229,7 @@ class RedisStateStore:
         return [r for r in (_record(i, raw) for i, raw in zip(ids, self.r.hmget(self.p + "records", ids)))
                 if r is not None]
 
-    def iter_latest(self, batch=500):
+    def iter_latest(self, batch: int = 500) -> Iterator[dict[str, Any]]:
         """The latest stored record of every article, `batch` at a time (HSCAN: memory flat)."""
         cursor = 0
         while True:
@@ -238,7 +242,7 @@ class RedisStateStore:
                 return
 
     # --- a run ----------------------------------------------------------------------------------
-    def dead_runs(self, current=None):
+    def dead_runs(self, current: str | None = None) -> list[tuple[str, str | None]]:
         """[(run id, commit marker)] of runs that died: registered running, not alive any more (its
         beat expired, or its process on this host is gone), and settleable here (on this host, or
         without a manifest). A dead run of another host with a manifest is left to that host."""
@@ -258,7 +262,7 @@ class RedisStateStore:
                             run_id, run.get("host"))
         return dead
 
-    def begin_run(self, run_id, marker=None):
+    def begin_run(self, run_id: str, marker: str | None = None) -> None:
         """Register this run (alive from now on); dead runs are settled first (crawler.run.lifecycle)."""
         try:
             with self.r.pipeline() as pipe:
@@ -273,7 +277,7 @@ class RedisStateStore:
             raise StateError(f"state store {self._name} cannot be written: {exc}") from exc
         self._start_beating(run_id)
 
-    def stage(self, run_id, rows):
+    def stage(self, run_id: str, rows: list[tuple[str, str, dict[str, Any]]]) -> None:
         """rows: [(kind, id, payload dict)], as for SqliteStateStore.stage: one command per batch."""
         if not rows:
             return
@@ -288,7 +292,7 @@ class RedisStateStore:
                              self._name, exc, run_id)
             self.broken = exc
 
-    def commit_run(self, run_id):
+    def commit_run(self, run_id: str) -> None:
         if self.broken is not None:
             raise StateError(f"state store {self._name}: run {run_id} lost changes ({self.broken}), not committed")
         try:
@@ -298,7 +302,7 @@ class RedisStateStore:
             raise StateError(f"state store {self._name}: run {run_id} could not be committed: {exc}") from exc
         logger.debug("run %s committed: %d changes", run_id, applied)
 
-    def abort_run(self, run_id):
+    def abort_run(self, run_id: str) -> None:
         try:
             with self.r.pipeline() as pipe:
                 pipe.delete(self.p + f"staged:{run_id}")
@@ -310,7 +314,7 @@ class RedisStateStore:
             logger.warning("state store %s: could not mark run %s aborted (%s): a later run will",
                            self._name, run_id, exc)
 
-    def close(self):
+    def close(self) -> None:
         for stop in self._beating.values():
             stop.set()
         self._beating.clear()
@@ -320,13 +324,13 @@ class RedisStateStore:
             pass
 
     # --- several runs at once ---------------------------------------------------------------------
-    def new_generation(self, generation):
+    def new_generation(self, generation: str) -> None:
         """A new crawl generation (python -m crawler.commands.seed): claims start afresh."""
         previous = self.r.getset(self.p + "generation", generation)
         if previous and previous != generation:
             self.r.unlink(self.p + f"claims:{previous}:url", self.p + f"claims:{previous}:hash")
 
-    def claim(self, run_id, url, content_hash):
+    def claim(self, run_id: str, url: str, content_hash: str) -> str | None:
         """None when run_id may export this article, else the URL another run of the current crawl
         generation claimed first (the same URL, or the same content under another URL)."""
         taken = self._claim(args=[self.p, run_id, url, content_hash, CLAIM_TTL])

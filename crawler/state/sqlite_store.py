@@ -2,12 +2,16 @@
 
 The interface and its crash-safety rules are in crawler.state.store.
 """
+from __future__ import annotations
+
 import fcntl
 import json
 import logging
 import os
 import sqlite3
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from crawler.crashpoints import crash_point
 from crawler.state.store import STORE_FORMAT, Known, StateError, _bytes_hex, _hex_bytes, _now, _payload, _record
@@ -35,7 +39,7 @@ class SqliteStateStore:
     CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT);
     """
 
-    def __init__(self, path):
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = str(path)
         # The lock and the database are the real file's, however it is reached (a symlink, ..).
         real = os.path.realpath(self.path)
@@ -91,7 +95,7 @@ class SqliteStateStore:
             logger.info("state store %s is new: this run exports every article it finds", self.path)
 
     # --- reading --------------------------------------------------------------------------------
-    def snapshot(self):
+    def snapshot(self) -> dict[str, Known]:
         """{url or alias: Known} of every article, in one query per table."""
         known = {}
         for row in self.db.execute(
@@ -105,19 +109,19 @@ class SqliteStateStore:
                 known[alias] = by_id[aid]
         return known
 
-    def non_articles(self):
+    def non_articles(self) -> dict[str, str | None]:
         return {url: lastmod for url, lastmod in self.db.execute("SELECT url, lastmod FROM non_articles")}
 
-    def count(self):
+    def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
 
-    def latest(self, n):
+    def latest(self, n: int) -> list[dict[str, Any]]:
         rows = self.db.execute(
             "SELECT url, record FROM articles WHERE record IS NOT NULL "
             "ORDER BY published_at DESC, url LIMIT ?", (n,))
         return [r for r in (_record(url, raw) for url, raw in rows) if r is not None]
 
-    def iter_latest(self, batch=500):
+    def iter_latest(self, batch: int = 500) -> Iterator[dict[str, Any]]:
         """The latest stored record of every article, read `batch` rows at a time (memory flat)."""
         after = ""
         while True:
@@ -132,13 +136,13 @@ class SqliteStateStore:
                     yield record
 
     # --- a run ----------------------------------------------------------------------------------
-    def dead_runs(self, current=None):
+    def dead_runs(self, current: str | None = None) -> list[tuple[str, str | None]]:
         """[(run id, commit marker)] of runs registered as running that are not `current`: with the
         store's lock held, no other process runs, so these died."""
         return self.db.execute("SELECT run_id, marker FROM runs WHERE status='running' AND run_id != ?",
                                (current or "",)).fetchall()
 
-    def begin_run(self, run_id, marker=None):
+    def begin_run(self, run_id: str, marker: str | None = None) -> None:
         """Register this run (its dead predecessors are settled first: crawler.run.lifecycle).
         Raises StateError when the store cannot be written."""
         try:
@@ -147,7 +151,7 @@ class SqliteStateStore:
         except sqlite3.Error as exc:
             raise StateError(f"state store {self.path} cannot be written ({exc})") from None
 
-    def stage(self, run_id, rows):
+    def stage(self, run_id: str, rows: list[tuple[str, str, dict[str, Any]]]) -> None:
         """rows: [(kind, id, payload dict)]; kinds 'article' (a full row), 'alias', 'not_article', 'lastmod',
         'validators' (a cheap source's ETag and Last-Modified, for the next run's conditional request)."""
         if not rows:
@@ -158,7 +162,7 @@ class SqliteStateStore:
                 [(run_id, aid, kind, json.dumps(payload, ensure_ascii=False, default=_bytes_hex))
                  for kind, aid, payload in rows])
 
-    def commit_run(self, run_id):
+    def commit_run(self, run_id: str) -> int:
         with self._tx():
             # One staged row at a time (a cursor of its own): the rows hold every exported record,
             # and fetchall() held them all at once (+440 MB at the end of a 20,000-article run).
@@ -205,7 +209,7 @@ class SqliteStateStore:
                          self.path, broken, run_id)
         return broken
 
-    def get_validators(self, urls):
+    def get_validators(self, urls: Iterable[str]) -> dict[str, dict[str, Any]]:
         """{url: {"etag", "last_modified"}} of the cheap sources' last responses (committed runs)."""
         urls = list(urls)
         out = {}
@@ -216,13 +220,13 @@ class SqliteStateStore:
             out.update({url: {"etag": etag, "last_modified": lm} for url, etag, lm in rows})
         return out
 
-    def abort_run(self, run_id):
+    def abort_run(self, run_id: str) -> None:
         with self._tx():
             self.db.execute("DELETE FROM staged WHERE run_id=?", (run_id,))
             self.db.execute("UPDATE runs SET status='aborted', finished_at=? WHERE run_id=?",
                             (_now(), run_id))
 
-    def close(self):
+    def close(self) -> None:
         self.db.close()
         self._lock.close()
 
