@@ -66,16 +66,18 @@ def test_scrapy_check_runs_the_contracts_of_the_callbacks(replica, tmp_path):
     assert ran >= 6 and "OK" in proc.stderr
 
 
-@pytest.mark.parametrize("name", ["gbaf-afp-two-h1", "gbaf-company-page"])
-def test_gbaf_parse_prints_the_record_of_a_saved_page_or_why_it_is_none(name):
-    """`gbaf-parse PAGE --url URL` (crawler/commands/parse.py, without installing the project):
-    the record the parser makes of the saved page, or, for a page that is no article, the reason
-    and exit status 1."""
+@pytest.mark.parametrize("module, name", [("crawler.commands.parse", "gbaf-afp-two-h1"),
+                                          ("crawler.commands.parse", "gbaf-company-page"),
+                                          ("crawler.parse", "gbaf-afp-two-h1")])
+def test_gbaf_parse_prints_the_record_of_a_saved_page_or_why_it_is_none(module, name):
+    """`gbaf-parse PAGE --url URL` (crawler/commands/parse.py, without installing the project; the
+    older `python -m crawler.parse` too): the record the parser makes of the saved page, or, for a
+    page that is no article, the reason and exit status 1."""
     import json
 
     page = ROOT / "tests" / "fixtures" / "pages" / f"{name}.html"
     expected = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
-    proc = subprocess.run([sys.executable, "-m", "crawler.commands.parse", str(page), "--url", expected["url"]],
+    proc = subprocess.run([sys.executable, "-m", module, str(page), "--url", expected["url"]],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     printed = json.loads(proc.stdout)
     if "record" in expected:
