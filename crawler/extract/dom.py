@@ -199,10 +199,18 @@ _LONG_TAG = re.compile(r"<([a-zA-Z][\w:-]*)(\s[^>]{%d,})>" % LONG_TAG_CHARS)
 _ATTRIBUTE = re.compile(r"""\s*[^\s=>/]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?""")
 
 
+def _may_hold_long_tag(html):
+    """Whether html has a block of LONG_TAG_CHARS / 2 characters, aligned on that size, without a
+    '>': a tag of LONG_TAG_CHARS holds a whole such block, so a page where every block has a '>'
+    holds none (a few str.find calls instead of a regex over the page)."""
+    step = LONG_TAG_CHARS // 2
+    return any(html.find(">", k, k + step) < 0 for k in range(0, len(html) - step + 1, step))
+
+
 def bounded_attributes(html):
     """html with each element's attributes past the first MAX_ATTRIBUTES dropped (only elements
     whose tag is longer than LONG_TAG_CHARS are looked at: one regex pass on an ordinary page)."""
-    if len(html) < LONG_TAG_CHARS or not _LONG_TAG.search(html):
+    if len(html) < LONG_TAG_CHARS or not _may_hold_long_tag(html) or not _LONG_TAG.search(html):
         return html
 
     def trim(m):

@@ -121,6 +121,7 @@ class PageInputs:
                 self._blocks[kind] = (el, label, self._block_nodes(el, kind))
         self._body_cache = None
         self._body_paragraphs = None
+        self._dom_word_count = None
         self._source_dateline = None
         self._site_page = None
         self._related_cache = None
