@@ -13,8 +13,8 @@ PROSE_CHARS = 80  # a paragraph of this much text, little of it in links, is the
 def _is_prose(el):
     if not text_longer_than(el, PROSE_CHARS):
         return False
-    linked = sum(len(t) for a in el.iter("a") for t in a.itertext())
-    return linked * 3 < sum(len(t) for t in el.itertext())
+    linked = sum(sum(map(len, a.itertext())) for a in el.iter("a"))
+    return linked * 3 < sum(map(len, el.itertext()))
 
 
 class Blocks:

@@ -25,7 +25,7 @@ class ParagraphText:
 
     def __init__(self, root, rows=()):
         self.paragraphs = list(root.iter("p"))  # alive: their id()s stay theirs
-        self.chars = {id(p): sum(len(s) for s in p.itertext()) for p in self.paragraphs}
+        self.chars = {id(p): sum(map(len, p.itertext())) for p in self.paragraphs}
         self.loose = []
         for el in root.iter(*LOOSE_TAGS):
             n = len((el.text or "").strip())
@@ -34,7 +34,7 @@ class ParagraphText:
                 if tail:
                     n += len(tail.strip())
                 if c.tag in _INLINE:
-                    n += sum(len(s) for s in c.itertext())
+                    n += sum(map(len, c.itertext()))
             if n >= LOOSE_MIN:
                 self.loose.append(el)  # alive, as above
                 self.chars[id(el)] = n
