@@ -26,7 +26,7 @@ _LABEL_PREFIX = max(len(s) for s in LABEL_STARTS)
 
 def _label_start(t):
     """Whether a text (under 400 characters) starts as a label, a date line or a byline might."""
-    s = t.lstrip()
+    s = t.lstrip() if t[:1].isspace() else t
     if not s:
         return False
     found = _LABEL_STARTS_BY_FIRST.get(s[0].lower())
@@ -83,14 +83,15 @@ class PageInputs:
             self._maybe_breadcrumb(el)
         if not self.breadcrumb_lists:
             for el in root.iter("nav", "div"):
-                self._maybe_flat_breadcrumb(el)
+                if 2 <= len(el) <= 12:  # the first test of _maybe_flat_breadcrumb, without a call
+                    self._maybe_flat_breadcrumb(el)
         self.action_nodes = list(root.iter("button", "form", "input"))
         self.link_count = sum(1 for _ in root.iter("a"))
         starts = _label_start
         candidates = [  # the cheap test inline: most text is not a label
             el for el in root.iter(*LABEL_TAGS)
-            if ((t := el.text) is not None and len(t) < 400 and not t.isspace()
-                and (starts(t) or "read" in t))
+            # (a text of whitespace alone starts no label and holds no "read")
+            if ((t := el.text) is not None and len(t) < 400 and (starts(t) or "read" in t))
             or (el.tag in HEADINGS and len(el))]
         for el in candidates:
             self._maybe_label(el, el.tag)
