@@ -218,6 +218,8 @@ class PageInputs:
         return True
 
     def _maybe_breadcrumb(self, el):
+        if not 2 <= len(el):
+            return  # fewer than two children: fewer than two items (the list below not built)
         items = [li for li in el if tag_name(li) == "li"]
         if not 2 <= len(items) <= 6:
             return
