@@ -7,7 +7,7 @@ from lxml import etree
 
 from crawler import text as tx
 from crawler.extract.dom import (
-    tag_name, visible_text, prepare, place_streamed_segments, SPACED, INVISIBLE, HTML_PARSER)
+    all_text, tag_name, visible_text, prepare, place_streamed_segments, SPACED, INVISIBLE, HTML_PARSER)
 from crawler.extract.scope import ParagraphText, boxed, find_scope, in_a_list
 from crawler.extract.patterns import (
     LABELS, LABEL_STARTS, LABEL_TAGS, HEADINGS, BYLINE, POSTED, READING_TIME, META_SEPARATORS)
@@ -249,10 +249,10 @@ class PageInputs:
         if el.find(".//li") is not None:
             return
         children = [c for c in el
-                    if isinstance(c.tag, str) and tx.clean("".join(c.itertext())).strip(" >›»/|")]
+                    if isinstance(c.tag, str) and tx.clean(all_text(c)).strip(" >›»/|")]
         if not children or ("breadcrumb" not in label and not self._ends_at_this_page(children[-1])):
             return
-        items = [tx.clean("".join(c.itertext())).strip(" >›»/|") for c in children]
+        items = [tx.clean(all_text(c)).strip(" >›»/|") for c in children]
         items = [i for i in items if i]
         if 2 <= len(items) <= 6 and items[0].lower() == "home":
             self.breadcrumb_lists.append(items)

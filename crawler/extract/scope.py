@@ -6,7 +6,7 @@ that fits, the <main> holding the densest container and the h1, else that denses
 one whose paragraphs, and in half its grandchildren's, hold the most text), widened to take in the h1 where that adds little text (so that the text starts
 after the title), instead of the whole <body>.
 """
-from crawler.extract.dom import contains, tag_name
+from crawler.extract.dom import contains, tag_name, text_len
 from crawler.extract.names_css import LINKED_ONLY, names_boilerplate, names_content
 
 MIN_ARTICLE_TEXT = 200  # characters of paragraph text an <article> needs to be the article
@@ -25,7 +25,7 @@ class ParagraphText:
 
     def __init__(self, root, rows=()):
         self.paragraphs = list(root.iter("p"))  # alive: their id()s stay theirs
-        self.chars = {id(p): sum(map(len, p.itertext())) for p in self.paragraphs}
+        self.chars = {id(p): text_len(p) for p in self.paragraphs}
         self.loose = []
         for el in root.iter(*LOOSE_TAGS):
             n = len((el.text or "").strip())
@@ -34,7 +34,7 @@ class ParagraphText:
                 if tail:
                     n += len(tail.strip())
                 if c.tag in _INLINE:
-                    n += sum(map(len, c.itertext()))
+                    n += text_len(c)
             if n >= LOOSE_MIN:
                 self.loose.append(el)  # alive, as above
                 self.chars[id(el)] = n
