@@ -1,6 +1,7 @@
 """The page parsed once into the inputs every field reads: the tree (prepared so that
 `itertext()` is the visible text), the JSON-LD, the Next.js data, the meta tags, the h1, the
 visible block headings (labels), date lines, bylines, breadcrumbs and the article's scope."""
+import re
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -22,6 +23,13 @@ for _s in LABEL_STARTS:
     _LABEL_STARTS_BY_FIRST.setdefault(_s[0], []).append(_s)
 _LABEL_STARTS_BY_FIRST = {k: tuple(v) for k, v in _LABEL_STARTS_BY_FIRST.items()}
 _LABEL_PREFIX = max(len(s) for s in LABEL_STARTS)
+
+
+# LABELS as one pattern of named alternatives, in their order: the first that matches wins, as
+# asking them in turn would give (they share their flags and hold no groups of their own).
+_ANY_LABEL = re.compile("|".join(f"(?P<{kind}>{p.pattern})" for kind, p in LABELS), LABELS[0][1].flags)
+assert all(p.flags == _ANY_LABEL.flags and p.groups == 0 for _k, p in LABELS)
+_AFTER_RELATED = [k for k, _p in LABELS].index("related") + 1
 
 
 def _label_start(t):
@@ -170,10 +178,12 @@ class PageInputs:
         if not own or len(own) > 160:
             return
         key = own.rstrip(" :")  # "Key Takeaways:", "Quick Summary:"
-        for kind, pattern in LABELS:
-            if pattern.match(key):
-                if kind == "related" and tag == "a":
-                    continue
+        m = _ANY_LABEL.match(key)  # the first of LABELS that matches, in one call
+        if m is not None:
+            kind = m.lastgroup
+            if kind == "related" and tag == "a":  # a link reading "Related ...": the later kinds asked
+                kind = next((k for k, pattern in LABELS[_AFTER_RELATED:] if pattern.match(key)), None)
+            if kind is not None:
                 self.labels.append((kind, el, key))
                 return
         # One line can hold several: "Published by X | Posted on 06/03/2026 | Reading time: 3 minutes".
