@@ -42,14 +42,28 @@ class ParagraphText:
             for p in article.iter("p", *LOOSE_TAGS):
                 self.chars[id(p)] = 0
         self._tags = ("p", *LOOSE_TAGS) if self.loose else ("p",)
+        self._under = {}
 
     def under(self, el):
+        known = self._under.get(id(el))
+        if known is not None and known[0] is el:
+            return known[1]
         chars = self.chars
-        return sum(chars.get(id(p), 0) for p in el.iter(*self._tags))
+        n = sum(chars.get(id(p), 0) for p in el.iter(*self._tags))
+        self._under[id(el)] = (el, n)  # held: the id stays its (the tree no longer changes)
+        return n
 
     def densest(self):
         """(element, score) of the densest container, or (None, 0)."""
         score, keep = {}, {}
+        sole = {}  # id -> (element, _sole_child): a container of N paragraphs is asked once, not N times
+
+        def sole_child(el):
+            known = sole.get(id(el))
+            if known is None:
+                known = sole[id(el)] = (el, _sole_child(el))  # held: the id stays its
+            return known[1]
+
         for p in (*self.paragraphs, *self.loose):
             n = self.chars[id(p)]
             parent = p.getparent() if p.tag == "p" else p
@@ -57,7 +71,7 @@ class ParagraphText:
                 continue
             # A paragraph wrapped alone in its own div (or divs, div > div > p): the wrappers are
             # no container; the text's container is where they end, so such sections add up.
-            while _sole_child(parent) and parent.getparent() is not None \
+            while sole_child(parent) and parent.getparent() is not None \
                     and tag_name(parent.getparent()) not in ("body", "html"):
                 parent = parent.getparent()
             score[id(parent)] = score.get(id(parent), 0) + n
