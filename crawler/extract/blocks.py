@@ -2,7 +2,7 @@
 heading's element climbed out of its wrappers and the siblings that follow it, up to the next
 heading of the same or a higher level."""
 from crawler.extract.dom import (
-    tag_name, is_heading, visible_text, holds_only, text_longer_than, heading_level, leaf_blocks)
+    tag_name, is_heading, visible_text, holds_only, text_longer_than, text_len, heading_level, leaf_blocks)
 from crawler.extract.patterns import SUMMARY_WORDS
 
 
@@ -13,8 +13,8 @@ PROSE_CHARS = 80  # a paragraph of this much text, little of it in links, is the
 def _is_prose(el):
     if not text_longer_than(el, PROSE_CHARS):
         return False
-    linked = sum(len(t) for a in el.iter("a") for t in a.itertext())
-    return linked * 3 < sum(len(t) for t in el.itertext())
+    linked = sum(text_len(a) for a in el.iter("a"))
+    return linked * 3 < text_len(el)
 
 
 class Blocks:

@@ -66,16 +66,19 @@ class Body:
             texts = [(t, h) for i, (_e, t, h) in enumerate(paras)
                      if not (i < 8 and (not h and BYLINE_LINE.match(t) or title and _words(t) == title))
                      and not (names and len(t) < 80 and _words(t) in names)]
-            words = tx.word_count(" ".join(t for t, _h in texts))
-            if words >= 20 and self._dom_looks_wrong(text_words(" ".join(t for t, _h in texts))):
+            joined = " ".join(t for t, _h in texts)
+            words = tx.word_count(joined)
+            # text_words without counting the words again (a CJK page's characters added)
+            dom_words = words + (len(CJK.findall(joined)) // 2 if not joined.isascii() else 0)
+            if words >= 20 and self._dom_looks_wrong(dom_words):
                 fallback = self._trafilatura()
-                taken = bool(fallback) and text_words(" ".join(fallback)) >= PICK_FALLBACK * text_words(
-                    " ".join(t for t, _h in texts))
+                taken = bool(fallback) and text_words(" ".join(fallback)) >= PICK_FALLBACK * dom_words
                 self.problems.append(("dom_body_doubtful", "trafilatura taken" if taken else "dom kept"))
                 if taken:
                     yield [(p, False) for p in fallback], "fallback"
                     return
             if words >= 20:
+                self._dom_word_count = words  # the body's word_count, counted once
                 yield texts, "dom"
         html = self.next.body_html()
         if html and len(html) > 50:

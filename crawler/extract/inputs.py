@@ -1,13 +1,14 @@
 """The page parsed once into the inputs every field reads: the tree (prepared so that
 `itertext()` is the visible text), the JSON-LD, the Next.js data, the meta tags, the h1, the
 visible block headings (labels), date lines, bylines, breadcrumbs and the article's scope."""
+import re
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
 from crawler import text as tx
 from crawler.extract.dom import (
-    tag_name, visible_text, prepare, place_streamed_segments, SPACED, INVISIBLE, HTML_PARSER)
+    all_text, tag_name, visible_text, prepare, place_streamed_segments, SPACED, INVISIBLE, HTML_PARSER)
 from crawler.extract.scope import ParagraphText, boxed, find_scope, in_a_list
 from crawler.extract.patterns import (
     LABELS, LABEL_STARTS, LABEL_TAGS, HEADINGS, BYLINE, POSTED, READING_TIME, META_SEPARATORS)
@@ -24,9 +25,16 @@ _LABEL_STARTS_BY_FIRST = {k: tuple(v) for k, v in _LABEL_STARTS_BY_FIRST.items()
 _LABEL_PREFIX = max(len(s) for s in LABEL_STARTS)
 
 
+# LABELS as one pattern of named alternatives, in their order: the first that matches wins, as
+# asking them in turn would give (they share their flags and hold no groups of their own).
+_ANY_LABEL = re.compile("|".join(f"(?P<{kind}>{p.pattern})" for kind, p in LABELS), LABELS[0][1].flags)
+assert all(p.flags == _ANY_LABEL.flags and p.groups == 0 for _k, p in LABELS)
+_AFTER_RELATED = [k for k, _p in LABELS].index("related") + 1
+
+
 def _label_start(t):
     """Whether a text (under 400 characters) starts as a label, a date line or a byline might."""
-    s = t.lstrip()
+    s = t.lstrip() if t[:1].isspace() else t
     if not s:
         return False
     found = _LABEL_STARTS_BY_FIRST.get(s[0].lower())
@@ -83,14 +91,15 @@ class PageInputs:
             self._maybe_breadcrumb(el)
         if not self.breadcrumb_lists:
             for el in root.iter("nav", "div"):
-                self._maybe_flat_breadcrumb(el)
+                if 2 <= len(el) <= 12:  # the first test of _maybe_flat_breadcrumb, without a call
+                    self._maybe_flat_breadcrumb(el)
         self.action_nodes = list(root.iter("button", "form", "input"))
         self.link_count = sum(1 for _ in root.iter("a"))
         starts = _label_start
         candidates = [  # the cheap test inline: most text is not a label
             el for el in root.iter(*LABEL_TAGS)
-            if ((t := el.text) is not None and len(t) < 400 and not t.isspace()
-                and (starts(t) or "read" in t))
+            # (a text of whitespace alone starts no label and holds no "read")
+            if ((t := el.text) is not None and len(t) < 400 and (starts(t) or "read" in t))
             or (el.tag in HEADINGS and len(el))]
         for el in candidates:
             self._maybe_label(el, el.tag)
@@ -121,6 +130,7 @@ class PageInputs:
                 self._blocks[kind] = (el, label, self._block_nodes(el, kind))
         self._body_cache = None
         self._body_paragraphs = None
+        self._dom_word_count = None
         self._source_dateline = None
         self._site_page = None
         self._related_cache = None
@@ -168,10 +178,12 @@ class PageInputs:
         if not own or len(own) > 160:
             return
         key = own.rstrip(" :")  # "Key Takeaways:", "Quick Summary:"
-        for kind, pattern in LABELS:
-            if pattern.match(key):
-                if kind == "related" and tag == "a":
-                    continue
+        m = _ANY_LABEL.match(key)  # the first of LABELS that matches, in one call
+        if m is not None:
+            kind = m.lastgroup
+            if kind == "related" and tag == "a":  # a link reading "Related ...": the later kinds asked
+                kind = next((k for k, pattern in LABELS[_AFTER_RELATED:] if pattern.match(key)), None)
+            if kind is not None:
                 self.labels.append((kind, el, key))
                 return
         # One line can hold several: "Published by X | Posted on 06/03/2026 | Reading time: 3 minutes".
@@ -216,6 +228,8 @@ class PageInputs:
         return True
 
     def _maybe_breadcrumb(self, el):
+        if not 2 <= len(el):
+            return  # fewer than two children: fewer than two items (the list below not built)
         items = [li for li in el if tag_name(li) == "li"]
         if not 2 <= len(items) <= 6:
             return
@@ -245,10 +259,10 @@ class PageInputs:
         if el.find(".//li") is not None:
             return
         children = [c for c in el
-                    if isinstance(c.tag, str) and tx.clean("".join(c.itertext())).strip(" >›»/|")]
+                    if isinstance(c.tag, str) and tx.clean(all_text(c)).strip(" >›»/|")]
         if not children or ("breadcrumb" not in label and not self._ends_at_this_page(children[-1])):
             return
-        items = [tx.clean("".join(c.itertext())).strip(" >›»/|") for c in children]
+        items = [tx.clean(all_text(c)).strip(" >›»/|") for c in children]
         items = [i for i in items if i]
         if 2 <= len(items) <= 6 and items[0].lower() == "home":
             self.breadcrumb_lists.append(items)

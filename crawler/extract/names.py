@@ -18,6 +18,7 @@ _BY = re.compile(r"^\s*(?:%s)\s*[:]?\s+" % "|".join(re.escape(w) for w in BY_WOR
 _BYLINE = re.compile(r"^\s*(?:written\s+by|by|von|par|por|door|av|af|od|text:|autor:|autorin:)\s+(\S+)(.*)$", re.I)
 # The word for "and" between two names.
 _AND = re.compile(r"\s+(?:und|og|och|et|y|e|i|en|ve|és|a|und\s+von)\s+")
+_BY_ALONE = re.compile(r"(?:%s)\s*:?" % "|".join(re.escape(w) for w in BY_WORDS), re.I)  # "By" alone
 _AGENCY = re.compile(r"^(?:%s)$" % "|".join(re.escape(k) for k in sorted(WIRE_AGENCIES, key=len, reverse=True)),
                      re.I)
 
@@ -52,7 +53,7 @@ def people(text):
     text = tx.clean(text)
     if re.match(r"^\s*by\s", text, re.I) and not is_byline(text):
         return []  # a sentence: "By comparison, Haniyeh, ..."
-    if re.fullmatch(r"(?:%s)\s*:?" % "|".join(re.escape(w) for w in BY_WORDS), text, re.I):
+    if _BY_ALONE.fullmatch(text):
         return []
     text = _BY.sub("", text)
     out = []

@@ -76,7 +76,10 @@ class ArticlePage(PageInputs, Blocks, Walk, Body, Fields, People, Dates, Gbaf, G
 
     @field("word_count")
     def field_word_count(self):
-        return tx.word_count(self.value("body")[0]), None
+        body = self.value("body")[0]
+        if self.body_paragraphs()[1] == "dom" and self._dom_word_count is not None:
+            return self._dom_word_count, None  # the walk's paragraphs joined: the same words
+        return tx.word_count(body), None
 
     @field("truncated")
     def field_truncated(self):

@@ -6,7 +6,7 @@ that fits, the <main> holding the densest container and the h1, else that denses
 one whose paragraphs, and in half its grandchildren's, hold the most text), widened to take in the h1 where that adds little text (so that the text starts
 after the title), instead of the whole <body>.
 """
-from crawler.extract.dom import contains, tag_name
+from crawler.extract.dom import contains, tag_name, text_len
 from crawler.extract.names_css import LINKED_ONLY, names_boilerplate, names_content
 
 MIN_ARTICLE_TEXT = 200  # characters of paragraph text an <article> needs to be the article
@@ -25,7 +25,7 @@ class ParagraphText:
 
     def __init__(self, root, rows=()):
         self.paragraphs = list(root.iter("p"))  # alive: their id()s stay theirs
-        self.chars = {id(p): sum(len(s) for s in p.itertext()) for p in self.paragraphs}
+        self.chars = {id(p): text_len(p) for p in self.paragraphs}
         self.loose = []
         for el in root.iter(*LOOSE_TAGS):
             n = len((el.text or "").strip())
@@ -34,7 +34,7 @@ class ParagraphText:
                 if tail:
                     n += len(tail.strip())
                 if c.tag in _INLINE:
-                    n += sum(len(s) for s in c.itertext())
+                    n += text_len(c)
             if n >= LOOSE_MIN:
                 self.loose.append(el)  # alive, as above
                 self.chars[id(el)] = n
@@ -42,14 +42,28 @@ class ParagraphText:
             for p in article.iter("p", *LOOSE_TAGS):
                 self.chars[id(p)] = 0
         self._tags = ("p", *LOOSE_TAGS) if self.loose else ("p",)
+        self._under = {}
 
     def under(self, el):
+        known = self._under.get(id(el))
+        if known is not None and known[0] is el:
+            return known[1]
         chars = self.chars
-        return sum(chars.get(id(p), 0) for p in el.iter(*self._tags))
+        n = sum(chars.get(id(p), 0) for p in el.iter(*self._tags))
+        self._under[id(el)] = (el, n)  # held: the id stays its (the tree no longer changes)
+        return n
 
     def densest(self):
         """(element, score) of the densest container, or (None, 0)."""
         score, keep = {}, {}
+        sole = {}  # id -> (element, _sole_child): a container of N paragraphs is asked once, not N times
+
+        def sole_child(el):
+            known = sole.get(id(el))
+            if known is None:
+                known = sole[id(el)] = (el, _sole_child(el))  # held: the id stays its
+            return known[1]
+
         for p in (*self.paragraphs, *self.loose):
             n = self.chars[id(p)]
             parent = p.getparent() if p.tag == "p" else p
@@ -57,7 +71,7 @@ class ParagraphText:
                 continue
             # A paragraph wrapped alone in its own div (or divs, div > div > p): the wrappers are
             # no container; the text's container is where they end, so such sections add up.
-            while _sole_child(parent) and parent.getparent() is not None \
+            while sole_child(parent) and parent.getparent() is not None \
                     and tag_name(parent.getparent()) not in ("body", "html"):
                 parent = parent.getparent()
             score[id(parent)] = score.get(id(parent), 0) + n

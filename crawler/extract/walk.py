@@ -15,7 +15,7 @@ CMS gives the boxes around the text (comments, sharing, related, newsletter: `na
 """
 from crawler import text as tx
 from crawler.extract.dom import (
-    contains, has_block_inside, is_heading, tag_name, text_longer_than, visible_text)
+    all_text, contains, has_block_inside, is_heading, tag_name, text_len, text_longer_than, visible_text)
 from crawler.extract.names_css import LINKED_ONLY, names_boilerplate
 from crawler.extract.scope import boxed, in_a_list, second_scope
 from crawler.extract.patterns import (
@@ -37,7 +37,7 @@ _BOX_TAGS = frozenset({"div", "section", "ul", "ol", "dl", "table", "span", "asi
 def _most_of(el, scope):
     """Whether el holds half the scope's text or more (its paragraphs do not count for a row of
     <article>s, so the text itself is measured: asked only for such rows, which are rare)."""
-    return 2 * sum(len(t) for t in el.itertext()) >= sum(len(t) for t in scope.itertext())
+    return 2 * text_len(el) >= text_len(scope)
 
 
 def _text_without_controls(el):
@@ -66,13 +66,17 @@ class Walk:
         for kind, (label_el, _t, nodes) in self._blocks.items():
             for n in nodes:
                 skip[id(n)] = (kind, n)
+        large = {}  # id -> (element, whether it holds 400+ characters): controls share ancestors
         for el in self.action_nodes:
             if not contains(self.scope, el):
                 continue  # header and footer controls: never near the body
             top, node = None, el.getparent()
             own = len(visible_text(el)) if el.tag == "button" else 0
             while node is not None and node is not self.scope:
-                if text_longer_than(node, 400):
+                known = large.get(id(node))
+                if known is None:
+                    known = large[id(node)] = (node, text_longer_than(node, 400))  # held: id stays its
+                if known[1]:
                     break
                 if node.tag in TEXT_BLOCKS and text_longer_than(node, own + 80):
                     top = None  # a paragraph of text holding a button: text, not a promotion
@@ -198,10 +202,10 @@ class Walk:
         a box's is small), so that a page whose scope is its <article> never builds the index."""
         index = self._paragraph_text  # built where the scope search needed it
         if self._scope_chars is None or self._scope_chars[0] is not scope:
-            total = index.under(scope) if index is not None else sum(len(t) for t in scope.itertext())
+            total = index.under(scope) if index is not None else text_len(scope)
             self._scope_chars = (scope, total)
         total = self._scope_chars[1]
-        own = index.under(el) if index is not None else sum(len(t) for t in el.itertext())
+        own = index.under(el) if index is not None else text_len(el)
         return bool(total) and 2 * own >= total
 
     @staticmethod
@@ -210,10 +214,10 @@ class Walk:
         links = el.findall(".//a")
         if len(links) < LINK_LIST_MIN:
             return False
-        linked = sum(len(s) for a in links for s in a.itertext())
+        linked = sum(text_len(a) for a in links)
         if linked < 40:
             return False
-        total = sum(len(s) for s in el.itertext())
+        total = text_len(el)
         return linked >= LINK_DENSITY * total
 
     @staticmethod
@@ -238,7 +242,7 @@ class Walk:
         for child in el:
             tag = tag_name(child)
             if tag and tag not in BLOCKISH and tag not in SKIP_TAGS and not has_block_inside(child):
-                run.append("".join(child.itertext()))
+                run.append(all_text(child))
             else:
                 if run:
                     flush()
