@@ -1,9 +1,16 @@
 """Visible blocks found by their heading ("Key Takeaways", "Related", "Tags", ...): the
 heading's element climbed out of its wrappers and the siblings that follow it, up to the next
 heading of the same or a higher level."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from crawler.extract.dom import (
     tag_name, is_heading, visible_text, holds_only, text_longer_than, text_len, heading_level, leaf_blocks)
 from crawler.extract.patterns import SUMMARY_WORDS
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
 
 
 _BOXES = ("related", "more")  # boxes that stand inside the text as often as after it
@@ -96,7 +103,7 @@ class Blocks:
                     break
         return left < 0
 
-    def block(self, kind):
+    def block(self, kind: str) -> tuple[_Element, str, list[_Element]] | None:
         """(label element, label text, nodes) of a visible block, or None."""
         return self._blocks.get(kind)
 

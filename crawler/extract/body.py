@@ -1,8 +1,11 @@
 """The body field: the DOM walk's paragraphs (walk.py) where they are the article's text, else the
 layers that stand in for them (Next.js body, JSON-LD articleBody, trafilatura); and whether the
 text stops short (`truncated`)."""
+from __future__ import annotations
+
 import json
 import re
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
@@ -11,6 +14,9 @@ from crawler.extract import names as nm
 from crawler.extract.dom import leaf_blocks
 from crawler.extract.patterns import BYLINE, CJK, CREDITS, furniture_line, SENTENCE_END
 from crawler.extract.registry import field
+
+if TYPE_CHECKING:
+    from crawler.extract.registry import FieldResult
 # trafilatura is not run on pages past these bounds: it takes seconds there (a page of 50,000 links).
 FALLBACK_MAX_CHARS = 2_000_000
 FALLBACK_MAX_LINKS = 5_000
@@ -28,7 +34,7 @@ def _words(text):
     return tuple(re.findall(r"\w+", text.casefold()))
 
 
-def text_words(text):
+def text_words(text: str) -> int:
     """Words of a text, also where it is written without spaces."""
     cjk = len(CJK.findall(text)) if not text.isascii() else 0
     return tx.word_count(text) + cjk // 2
@@ -43,14 +49,14 @@ class Body:
                 return paragraphs[:i] + paragraphs[i + 1:], nm.people(t)
         return paragraphs, []
 
-    def body_paragraphs(self):
+    def body_paragraphs(self) -> tuple[list[tuple[str, bool]], str | None]:
         """([(text, is_heading)], layer) of the body: the first layer that has one."""
         if self._body_paragraphs is None:
             self._body_paragraphs = next(self._body_candidates(), ([], None))
         return self._body_paragraphs
 
     @field("body")
-    def field_body(self):
+    def field_body(self) -> FieldResult:
         paragraphs, layer = self.body_paragraphs()
         # The visible page's paragraphs are clean already (visible_text); other layers are cleaned here.
         body = ("\n\n".join(t for t, _h in paragraphs) if layer == "dom"
@@ -147,7 +153,7 @@ class Body:
         stated = self.jsonld.get("articleBody")
         return isinstance(stated, str) and len(stated) >= 600 and text_words(stated) >= 2 * words
 
-    def page_cut(self):
+    def page_cut(self) -> bool:
         """Whether the page stops before its end (no </body> or </html> in its last 2 KB)."""
         tail = self.html[-2048:].lower()
         return "</html>" not in tail and "</body>" not in tail
@@ -177,7 +183,7 @@ class Body:
         lines = [line for line in extracted.split("\n") if not furniture_line(line.strip())]
         return lines or None
 
-    def is_truncated(self, body):
+    def is_truncated(self, body: str | None) -> bool:
         if self.page_cut():
             return True
         paragraphs = body.split("\n\n") if body else []

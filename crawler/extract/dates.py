@@ -1,6 +1,9 @@
 """Publication and modification dates from JSON-LD, Next.js data, meta tags or the visible
 date line, normalised to UTC ISO 8601."""
+from __future__ import annotations
+
 import re
+from typing import TYPE_CHECKING
 
 from crawler import text as tx
 from crawler.extract.dom import visible_text, contains
@@ -8,10 +11,13 @@ from crawler.extract.patterns import POSTED, UPDATED
 from crawler.extract.registry import field
 from crawler.extract.registry import field
 
+if TYPE_CHECKING:
+    from crawler.extract.registry import FieldResult
+
 
 class Dates:
     @field("published_at")
-    def field_published(self):
+    def field_published(self) -> FieldResult:
         return self._date(
             (lambda: self.jsonld.get("datePublished") or self.jsonld.get("dateCreated"), "jsonld"),
             (lambda: self.next.published(), "jsonld"),
@@ -37,7 +43,7 @@ class Dates:
             return None
 
     @field("updated_at")
-    def field_updated(self):
+    def field_updated(self) -> FieldResult:
         """A modification date before the publication date is not an update (a CMS that reset one
         of them): such a value is skipped, and the next layer asked."""
         published = self.value("published_at")[0]

@@ -1,14 +1,17 @@
 """Tree helpers: the one parse of a page with lxml, the preparation that makes `itertext()` the
 visible text, and the small tests on elements (tag, heading, visible text, leaves) that every
 layer shares."""
+from __future__ import annotations
+
 import re
+from collections.abc import Container, Iterable
 
 from lxml import etree
 
 from crawler import text as tx
 from crawler.extract.patterns import BLOCKISH, HEADINGS
 
-def tag_name(el):
+def tag_name(el: etree._Element) -> str:
     t = el.tag
     return t if isinstance(t, str) else ""  # lxml's HTML parser gives lower-case names
 
@@ -19,36 +22,36 @@ _NEVER_HOLD_BLOCKS = frozenset({"p"})
 INVISIBLE = frozenset({"script", "style", "noscript", "template"})
 
 
-def is_heading(el):
+def is_heading(el: etree._Element) -> bool:
     return tag_name(el) in HEADINGS or el.get("role") == "heading"
 
 
-def all_text(el):
+def all_text(el: etree._Element) -> str:
     """The text of an element's subtree, as `"".join(el.itertext())` gives it, in one call: libxml2
     writes it (no Python string per piece; the same string, checked on a million elements of the
     real and replica pages)."""
     return etree.tostring(el, method="text", encoding=str, with_tail=False)
 
 
-def text_len(el):
+def text_len(el: etree._Element) -> int:
     """Characters of text in an element's subtree: len(all_text(el))."""
     return len(etree.tostring(el, method="text", encoding=str, with_tail=False))
 
 
-def visible_text(el):
+def visible_text(el: etree._Element) -> str:
     """Visible text of an element, whitespace-collapsed (the tree was prepared by prepare).
     Pieces are joined as written: right for a paragraph ("U.S.-<b>san</b>"); for an element that
     holds several blocks use blocks_text."""
     return tx.clean(all_text(el))
 
 
-def blocks_text(el):
+def blocks_text(el: etree._Element) -> str:
     """Visible text of an element holding several blocks ("<h3>Title</h3><p>Excerpt</p>"): one
     space between pieces, so that two blocks never glue into one word."""
     return tx.clean(" ".join(el.itertext()))
 
 
-def holds_only(parent, child):
+def holds_only(parent: etree._Element, child: etree._Element) -> bool:
     """Whether parent shows nothing but child (a wrapper): no text of its own, no other child
     with text. Checked without building the texts of large siblings."""
     if (parent.text or "").strip():
@@ -61,7 +64,7 @@ def holds_only(parent, child):
     return True
 
 
-def text_longer_than(el, limit):
+def text_longer_than(el: etree._Element, limit: int) -> bool:
     n = 0
     for piece in el.itertext():
         n += len(piece.strip())
@@ -73,7 +76,7 @@ def text_longer_than(el, limit):
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def set_text(el, attr, value):
+def set_text(el: etree._Element, attr: str, value: str) -> None:
     """el.text/el.tail = value; lxml refuses control characters that its parser let through."""
     try:
         setattr(el, attr, value)
@@ -81,7 +84,7 @@ def set_text(el, attr, value):
         setattr(el, attr, _NOT_XML.sub("", value))
 
 
-def prepare(invisible, spaced):
+def prepare(invisible: Iterable[etree._Element], spaced: Iterable[etree._Element]) -> None:
     """Drop script/style elements (keeping their tails) and give line breaks a spacing tail, so
     that itertext() is the visible text: one C-level pass per use instead of a Python walk."""
     for el in invisible:
@@ -104,7 +107,7 @@ def prepare(invisible, spaced):
             set_text(el, "tail", " " + tail)
 
 
-def place_streamed_segments(root):
+def place_streamed_segments(root: etree._Element) -> None:
     """React streaming SSR (the app router with Suspense) sends late content at the end of the body
     as <div hidden id="S:n"> and a script that moves it over the <template id="B:n"> placeholder:
     done here as the browser does it, since the hidden copy is what a reader sees."""
@@ -141,12 +144,12 @@ def place_streamed_segments(root):
 # get there) unless told it is a huge tree: the rest of the page, its article too, was lost.
 HTML_PARSER = etree.HTMLParser(recover=True, encoding="utf-8", remove_comments=True, huge_tree=True)
 
-def own_text(el):
+def own_text(el: etree._Element) -> str:
     return tx.clean(el.text or "")
 
 
 
-def contains(ancestor, el):
+def contains(ancestor: etree._Element, el: etree._Element | None) -> bool:
     node = el
     while node is not None:
         if node is ancestor:
@@ -155,7 +158,7 @@ def contains(ancestor, el):
     return False
 
 
-def under(el, ids):
+def under(el: etree._Element | None, ids: Container[int]) -> bool:
     """Whether el or one of its ancestors has its id() in ids."""
     node = el
     while node is not None:
@@ -165,7 +168,7 @@ def under(el, ids):
     return False
 
 
-def heading_level(el):
+def heading_level(el: etree._Element) -> int:
     tag = tag_name(el)
     if tag in HEADINGS:
         return int(tag[1])
@@ -173,7 +176,7 @@ def heading_level(el):
     return int(lvl) if lvl and lvl.isdigit() else 2
 
 
-def has_block_inside(el):
+def has_block_inside(el: etree._Element) -> bool:
     if el.tag in _NEVER_HOLD_BLOCKS or not len(el):
         return False  # the HTML parser closes a <p> before any block element
     # lxml's filtered iteration yields el itself first when it is a block; it stops at the first hit.
@@ -183,7 +186,8 @@ def has_block_inside(el):
     return False
 
 
-def leaf_blocks(node, exclude=None):
+def leaf_blocks(node: etree._Element,
+                exclude: etree._Element | None = None) -> list[tuple[etree._Element, str, bool]]:
     """Leaf text blocks under node, in order: (element, text, is_heading). Iterative: a page nested
     a thousand levels deep is no RecursionError."""
     out, stack = [], [node]
@@ -219,7 +223,7 @@ def _may_hold_long_tag(html):
     return any(html.find(">", k, k + step) < 0 for k in range(0, len(html) - step + 1, step))
 
 
-def bounded_attributes(html):
+def bounded_attributes(html: str) -> str:
     """html with each element's attributes past the first MAX_ATTRIBUTES dropped (only elements
     whose tag is longer than LONG_TAG_CHARS are looked at: one regex pass on an ordinary page)."""
     if len(html) < LONG_TAG_CHARS or not _may_hold_long_tag(html) or not _LONG_TAG.search(html):

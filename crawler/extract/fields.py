@@ -1,6 +1,9 @@
 """Generic fields: url, title, category, tags, image, reading time and language. Each is
 one `@field` method returning (value, layer), trying its layers in the order the field prefers."""
+from __future__ import annotations
+
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from crawler import text as tx
@@ -11,10 +14,13 @@ from crawler.extract.jsonld import texts_of, text_of, url_of
 from crawler.urls import SITE_HOST, canonical_url, kind_of_path, kind_of_url
 from crawler.extract.registry import field
 
+if TYPE_CHECKING:
+    from crawler.extract.registry import FieldResult
+
 
 class Fields:
     @field("url")
-    def field_url(self):
+    def field_url(self) -> FieldResult:
         for get, layer in (
             (lambda: url_of(self.jsonld.get("mainEntityOfPage")) or self.jsonld.get("url"), "jsonld"),
             (lambda: self.canonical_link, "meta"),
@@ -38,7 +44,7 @@ class Fields:
         return None
 
     @field("title")
-    def field_title(self):
+    def field_title(self) -> FieldResult:
         sources = (
             (lambda: text_of(self.jsonld.get("headline")) or text_of(self.jsonld.get("name")), "jsonld"),
             (self.next.title, "jsonld"),
@@ -115,7 +121,7 @@ class Fields:
         return max(same, key=lambda c: sum(ch.isupper() for ch in c), default=h1)
 
     @field("category")
-    def field_category(self):
+    def field_category(self) -> FieldResult:
         section = self.jsonld.get("articleSection")
         section = texts_of(section)
         for get, layer in (
@@ -184,7 +190,7 @@ class Fields:
         return text if text and len(text.split()) <= 4 else None
 
     @field("tags")
-    def field_tags(self):
+    def field_tags(self) -> FieldResult:
         keywords = self.jsonld.get("keywords")
         if isinstance(keywords, str):
             keywords = [k for k in re.split(r"\s*,\s*", keywords)]
@@ -244,7 +250,7 @@ class Fields:
         return self._lead_cache
 
     @field("image_url")
-    def field_image(self):
+    def field_image(self) -> FieldResult:
         for get, layer in (
             (lambda: url_of(self.jsonld.get("image")) or url_of(self.jsonld.get("thumbnailUrl")), "jsonld"),
             (lambda: self.next.image(), "jsonld"),
@@ -281,7 +287,7 @@ class Fields:
         return url
 
     @field("reading_time_minutes")
-    def field_reading_time(self):
+    def field_reading_time(self) -> FieldResult:
         # A reading time past a day is no reading time a page can mean (a hostile or broken value
         # such as PT99999999999999999999M, which no int64 Parquet column holds): the next one counts.
         for minutes, layer in self._reading_times():
@@ -309,7 +315,7 @@ class Fields:
                 yield int(m.group(1) or m.group(2)), "dom"
 
     @field("language")
-    def field_language(self):
+    def field_language(self) -> FieldResult:
         for get, layer in (
             (lambda: text_of(self.jsonld.get("inLanguage")), "jsonld"),
             (lambda: self.meta.first("og:locale", "content-language", "dc.language", "language"), "meta"),

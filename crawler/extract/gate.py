@@ -6,7 +6,10 @@ the evidence reaches `ARTICLE_EVIDENCE`, so no single signal vetoes: a NewsArtic
 sections, its URL kinds) apply to the site's own pages only. The reason for a page that is not an
 article is its strongest contrary signal, else `no_article_signals`, as counted by the spider.
 """
+from __future__ import annotations
+
 import re
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from crawler.extract.body import text_words
@@ -22,7 +25,7 @@ _ID = re.compile(r"\d{5,}")
 _SLUG_WORDS = re.compile(r"[^\W_]+")
 
 
-def url_shape(url):
+def url_shape(url: str | None) -> int:
     """+2 for a date in the path, +1 for another article-like path (a slug of several words, a long
     id, a page file), -3 for a site's home page, 0 otherwise (a section path says little)."""
     path = urlsplit(url or "").path
@@ -39,11 +42,11 @@ def url_shape(url):
 
 
 class Gate:
-    def is_article(self):
+    def is_article(self) -> bool:
         """Whether this page is a news article (company, award, magazine, video, listing pages are not)."""
         return self.not_article_reason() is None
 
-    def not_article_reason(self):
+    def not_article_reason(self) -> str | None:
         if self.is_site_page():
             reason = self._site_reason()
             if reason:
@@ -65,7 +68,7 @@ class Gate:
             return None
         return min(against)[1] if against else "no_article_signals"
 
-    def article_signals(self):
+    def article_signals(self) -> Iterator[tuple[int, str]]:
         """(weight, name) of every signal the page gives, for and against (for a report)."""
         yield from self._contrary_and_cheap()
         for signal in (self._dated, self._date_line, self._text, self._next_post):

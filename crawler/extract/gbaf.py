@@ -1,7 +1,10 @@
 """GBAF-only rules: the Quick Summary, Key Takeaways, FAQ, References and "More from ..."
 related blocks. They run on the site's own pages only (`is_site_page`): another publisher's
 "Key Points" or "Sources" are not what the contract means."""
+from __future__ import annotations
+
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from crawler import text as tx
@@ -9,6 +12,9 @@ from crawler.extract.dom import tag_name, is_heading, visible_text, blocks_text,
 from crawler.extract.patterns import IMAGE_FOR, BULLET, FAQ_NUMBER, SITE_NAME, SITE_SUFFIX
 from crawler.extract.jsonld import text_of, url_of
 from crawler.extract.registry import field
+
+if TYPE_CHECKING:
+    from crawler.extract.registry import FieldResult
 # The record stays small whatever the page holds: at most this many related or reference links,
 # each title at most this long (a real block has 3 to 12).
 MAX_LINKS = 50
@@ -17,7 +23,7 @@ MAX_TITLE = 300
 
 class Gbaf:
     @field("summary", site_only=True)
-    def field_summary(self):
+    def field_summary(self) -> FieldResult:
         leaves = self._block_leaves("summary")
         label = self.block("summary")[1] if leaves else ""
         # "<div><b>Quick Summary:</b> text</div>" is one leaf, label and all.
@@ -27,7 +33,7 @@ class Gbaf:
         return (tx.clean(value), "dom") if value else (None, None)
 
     @field("key_takeaways", site_only=True, empty=list)
-    def field_key_takeaways(self):
+    def field_key_takeaways(self) -> FieldResult:
         found = self.block("takeaways")
         if not found:
             return [], None
@@ -45,7 +51,7 @@ class Gbaf:
         return (items, "dom") if items else ([], None)
 
     @field("faq", site_only=True, empty=list)
-    def field_faq(self):
+    def field_faq(self) -> FieldResult:
         faq = self.jsonld.faq
         if faq:
             items = []
@@ -78,7 +84,7 @@ class Gbaf:
                 for i in items if i["answer"]]
 
     @field("references", site_only=True, empty=list)
-    def field_references(self):
+    def field_references(self) -> FieldResult:
         found = self.block("references")
         if not found:
             return [], None
@@ -96,7 +102,7 @@ class Gbaf:
         return (refs, "dom") if refs else ([], None)
 
     @field("related", site_only=True, empty=list)
-    def field_related(self):
+    def field_related(self) -> FieldResult:
         # record() and related_fetch_urls() both ask for it: computed once per page.
         if self._related_cache is None:
             self._related_cache = self._field_related()
@@ -150,7 +156,7 @@ class Gbaf:
             return max((t for _e, t, _h in leaves), key=lambda t: len(t.split()))
         return blocks_text(a) or tx.clean(a.get("title"))
 
-    def related_fetch_urls(self):
+    def related_fetch_urls(self) -> list[str]:
         """Links the spider follows from an article: related, previous and next posts."""
         urls = [r["url"] for r in self.field_related()[0]]
         for kind in ("previous", "next"):
@@ -168,7 +174,7 @@ class Gbaf:
                 urls.append(urljoin(self.url, a.get("href") or ""))
         return urls
 
-    def is_site_page(self):
+    def is_site_page(self) -> bool:
         if self._site_page is None:
             self._site_page = self._is_site_page()
         return self._site_page
@@ -187,11 +193,11 @@ class Gbaf:
                  text_of(self.jsonld.resolve(self.jsonld.get("publisher")))]
         return any(isinstance(n, str) and SITE_NAME.search(n) for n in names)
 
-    def cut_site_suffix(self, title):
+    def cut_site_suffix(self, title: str) -> str:
         """A title without the site's name as its suffix (' - Headlines news and analysis from Global
         Banking & Finance Review'): on the site's own pages only."""
         return SITE_SUFFIX.sub("", title) if self.is_site_page() else title
 
-    def names_site(self, text):
+    def names_site(self, text: str) -> bool:
         """Whether text is the site's name (a title's last part), on the site's own pages only."""
         return bool(SITE_NAME.search(text)) and self.is_site_page()

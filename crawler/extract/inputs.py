@@ -152,7 +152,7 @@ class PageInputs:
         return h1s[0]
 
     @property
-    def jsonld(self):
+    def jsonld(self) -> JsonLd:
         if self._jsonld is None:
             self._jsonld = JsonLd(self.next.jsonld_scripts())
             self._prefer_own_article(self._jsonld)
@@ -271,7 +271,7 @@ class PageInputs:
         """The element holding the article (scope.py)."""
         return find_scope(self)
 
-    def paragraph_text(self):
+    def paragraph_text(self) -> ParagraphText:
         """The page's paragraph text by element (scope.py), built once, when first asked."""
         if self._paragraph_text is None:
             root = self.body_el if self.body_el is not None else self.root

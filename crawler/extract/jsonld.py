@@ -2,8 +2,12 @@
 
 JSON-LD is read leniently (raw newlines in strings, CDATA wrappers, trailing text), its unsafe
 characters dropped, its articles known by the schema.org Article hierarchy (docs/parser.md)."""
+from __future__ import annotations
+
 import json
 import re
+from collections.abc import Iterable
+from typing import Any
 
 # schema.org's Article and its subtypes (https://schema.org/Article, "More specific Types"),
 # as the hierarchy gives them, lower-cased: a page of any of them is an article.
@@ -54,7 +58,7 @@ def _unwrapped(text):
     return text
 
 
-def loads_lenient(text):
+def loads_lenient(text: str) -> Any:
     """json.loads that survives what CMSes emit: raw control characters and newlines in strings,
     trailing commas, HTML comment or CDATA wrappers, a stray ';' or other text after the value."""
     text = _unwrapped(text)
@@ -110,7 +114,7 @@ def _types(node):
 class JsonLd:
     """All JSON-LD nodes of a page, flattened out of @graph and lists."""
 
-    def __init__(self, scripts):
+    def __init__(self, scripts: Iterable[str]):
         self.nodes = []
         self.errors = 0
         for raw in scripts:
@@ -143,7 +147,7 @@ class JsonLd:
             if isinstance(data.get("mainEntity"), (dict, list)):
                 self._collect(data["mainEntity"], depth + 1)
 
-    def prefer(self, urls, titles):
+    def prefer(self, urls: Iterable[str | None], titles: Iterable[str | None]) -> None:
         """Where the page holds several articles (a story's own and others': related stories, a
         live blog's posts), the one whose URL or headline is the page's, else the first."""
         if len(self.articles) < 2:
@@ -161,10 +165,10 @@ class JsonLd:
                 self.article = node
                 return
 
-    def get(self, key):
+    def get(self, key: str) -> Any:
         return self.article.get(key) if self.article else None
 
-    def resolve(self, value):
+    def resolve(self, value: Any) -> Any:
         """A node that is only a reference ({"@id": ...}) replaced by the node it names, where the
         page has it."""
         if isinstance(value, list):
@@ -176,7 +180,7 @@ class JsonLd:
             return self.by_id.get(value["@id"], value)
         return value
 
-    def breadcrumb_names(self):
+    def breadcrumb_names(self) -> list[str]:
         if not self.breadcrumb:
             return []
         items = self.breadcrumb.get("itemListElement") or []
@@ -207,7 +211,7 @@ def _int(value, default=None):
         return default
 
 
-def text_of(value):
+def text_of(value: Any) -> str | None:
     """A JSON value that should be a string: str, {'name'|'rendered'|'@value'|'text': str}, or None."""
     if isinstance(value, str):
         return value
@@ -222,7 +226,7 @@ def text_of(value):
 _MAX_NESTING = 6
 
 
-def texts_of(value, depth=0):
+def texts_of(value: Any, depth: int = 0) -> list[str]:
     """A JSON value that should be a list of strings."""
     if value is None or depth > _MAX_NESTING:
         return []
@@ -241,7 +245,7 @@ def texts_of(value, depth=0):
     return []
 
 
-def url_of(value, depth=0):
+def url_of(value: Any, depth: int = 0) -> str | None:
     """An image/url value: str, ImageObject {url|contentUrl|src|sourceUrl}, or a list of those."""
     if depth > _MAX_NESTING:
         return None
@@ -267,20 +271,20 @@ def url_of(value, depth=0):
 class Meta:
     """<meta> tags by lower-cased property/name/itemprop, values in page order."""
 
-    def __init__(self, pairs):
+    def __init__(self, pairs: Iterable[tuple[str | None, str | None]]):
         self.values = {}
         for key, value in pairs:
             if key and value is not None:
                 self.values.setdefault(key.strip().lower(), []).append(value)
 
-    def first(self, *keys):
+    def first(self, *keys: str) -> str | None:
         for key in keys:
             for value in self.values.get(key, ()):
                 if value and value.strip():
                     return value.strip()
         return None
 
-    def all(self, *keys):
+    def all(self, *keys: str) -> list[str]:
         out = []
         for key in keys:
             out.extend(v.strip() for v in self.values.get(key, ()) if v and v.strip())

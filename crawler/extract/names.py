@@ -5,7 +5,10 @@
 name ("By" alone, a sentence that opens with "By comparison, ..."), and sets wire agencies apart:
 the contract puts an agency in `source`, never among the authors.
 """
+from __future__ import annotations
+
 import re
+from collections.abc import Iterable
 
 from crawler import text as tx
 from crawler.extract.patterns import WIRE_AGENCIES
@@ -23,7 +26,7 @@ _AGENCY = re.compile(r"^(?:%s)$" % "|".join(re.escape(k) for k in sorted(WIRE_AG
                      re.I)
 
 
-def is_byline(text):
+def is_byline(text: str) -> bool:
     """Whether a line is a byline ("By Jane Doe"), not a sentence that opens with the word ("By
     comparison, Haniyeh, ...", "By the end of the year ..."): the name after "By" is capitalised
     and is not followed by a comma and more sentence."""
@@ -36,7 +39,7 @@ def is_byline(text):
     return not (first.endswith(",") and len(rest.split()) > 6)
 
 
-def agencies_in(names):
+def agencies_in(names: Iterable[str]) -> list[str]:
     """The wire agencies among author names ("dpa", "AFP", "Reuters"), by their display name."""
     out = []
     for name in names:
@@ -46,7 +49,7 @@ def agencies_in(names):
     return out
 
 
-def people(text):
+def people(text: str | None) -> list[str]:
     """The people a byline or an author field names (no agencies, no "By" alone)."""
     if not text:
         return []
@@ -67,7 +70,7 @@ def people(text):
             and n.lower().rstrip(":") not in BY_WORDS]
 
 
-def person_name(value):
+def person_name(value: str | None) -> list[str]:
     """A name given as a schema.org Person's: taken as written, also in lower case ("viktor
     hedlund"), where it has the shape of a name (one to five words, no digits or addresses)."""
     name = tx.clean(value or "")

@@ -34,7 +34,7 @@ _FLAGS = frozenset({"has", "with", "no", "without", "show", "hide", "is", "enabl
 
 
 @lru_cache(maxsize=8192)  # a page repeats its class strings: each is split once per process
-def names_boilerplate(names):
+def names_boilerplate(names: str) -> str | None:
     """The word of BOILERPLATE that class/id words name a box with, alone or written as two or three
     ("related-posts", "author-box", "about-the-author"), or None. A layout flag on a container
     ("has-sidebar", "with-comments") names no box."""
@@ -58,7 +58,7 @@ CONTENT = frozenset({"entrycontent", "postcontent", "articlecontent", "articlebo
 
 
 @lru_cache(maxsize=8192)
-def names_content(names):
+def names_content(names: str) -> bool:
     """Whether class/id words name the container of an article's text (CONTENT)."""
     words = _NAME_SPLIT.split(_CAMEL.sub(" ", names).lower())
     return not CONTENT.isdisjoint(words) or (

@@ -1,7 +1,11 @@
 """Next.js page data: `__NEXT_DATA__` and the app router's streamed payload (`self.__next_f.push`),
 read for the post a page shows (title, body, dates, authors, image) and its JSON-LD."""
+from __future__ import annotations
+
 import json
 import re
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from crawler.extract.jsonld import loads_lenient, text_of, texts_of, url_of
 
@@ -26,7 +30,7 @@ MAX_FLIGHT_NODES = 200000
 _decoder = json.JSONDecoder()
 
 
-def flight_payload(scripts):
+def flight_payload(scripts: Iterable[str]) -> bytes:
     """The RSC payload as UTF-8 bytes: the string parts of every push([1, "..."]), in page order."""
     parts, size = [], 0
     for text in scripts:
@@ -46,7 +50,7 @@ def flight_payload(scripts):
     return b"".join(parts)[:MAX_FLIGHT_BYTES]
 
 
-def flight_rows(scripts):
+def flight_rows(scripts: Iterable[str]) -> dict[str, Any]:
     """{row id: decoded value} of the RSC payload; rows that do not decode are left out."""
     payload, rows, i, n = flight_payload(scripts), {}, 0, 0
     size = len(payload)
@@ -157,7 +161,7 @@ class NextData:
     """The post object of a Next.js page, found by its shape, not its path: in `__NEXT_DATA__`
     (pages router) or in the streamed RSC payload (app router, `self.__next_f.push`)."""
 
-    def __init__(self, raw, flight=()):
+    def __init__(self, raw: str | None, flight: Sequence[str] = ()):
         self._raw = raw
         self._flight = flight  # texts of the inline scripts that push RSC chunks
         self._parsed = False
@@ -188,20 +192,20 @@ class NextData:
     def _body_of(post):
         return next((post[k] for k in _BODY_KEYS if post.get(k)), None)
 
-    def jsonld_scripts(self):
+    def jsonld_scripts(self) -> list[str]:
         """JSON-LD texts rendered by the app router (`<script type="application/ld+json">` in the payload)."""
         if not self._parsed:
             self._parse()
         return self._jsonld
 
     @property
-    def post(self):
+    def post(self) -> dict[str, Any] | None:
         if not self._parsed:
             self._parse()
         return self._post
 
     @property
-    def error(self):
+    def error(self) -> bool:
         if not self._parsed:
             self._parse()
         return self._error
@@ -230,7 +234,7 @@ class NextData:
         has_date = any(isinstance(node.get(k), str) for k in _PUBLISHED_KEYS)
         return has_title and has_body and has_date
 
-    def first(self, keys):
+    def first(self, keys: Iterable[str]) -> Any:
         if not self.post:
             return None
         for key in keys:
@@ -238,37 +242,37 @@ class NextData:
                 return self.post[key]
         return None
 
-    def title(self):
+    def title(self) -> str | None:
         return text_of(self.first(_TITLE_KEYS))
 
-    def body_html(self):
+    def body_html(self) -> str | None:
         value = self.first(_BODY_KEYS)
         return value if isinstance(value, str) else text_of(value)
 
-    def published(self):
+    def published(self) -> Any:
         return self.first(_PUBLISHED_KEYS)
 
-    def modified(self):
+    def modified(self) -> Any:
         return self.first(_MODIFIED_KEYS)
 
-    def category(self):
+    def category(self) -> str | None:
         value = self.first(("primaryCategory", "category", "categories", "section"))
         names = texts_of(value)
         return names[0] if names else None
 
-    def tags(self):
+    def tags(self) -> list[str]:
         return texts_of(self.first(("tags", "keywords", "tagList")))
 
-    def authors(self):
+    def authors(self) -> list[str]:
         return texts_of(self.first(("authors", "author", "byline", "creators")))
 
-    def image(self):
+    def image(self) -> str | None:
         return url_of(self.first(("featuredImage", "featured_image", "coverImage", "image",
                                   "ogImage", "heroImage", "mainImage", "thumbnail")))
 
-    def url(self):
+    def url(self) -> Any:
         return self.first(("canonical", "canonicalUrl", "url", "link", "permalink"))
 
-    def slug(self):
+    def slug(self) -> str | None:
         value = self.first(("slug", "uri"))
         return value if isinstance(value, str) else None

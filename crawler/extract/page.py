@@ -5,7 +5,10 @@
 `dates`), GBAF's own blocks (`gbaf`) and the article gate (`gate`). Each contract field is one
 `@field` method; `record()` walks them in the contract's order (docs/parser.md).
 """
+from __future__ import annotations
+
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from crawler import text as tx
@@ -23,11 +26,17 @@ from crawler.extract.registry import field, registry
 from crawler.items import ARTICLE_FIELDS, SCHEMA_VERSION
 from crawler.urls import SiteUrls
 
+if TYPE_CHECKING:
+    from lxml.etree import _Element
+
+    from crawler.extract.registry import FieldResult
+
 
 class ArticlePage(PageInputs, Blocks, Walk, Body, Fields, People, Dates, Gbaf, Gate):
     """One fetched page. `record()` gives the contract's record; `is_article()` says whether it is one."""
 
-    def __init__(self, html, url, *, base_url=None, root=None, crawled_at=None):
+    def __init__(self, html: str | bytes, url: str, *, base_url: str | None = None,
+                 root: _Element | None = None, crawled_at: str | None = None):
         self.url = url
         self.site = SiteUrls(base_url) if base_url else SiteUrls()
         # Bounded before anything parses it (libxml2 here, trafilatura in the fallback).
@@ -40,7 +49,7 @@ class ArticlePage(PageInputs, Blocks, Walk, Body, Fields, People, Dates, Gbaf, G
         self.root = root if root is not None else self._parse(self.html)
         self._precompute()
 
-    def value(self, name):
+    def value(self, name: str) -> FieldResult:
         """(value, layer) of one contract field, computed once per page."""
         if name not in self._values:
             spec = FIELDS[name]
@@ -50,7 +59,7 @@ class ArticlePage(PageInputs, Blocks, Walk, Body, Fields, People, Dates, Gbaf, G
                 self._values[name] = getattr(self, spec.method)()
         return self._values[name]
 
-    def record(self):
+    def record(self) -> dict[str, Any]:
         """The contract's record (version 1, crawled_at now unless given)."""
         rec, extraction = {}, {}
         for name in ARTICLE_FIELDS:
@@ -67,34 +76,34 @@ class ArticlePage(PageInputs, Blocks, Walk, Body, Fields, People, Dates, Gbaf, G
 
     # --- fields derived from the others ----------------------------------------------------------
     @field("schema_version")
-    def field_schema_version(self):
+    def field_schema_version(self) -> FieldResult:
         return SCHEMA_VERSION, None
 
     @field("id")
-    def field_id(self):
+    def field_id(self) -> FieldResult:
         return tx.article_id(self.value("url")[0]), None
 
     @field("word_count")
-    def field_word_count(self):
+    def field_word_count(self) -> FieldResult:
         body = self.value("body")[0]
         if self.body_paragraphs()[1] == "dom" and self._dom_word_count is not None:
             return self._dom_word_count, None  # the walk's paragraphs joined: the same words
         return tx.word_count(body), None
 
     @field("truncated")
-    def field_truncated(self):
+    def field_truncated(self) -> FieldResult:
         return self.is_truncated(self.value("body")[0]), None
 
     @field("content_hash")
-    def field_content_hash(self):
+    def field_content_hash(self) -> FieldResult:
         return tx.content_hash(self.value("title")[0], self.value("body")[0]), None
 
     @field("version")
-    def field_version(self):
+    def field_version(self) -> FieldResult:
         return 1, None
 
     @field("crawled_at")
-    def field_crawled_at(self):
+    def field_crawled_at(self) -> FieldResult:
         return self.crawled_at or datetime.now(timezone.utc).replace(microsecond=0).isoformat(), None
 
 
@@ -103,7 +112,7 @@ _missing = set(ARTICLE_FIELDS) - set(FIELDS) - {"extraction"}
 assert not _missing, f"contract fields without an extractor: {_missing}"
 
 
-def parse_article(html, url, **kwargs):
+def parse_article(html: str | bytes, url: str, **kwargs: Any) -> dict[str, Any] | None:
     """The record of one article page, or None when the page is not an article."""
     page = ArticlePage(html, url, **kwargs)
     return page.record() if page.is_article() else None

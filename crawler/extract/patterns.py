@@ -140,7 +140,7 @@ CAPTION_END = re.compile(r"[\s(](?:bild|foto|fotos|photo|image|picture|credit|cr
                          r"[^.!?:]{2,80}\)?$", re.I)
 
 
-def furniture_line(t):
+def furniture_line(t: str) -> bool:
     """Whether a line is page furniture (FURNITURE, or a caption that ends with its credit)."""
     if FURNITURE.match(t):
         return True

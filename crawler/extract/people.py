@@ -1,6 +1,9 @@
 """Who wrote it and for whom: the authors (people only), the wire agency (`source`) and the
 dateline place."""
+from __future__ import annotations
+
 import re
+from typing import TYPE_CHECKING
 
 from crawler import text as tx
 from crawler.extract.dom import visible_text
@@ -10,12 +13,15 @@ from crawler.extract import names as nm
 from crawler.extract.names import person_name
 from crawler.extract.registry import field
 
+if TYPE_CHECKING:
+    from crawler.extract.registry import FieldResult
+
 AUTHOR_PATH = re.compile(r"/(?:author|authors|autor|autoren|auteur|autore|journalist|redakteur|profil/autor)[/-]", re.I)
 
 
 class People:
     @field("authors")
-    def field_authors(self):
+    def field_authors(self) -> FieldResult:
         for get, layer in (
             (lambda: self._ld_people(self.jsonld.resolve(self.jsonld.get("author"))), "jsonld"),
             (lambda: self._people(self.next.authors()), "jsonld"),
@@ -101,16 +107,16 @@ class People:
         return []
 
     @field("source")
-    def field_source(self):
+    def field_source(self) -> FieldResult:
         source, _dateline, layer = self.source_and_dateline()
         return source, layer
 
     @field("dateline")
-    def field_dateline(self):
+    def field_dateline(self) -> FieldResult:
         _source, dateline, layer = self.source_and_dateline()
         return dateline, layer if dateline else None
 
-    def source_and_dateline(self):
+    def source_and_dateline(self) -> tuple[str | None, str | None, str | None]:
         if self._source_dateline is None:
             self._source_dateline = self._find_source_and_dateline(self.body_paragraphs()[0])
         return self._source_dateline

@@ -2,7 +2,15 @@
 returning `(value, layer)`; `record()` walks the registry in the contract's order (web-poet's
 `@field` page objects, Fundus's `@attribute`). A field marked `site_only` is GBAF's own block and is
 empty on another host's page, without its method running."""
+from __future__ import annotations
+
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+# What a `@field` method returns: (value, layer), layer None where no layer gave the value.
+FieldResult = tuple[Any, str | None]
+_F = TypeVar("_F", bound=Callable[..., FieldResult])
 
 
 @dataclass(frozen=True)
@@ -13,7 +21,7 @@ class FieldSpec:
     empty: object
 
 
-def field(name, *, site_only=False, empty=None):
+def field(name: str, *, site_only: bool = False, empty: object = None) -> Callable[[_F], _F]:
     """Mark a method as the extractor of one contract field."""
     def mark(fn):
         fn.field_spec = FieldSpec(name, fn.__name__, site_only, empty)
@@ -21,7 +29,7 @@ def field(name, *, site_only=False, empty=None):
     return mark
 
 
-def registry(cls):
+def registry(cls: type) -> dict[str, FieldSpec]:
     """{field name: FieldSpec} of a page class, collected over its bases."""
     found = {}
     for klass in reversed(cls.__mro__):

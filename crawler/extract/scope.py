@@ -6,8 +6,16 @@ that fits, the <main> holding the densest container and the h1, else that denses
 one whose paragraphs, and in half its grandchildren's, hold the most text), widened to take in the h1 where that adds little text (so that the text starts
 after the title), instead of the whole <body>.
 """
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 from crawler.extract.dom import contains, tag_name, text_len
 from crawler.extract.names_css import LINKED_ONLY, names_boilerplate, names_content
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
 
 MIN_ARTICLE_TEXT = 200  # characters of paragraph text an <article> needs to be the article
 WIDEN = 1.5
@@ -23,7 +31,7 @@ class ParagraphText:
     the <p>s, and the text standing loose in a div, td or section (lines split by <br>, a forum's or
     blog's post written without <p>), counted for that container."""
 
-    def __init__(self, root, rows=()):
+    def __init__(self, root: _Element, rows: Iterable[_Element] = ()):
         self.paragraphs = list(root.iter("p"))  # alive: their id()s stay theirs
         self.chars = {id(p): text_len(p) for p in self.paragraphs}
         self.loose = []
@@ -44,7 +52,7 @@ class ParagraphText:
         self._tags = ("p", *LOOSE_TAGS) if self.loose else ("p",)
         self._under = {}
 
-    def under(self, el):
+    def under(self, el: _Element) -> int:
         known = self._under.get(id(el))
         if known is not None and known[0] is el:
             return known[1]
@@ -53,7 +61,7 @@ class ParagraphText:
         self._under[id(el)] = (el, n)  # held: the id stays its (the tree no longer changes)
         return n
 
-    def densest(self):
+    def densest(self) -> tuple[_Element | None, float]:
         """(element, score) of the densest container, or (None, 0)."""
         score, keep = {}, {}
         sole = {}  # id -> (element, _sole_child): a container of N paragraphs is asked once, not N times
@@ -117,7 +125,7 @@ def _own_p_text(el):
     return sum(len(p.text or "") for p in el.iter("p"))
 
 
-def in_a_list(article):
+def in_a_list(article: _Element) -> bool:
     """Whether an <article> is one of a row of them (comments, teasers), not a page's own."""
     return any(tag_name(s) == "article" for s in article.itersiblings()) or any(
         tag_name(s) == "article" for s in article.itersiblings(preceding=True))
@@ -131,12 +139,12 @@ def _common_ancestor(a, b):
     return None
 
 
-def boxed(el):
+def boxed(el: _Element) -> bool:
     """Whether an element or one of its four nearest ancestors is named as a box around the text."""
     return any(_named_boilerplate(x) for x in (el, *el.iterancestors())[:5])
 
 
-def find_scope(page):
+def find_scope(page: Any) -> _Element:
     h1 = page.h1
     # A comment's <article> (WordPress: <article class="comment-body">) is never the page's.
     articles = [a for a in page.articles if not boxed(a)]
@@ -166,7 +174,7 @@ def find_scope(page):
     return page.mains[0] if page.mains else root
 
 
-def second_scope(page):
+def second_scope(page: Any) -> _Element | None:
     """Where the walk looks again when its scope gave almost no text: the densest container (as
     find_scope picks it with no <article>), or None."""
     dense, _score = page.paragraph_text().densest()
@@ -175,7 +183,7 @@ def second_scope(page):
     return dense_scope(page, dense, page.paragraph_text().under(dense))
 
 
-def dense_scope(page, dense, dense_chars):
+def dense_scope(page: Any, dense: _Element | None, dense_chars: int) -> _Element | None:
     """The scope around the densest container: the <main> holding it and the h1, else the h1's
     container where that adds little text, else the container itself; None if it holds little."""
     h1, text = page.h1, page.paragraph_text()

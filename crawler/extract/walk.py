@@ -13,6 +13,10 @@ CMS gives the boxes around the text (comments, sharing, related, newsletter: `na
   text that holds a button keeps its text, without the button's label;
 - furniture lines (dates, share rows, "Photo: ...", "Filed under ...", paywall notices) are dropped.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from crawler import text as tx
 from crawler.extract.dom import (
     all_text, contains, has_block_inside, is_heading, tag_name, text_len, text_longer_than, visible_text)
@@ -21,6 +25,9 @@ from crawler.extract.scope import boxed, in_a_list, second_scope
 from crawler.extract.patterns import (
     BEGUN_WORDS, BLOCKISH, CJK, furniture_line, META_SEPARATORS, SENTENCE_END, SKIP_ROLES, SKIP_TAGS,
     TERMINAL_BLOCKS, TEXT_BLOCKS)
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
 
 # Boxes that stand inside an article's text as often as after it: skipped, not an end.
 SOFT_ENDS = {"related", "more", "toc"}
@@ -86,7 +93,7 @@ class Walk:
                 skip.setdefault(id(top), ("promotion", top))
         return skip
 
-    def dom_paragraphs(self):
+    def dom_paragraphs(self) -> list[tuple[_Element, str, bool]]:
         """Body paragraphs from the visible page: [(element, text, is_heading)]."""
         if self._body_cache is not None:
             return self._body_cache
