@@ -86,3 +86,18 @@ def test_gbaf_parse_prints_the_record_of_a_saved_page_or_why_it_is_none(module, 
             {k: expected["record"][k] for k in ("url", "title", "published_at", "authors")}
     else:
         assert proc.returncode == 1 and printed["article"] is False and printed["reason"], proc.stdout
+
+
+@pytest.mark.parametrize("old, new", [("crawler.seed", "crawler.commands.seed"),
+                                      ("crawler.distributed.merge", "crawler.commands.merge"),
+                                      ("crawler.parse", "crawler.commands.parse")])
+def test_the_commands_old_module_paths_still_run_the_same_command(old, new):
+    """An operator's schedule written before the commands moved to crawler/commands/ keeps working:
+    the old `python -m` path is the same command (same usage, exit 0 on --help)."""
+    def usage(module):
+        proc = subprocess.run([sys.executable, "-m", module, "--help"], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return proc.stdout
+
+    assert usage(old) == usage(new) and usage(new).startswith("usage: gbaf-")
