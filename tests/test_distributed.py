@@ -284,8 +284,33 @@ def test_a_worker_killed_half_way_loses_no_article(redis_server, replica, tmp_pa
     assert again["new"], again
     follow_up = Worker(replica.url, tmp_path / "follow-up", url)
     assert follow_up.wait() == 0, follow_up.log[-3000:]
+    # The workers that finished beside the killed one committed the sitemaps' and the feed's
+    # validators; a 304 would make the follow-up take them for "nothing new" and miss the killed
+    # worker's share (seen: 1-2 articles lost in one run of 3). Settling the dead run forgot them.
+    assert "304" not in follow_up.report["pages"]["by_status"], follow_up.report["pages"]
     recovered = [rec["url"] for rec in follow_up.records]
     assert set(recovered) == missing and len(recovered) == len(missing)  # the lost ones, only those
+
+
+def test_an_aborted_run_makes_the_store_forget_the_cheap_sources_validators(redis_server, tmp_path):
+    """A run that aborts (or dies and is settled) may not have fetched its share of what the cheap
+    sources listed: no later run may send their validators (a 304 would hide that share)."""
+    from crawler.state.redis_store import RedisStateStore
+    from crawler.state.sqlite_store import SqliteStateStore
+
+    validator = ("validators", "http://x/sitemap.xml", {"url": "http://x/sitemap.xml", "etag": '"v1"',
+                                                        "last_modified": None})
+    for store in (SqliteStateStore(tmp_path / "state.sqlite"), RedisStateStore(redis_server.url(9))):
+        try:
+            store.begin_run("run-1")
+            store.stage("run-1", [validator])
+            store.commit_run("run-1")
+            assert store.get_validators(["http://x/sitemap.xml"])  # a finished run's: kept
+            store.begin_run("run-2")
+            store.abort_run("run-2")
+            assert store.get_validators(["http://x/sitemap.xml"]) == {}, type(store).__name__
+        finally:
+            store.close()
 
 
 def test_a_waiting_worker_whose_snapshot_went_stale_steps_aside(redis_server, replica, tmp_path):

@@ -303,9 +303,12 @@ class RedisStateStore:
         logger.debug("run %s committed: %d changes", run_id, applied)
 
     def abort_run(self, run_id: str) -> None:
+        """As SqliteStateStore.abort_run: staged changes dropped, the validators forgotten (the
+        workers that finished beside a dead one committed them; its share was never fetched)."""
         try:
             with self.r.pipeline() as pipe:
                 pipe.delete(self.p + f"staged:{run_id}")
+                pipe.delete(self.p + "validators")
                 pipe.hset(self.p + f"run:{run_id}", mapping={"status": "aborted", "finished_at": _now()})
                 pipe.srem(self.p + "running", run_id)
                 pipe.execute()

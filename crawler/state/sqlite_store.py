@@ -221,8 +221,13 @@ class SqliteStateStore:
         return out
 
     def abort_run(self, run_id: str) -> None:
+        """The run's staged changes dropped. The cheap sources' validators are forgotten too: an
+        aborted run may not have fetched its share of what they listed (in a distributed crawl,
+        runs that finished beside it committed validators for the same sources), so the next run
+        must read them in full rather than take a 304 for "nothing new"."""
         with self._tx():
             self.db.execute("DELETE FROM staged WHERE run_id=?", (run_id,))
+            self.db.execute("DELETE FROM validators")
             self.db.execute("UPDATE runs SET status='aborted', finished_at=? WHERE run_id=?",
                             (_now(), run_id))
 
