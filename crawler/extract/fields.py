@@ -12,7 +12,7 @@ from crawler.extract.patterns import (
     LABELS_BY_KIND, MAX_READING_MINUTES, READING_TIME, TITLE_SEPARATORS)
 from crawler.extract.jsonld import texts_of, text_of, url_of
 from crawler.urls import SITE_HOST, canonical_url, kind_of_path, kind_of_url
-from crawler.extract.registry import field
+from crawler.extract.registry import field, first_layer
 
 if TYPE_CHECKING:
     from crawler.extract.registry import FieldResult
@@ -21,16 +21,12 @@ if TYPE_CHECKING:
 class Fields:
     @field("url")
     def field_url(self) -> FieldResult:
-        for get, layer in (
+        found = first_layer((
             (lambda: url_of(self.jsonld.get("mainEntityOfPage")) or self.jsonld.get("url"), "jsonld"),
             (lambda: self.canonical_link, "meta"),
             (lambda: self.meta.first("og:url"), "meta"),
-        ):
-            value = get()
-            url = self._site_article_url(value)
-            if url:
-                return url, layer
-        return self.site.canonical(self.url), "fallback"
+        ), self._site_article_url)
+        return found if found[0] else (self.site.canonical(self.url), "fallback")
 
     def _site_article_url(self, value):
         """A canonical URL the page claims for itself, if it is one of an article on this host."""
@@ -124,17 +120,12 @@ class Fields:
     def field_category(self) -> FieldResult:
         section = self.jsonld.get("articleSection")
         section = texts_of(section)
-        for get, layer in (
+        return first_layer((
             (lambda: section[0] if section else None, "jsonld"),
             (lambda: self.next.category(), "jsonld"),
             (lambda: self.meta.first("article:section", "section", "parsely-section"), "meta"),
             (lambda: self._dom_category(), "dom"),
-        ):
-            value = get()
-            value = tx.clean(value)
-            if value:
-                return value, layer
-        return None, None
+        ), tx.clean)
 
     def _dom_category(self):
         crumbs = self.breadcrumb_lists[0] if self.breadcrumb_lists else None
@@ -194,17 +185,12 @@ class Fields:
         keywords = self.jsonld.get("keywords")
         if isinstance(keywords, str):
             keywords = [k for k in re.split(r"\s*,\s*", keywords)]
-        for get, layer in (
+        return first_layer((
             (lambda: texts_of(keywords), "jsonld"),
             (lambda: self.next.tags(), "jsonld"),
             (lambda: self.meta.all("article:tag") or self._split_csv(self.meta.first("news_keywords")), "meta"),
             (lambda: self._dom_tags(), "dom"),
-        ):
-            values = get()
-            values = tx.dedupe_names(values)
-            if values:
-                return values, layer
-        return [], None
+        ), tx.dedupe_names, ([], None))
 
     @staticmethod
     def _split_csv(value):
@@ -251,18 +237,13 @@ class Fields:
 
     @field("image_url")
     def field_image(self) -> FieldResult:
-        for get, layer in (
+        return first_layer((
             (lambda: url_of(self.jsonld.get("image")) or url_of(self.jsonld.get("thumbnailUrl")), "jsonld"),
             (lambda: self.next.image(), "jsonld"),
             (lambda: self.meta.first("og:image", "og:image:url", "og:image:secure_url", "twitter:image",
                              "twitter:image:src"), "meta"),
             (self._lead_image_src, "dom"),
-        ):
-            value = get()
-            url = self._image_url(value)
-            if url:
-                return url, layer
-        return None, None
+        ), self._image_url)
 
     def _lead_image_src(self):
         lead = self._lead_image()
@@ -316,14 +297,17 @@ class Fields:
 
     @field("language")
     def field_language(self) -> FieldResult:
-        for get, layer in (
+        return first_layer((
             (lambda: text_of(self.jsonld.get("inLanguage")), "jsonld"),
             (lambda: self.meta.first("og:locale", "content-language", "dc.language", "language"), "meta"),
             (lambda: self.html_lang, "dom"),
-        ):
-            value = get()
-            if isinstance(value, str):
-                m = re.match(r"^\s*([A-Za-z]{2,3})(?:[-_]|\s*$)", value)
-                if m:
-                    return m.group(1).lower(), layer
-        return "en", "fallback"
+        ), _language_code, ("en", "fallback"))
+
+
+def _language_code(value: object) -> str | None:
+    """The language subtag of "en-GB", "en_US" or "de" (lower case), else None."""
+    if isinstance(value, str):
+        m = re.match(r"^\s*([A-Za-z]{2,3})(?:[-_]|\s*$)", value)
+        if m:
+            return m.group(1).lower()
+    return None

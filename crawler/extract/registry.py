@@ -4,7 +4,7 @@ returning `(value, layer)`; `record()` walks the registry in the contract's orde
 empty on another host's page, without its method running."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -38,3 +38,14 @@ def registry(cls: type) -> dict[str, FieldSpec]:
             if spec is not None:
                 found[spec.name] = spec
     return found
+
+
+def first_layer(candidates: Iterable[tuple[Callable[[], Any], str]], read: Callable[[Any], Any],
+                default: FieldResult = (None, None)) -> FieldResult:
+    """(value, layer) of the first of a field's layers, in order, whose raw value `read` turns
+    into something: each layer is asked only when the ones before it gave nothing."""
+    for get, layer in candidates:
+        value = read(get())
+        if value:
+            return value, layer
+    return default
