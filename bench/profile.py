@@ -70,6 +70,17 @@ CRAWL_COMPONENTS = [
 ]
 
 
+def _py_spy(cmd, data, rate):
+    """Run cmd under py-spy (raw stacks of the main thread at `rate` Hz) into data/spy.txt."""
+    raw = data / "spy.txt"
+    # Not --gil: lxml and zlib release the GIL while they work, and that is the crawl's time too.
+    full = ["py-spy", "record", "-r", str(rate), "-f", "raw", "-o", str(raw), "--", *cmd]
+    proc = subprocess.run(full, cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-2000:])
+    return raw
+
+
 # --- parser ------------------------------------------------------------------------------------------
 def profile_parser(docs, top=25):
     from crawler.article import ArticlePage
@@ -206,12 +217,7 @@ def profile_crawl(articles, rate=250):
     try:
         cmd = crawls.gbaf_command(server.url, data)
         if shutil.which("py-spy"):
-            raw = data / "spy.txt"
-            # Not --gil: lxml and zlib release the GIL while they work, and that is the crawl's time too.
-            full = ["py-spy", "record", "-r", str(rate), "-f", "raw", "-o", str(raw), "--", *cmd]
-            proc = subprocess.run(full, cwd=ROOT, capture_output=True, text=True)
-            if proc.returncode != 0:
-                raise RuntimeError(proc.stderr[-2000:])
+            raw = _py_spy(cmd, data, rate)
             report = crawls.latest_report(data)
             return group_samples(raw.read_text().splitlines(), report, rate), "py-spy, main thread"
         prof = data / "crawl.prof"
@@ -309,11 +315,7 @@ def profile_reextract(work, rate=250, workers=1):
         cmd = crawls.gbaf_command(base_url, data, {"GBAF_LATEST_FEEDS": "{}"},
                                   [f"warc={work / 'on' / 'warc'}/*.warc.gz", f"workers={workers}"])
         cmd[cmd.index("gbaf")] = "gbaf_warc"
-        raw = data / "spy.txt"
-        full = ["py-spy", "record", "-r", str(rate), "-f", "raw", "-o", str(raw), "--", *cmd]
-        proc = subprocess.run(full, cwd=ROOT, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RuntimeError(proc.stderr[-2000:])
+        raw = _py_spy(cmd, data, rate)
         report = crawls.latest_report(data)
         records = report.get("records", {}).get("exported", 0) or 1
         shutil.copy(raw, work / f"reextract-{workers}.spy.txt")  # for a closer look at the stacks
