@@ -10,7 +10,9 @@ remembered as an alias so that later runs do not fetch it again.
 What the pipeline knows lives in a private SQLite database on disk (`sqlite3.connect("")`: a
 temporary file SQLite deletes when the connection closes, with a page cache of `CACHE_KIB`), not in
 Python dicts: the crawler's memory stays flat however many articles a run or the archive holds.
-A record costs a few indexed lookups in it.
+A record costs a few indexed lookups in it, inside one transaction held open for the index's life
+(nothing of it outlives the process, so nothing is ever committed: SQLite spills pages beyond the
+cache to the file as it goes); a statement of its own transaction each took twice the time.
 
 The MinHash is datasketch's `MinHash(num_perm=128, seed=1, scheme="affine32")` over SHA1-32 of the
 shingles, computed here with numpy in one vectorised step: importing datasketch imports scipy
@@ -150,6 +152,7 @@ class DedupeIndex:
             CREATE TABLE bands (key INTEGER NOT NULL, doc INTEGER NOT NULL,
                                 PRIMARY KEY (key, doc)) WITHOUT ROWID;
         """)
+        self.db.execute("BEGIN")  # never committed: see the module's docstring
         self.bands, rows = optimal_bands(threshold, num_perm) if threshold else (0, 0)
         self.ranges = [(i * rows, (i + 1) * rows) for i in range(self.bands)]
         self._near_sql = (f"SELECT DISTINCT d.url, d.signature FROM bands b JOIN docs d ON d.id = b.doc "
@@ -232,7 +235,6 @@ class DedupePipeline:
         if self.state is None:
             return
         seen = set()
-        index.db.execute("BEGIN")
         for known in self.state.known.values():
             if known.id in seen:
                 continue
@@ -244,7 +246,6 @@ class DedupePipeline:
                 except ValueError:  # a signature of another shape: that article is not near-checked
                     self.stats.inc_value("gbaf/state/unreadable_signature")
             index.add_known(known.url, known.content_hash, sig)
-        index.db.execute("COMMIT")
 
     def close_spider(self) -> None:
         if self.index is not None:
