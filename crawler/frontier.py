@@ -13,6 +13,8 @@ from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
+from crawler.outputs.storage import write_atomically
+
 KINDS = ("article", "related")  # the order they are taken in
 FILE_NAME = "gbaf.frontier.json"  # in JOBDIR: the frontier of a paused crawl
 
@@ -54,9 +56,7 @@ class Frontier:
     def save(self, path: Path) -> int:
         """Written whole or not at all (a temporary file renamed); the number of URLs saved."""
         waiting = self.waiting()
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(waiting))
-        tmp.replace(path)
+        write_atomically(path, json.dumps(waiting))
         return len(waiting)
 
     def restore(self, path: Path) -> int:

@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from crawler.outputs.exporters import PARQUET_SCHEMA, build_feed, write_feed  # noqa: E402
-from crawler.outputs.storage import AtomicFileFeedStorage, remove_stale_parts  # noqa: E402
+from crawler.outputs.storage import (AtomicFileFeedStorage, atomic_path, remove_stale_parts,  # noqa: E402
+                                     write_atomically)
 from crawler.items import ARTICLE_FIELDS  # noqa: E402
 
 RUN_DATE = "2026-03-06"
@@ -408,6 +409,31 @@ def test_stale_parts_of_live_processes_or_newer_are_kept(tmp_path):
     new_dead.write_text("x")
     assert remove_stale_parts(tmp_path, older_than=time.time() - 60) == [old_dead]
     assert sorted(os.listdir(tmp_path)) == sorted(p.name for p in (old_live, new_dead, not_ours))
+
+
+def test_a_whole_file_is_replaced_whole_or_not_at_all(tmp_path):
+    """atomic_path, which every whole file the crawler writes goes through (feeds, manifests, run
+    reports, the run history, a paused crawl's frontier, merges, snapshots)."""
+    target = tmp_path / "sub" / "report.json"
+    write_atomically(target, '{"old": true}')
+    assert target.read_text() == '{"old": true}' and oct(target.stat().st_mode & 0o777) == "0o644"
+    with pytest.raises(OSError):  # the disk fills half-way through the new file
+        with atomic_path(target) as tmp:
+            tmp.write_text('{"new": ')
+            assert tmp.parent == target.parent and tmp.name.startswith(".report.json.")
+            raise OSError(28, "No space left on device")
+    assert target.read_text() == '{"old": true}'
+    assert os.listdir(target.parent) == ["report.json"]  # no temporary file left behind
+    # A process killed before the rename leaves a part that the next run's clean-up knows as its own.
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True).stdout)
+    with atomic_path(target) as tmp:
+        left = tmp.with_name(tmp.name.replace(f".{os.getpid()}.", f".{dead}."))
+        left.write_text("half")
+        os.utime(left, (1000, 1000))
+        tmp.write_text('{"new": true}')
+    assert target.read_text() == '{"new": true}'
+    assert remove_stale_parts(target.parent, older_than=time.time()) == [left]
 
 
 def test_command_line_output_option(tmp_path):

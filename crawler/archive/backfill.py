@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 from crawler.archive.writer import gzip_member, warcinfo_record
 from crawler.commands import add_setting_option
+from crawler.outputs.storage import replace_durably
 from crawler.state import store_url
 from crawler.urls import SITE_HOST, SITE_HOSTS, SiteUrls
 
@@ -83,7 +84,7 @@ class WarcOut:
         self.fh.flush()
         os.fsync(self.fh.fileno())
         self.fh.close()
-        os.replace(self.temp, self.path)
+        replace_durably(self.temp, self.path)
 
 
 def _session():

@@ -10,6 +10,8 @@ import logging
 import os
 from typing import TYPE_CHECKING
 
+from crawler.outputs.storage import fsync_path, replace_durably
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -37,13 +39,7 @@ def _lifecycle(crawler):
 
 
 def _deliver_alone(temp_path, final_path):
-    # The fallback while the lifecycle branch is not merged: remove with it.
-    with open(temp_path, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(temp_path, final_path)
-    dir_fd = os.open(os.path.dirname(os.path.abspath(final_path)), os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    """Without the run's owner (the extension switched off): fsynced and renamed durably."""
+    fsync_path(temp_path)
+    replace_durably(temp_path, final_path)
     logger.info("archive file delivered: %s", final_path)

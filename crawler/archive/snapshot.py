@@ -42,6 +42,7 @@ from crawler.commands import add_setting_option
 from crawler.outputs.exporters import parquet_schema
 from crawler.items import ARTICLE_FIELDS, SCHEMA_VERSION
 from crawler.outputs.manifest import sha256_file, write_json_atomically
+from crawler.outputs.storage import atomic_path
 from crawler.state import open_store, store_url
 from crawler.state.store import StateError
 
@@ -167,15 +168,8 @@ def _write_month(out, month, data, digest, count):
 
 
 def _atomic(path, write):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    try:
+    with atomic_path(path) as tmp:
         write(tmp)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def snapshot_schema() -> pyarrow.Schema:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -25,6 +24,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
 from crawler.arguments import ArgumentError, SpiderArguments
 from crawler.defaults import check_settings, setting
+from crawler.outputs.storage import write_atomically
 from crawler.run.lifecycle import RunLifecycle
 from crawler.run.verdict import run_problems
 
@@ -110,6 +110,4 @@ def _mark_report_failed(crawler, problems):
         return
     data["status"] = "failed"
     data["problems"] = list(dict.fromkeys([*(data.get("problems") or []), *problems]))
-    tmp = report.path.with_name(f".{report.path.name}.part")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, report.path)
+    write_atomically(report.path, json.dumps(data, indent=2, ensure_ascii=False))

@@ -27,12 +27,12 @@ import json
 import logging
 import os
 import sys
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
 from crawler.commands import add_setting_option
 from crawler.outputs.manifest import MANIFEST_SUFFIX, sha256_file, write_json_atomically
+from crawler.outputs.storage import atomic_path
 from crawler.state import is_redis_url
 
 logger = logging.getLogger("crawler.commands.merge")
@@ -117,33 +117,24 @@ def merge(out: str | Path, sources: list[str | Path], generation: str | None = N
     manifests.sort(key=lambda pm: (pm[1].get("started_at") or "", pm[1].get("run_id") or ""))
     out.parent.mkdir(parents=True, exist_ok=True)
     seen, duplicates, sources_out = set(), 0, []
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            for path, manifest in manifests:
-                jsonl, output = jsonl_of(path, manifest)
-                taken = 0
-                with open(jsonl, encoding="utf-8") as lines:
-                    for line in lines:
-                        if not line.strip():
-                            continue
-                        key = json.loads(line).get("id")
-                        if key in seen:
-                            duplicates += 1
-                            continue
-                        seen.add(key)
-                        f.write(line if line.endswith("\n") else line + "\n")
-                        taken += 1
-                sources_out.append({"run_id": manifest.get("run_id"), "manifest": str(path), "path": str(jsonl),
-                                    "records": output.get("records"), "taken": taken,
-                                    "sha256": output.get("sha256")})
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(out) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        for path, manifest in manifests:
+            jsonl, output = jsonl_of(path, manifest)
+            taken = 0
+            with open(jsonl, encoding="utf-8") as lines:
+                for line in lines:
+                    if not line.strip():
+                        continue
+                    key = json.loads(line).get("id")
+                    if key in seen:
+                        duplicates += 1
+                        continue
+                    seen.add(key)
+                    f.write(line if line.endswith("\n") else line + "\n")
+                    taken += 1
+            sources_out.append({"run_id": manifest.get("run_id"), "manifest": str(path), "path": str(jsonl),
+                                "records": output.get("records"), "taken": taken,
+                                "sha256": output.get("sha256")})
     if duplicates:
         logger.warning("%d records were exported by more than one run: left out of %s", duplicates, out)
     summary = {

@@ -21,10 +21,8 @@ import html
 import logging
 import os
 import re
-import tempfile
 from datetime import datetime, timezone
 from functools import lru_cache
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Iterable
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -35,6 +33,7 @@ from scrapy.exporters import BaseItemExporter
 
 from crawler.defaults import setting
 from crawler.items import ARTICLE_FIELDS, SCHEMA_VERSION
+from crawler.outputs.storage import write_atomically
 
 if TYPE_CHECKING:
     import pyarrow
@@ -202,21 +201,7 @@ def write_feed(records: Iterable[dict], path: str | os.PathLike, fmt: str,
     """
     entries = latest_records(records, limit)
     data = build_feed(entries, fmt, feed_meta)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".%s.%d." % (path.name, os.getpid()), suffix=".part",
-                               dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        # mkstemp creates 0600; a published feed is read by other users (web server, readers).
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, data)
     logger.info("Wrote %s feed with %d entries to %s", fmt, len(entries), path)
     return len(entries)
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from crawler.items import SCHEMA_VERSION
-from crawler.outputs.storage import replace_durably
+from crawler.outputs.storage import replace_durably, write_atomically
 
 JSONL_FORMATS = ("jsonlines", "jsonl", "jl")
 MANIFEST_SUFFIX = ".manifest.json"
@@ -45,23 +44,9 @@ def _iso(value: Any) -> str | None:
 
 
 def write_json_atomically(data: dict, path: Path, before_rename: Callable[[], object] | None = None) -> None:
-    """Write, fsync, rename into place, fsync the folder. before_rename() runs between the two."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".%s.%d." % (path.name, os.getpid()), suffix=".part",
-                               dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, indent=2)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide it from other readers
-        if before_rename is not None:
-            before_rename()
-        replace_durably(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write, fsync, rename into place, fsync the folder (storage.atomic_path). before_rename()
+    runs between the two."""
+    write_atomically(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n", before_rename)
 
 
 def manifest_path(data_dir: str | os.PathLike, run_date: str, run_id: str) -> Path:

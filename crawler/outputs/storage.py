@@ -22,7 +22,10 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -68,6 +71,45 @@ def replace_durably(src: str | os.PathLike, dst: str | os.PathLike) -> None:
     """Rename src onto dst and fsync the folder: the rename is durable only once its entry is."""
     os.replace(src, dst)
     fsync_path(Path(dst).parent, directory=True)
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike, before_rename: Callable[[], object] | None = None) -> Iterator[Path]:
+    """A temporary name beside `path` for the caller to write the whole file at. When the block
+    ends without an exception the file is fsynced, made readable by others (0644: mkstemp's 0600
+    would hide a published file), `before_rename()` runs, and it is renamed onto `path` with the
+    folder fsynced (replace_durably); with one it is removed. Readers see the old file or the new
+    one, never half of one, even across a power cut. The name is `.<name>.<pid>.<token>.part`, which
+    no `*.jsonl`/`*.json`/`*.xml` glob matches and remove_stale_parts() knows.
+
+    Every whole file the crawler writes goes through it (feeds, manifests, run reports, the run
+    history, the frontier of a paused crawl, merges, snapshots); only the outputs of a running
+    crawl, delivered by the run's owner, use AtomicFileFeedStorage below.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=PART_SUFFIX, dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        fsync_path(tmp)
+        os.chmod(tmp, 0o644)
+        if before_rename is not None:
+            before_rename()
+        replace_durably(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_atomically(path: str | os.PathLike, data: bytes | str,
+                     before_rename: Callable[[], object] | None = None) -> None:
+    """The whole of `data` (str: UTF-8) at `path`, through atomic_path."""
+    with atomic_path(path, before_rename) as tmp:
+        if isinstance(data, str):
+            tmp.write_text(data, encoding="utf-8")
+        else:
+            tmp.write_bytes(data)
 
 
 def remove_stale_parts(folder: str | os.PathLike, older_than: float) -> list[Path]:

@@ -21,6 +21,8 @@ from pathlib import Path
 from scrapy import Spider
 from scrapy.statscollectors import MemoryStatsCollector
 
+from crawler.outputs.storage import write_atomically
+
 logger = logging.getLogger(__name__)
 KEEP = 30  # runs; the checks use GBAF_MONITOR_LAYER_BASELINE_RUNS of them at most
 
@@ -61,10 +63,7 @@ class RunHistoryStatsCollector(MemoryStatsCollector):
             "coverage": stats.get("gbaf/coverage/judged") or {},
         })
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.part")
-            tmp.write_text(json.dumps(list(history), ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, path)
+            write_atomically(path, json.dumps(list(history), ensure_ascii=False))
         except OSError as exc:
             logger.warning("run history not saved (%s): %s", exc, path)
 

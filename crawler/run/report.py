@@ -19,6 +19,7 @@ from scrapy import signals
 
 from crawler.defaults import setting
 from crawler.items import ARTICLE_FIELDS
+from crawler.outputs.storage import write_atomically
 from crawler.run.verdict import run_problems
 
 if TYPE_CHECKING:
@@ -163,9 +164,6 @@ class RunReport:
             logger.info("Field coverage: no records exported")
         path = Path(self.path_template % {"run_id": report["run_id"],
                                           "run_date": getattr(spider, "run_date", "")})
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.part")
-        tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomically(path, json.dumps(report, indent=2, ensure_ascii=False))
         self.path = path
         logger.info("Run report written to %s", path)
