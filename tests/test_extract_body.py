@@ -171,3 +171,49 @@ def test_a_body_drawn_by_script_is_read_from_the_data_layer():
     record = page.record()
     assert record["body"].startswith("Paragraph 0") and "Paragraph 3" in record["body"]
     assert record["extraction"]["body"] == "jsonld"
+
+
+def _menu_page(article):
+    promo = "".join(f"<p>Our {w} service brings readers the region's news, weather and sport every day"
+                    " of the week, with a newsletter in the morning and one at night.</p>"
+                    for w in ("city", "county", "state", "travel"))
+    return (f"<html><body><header><div class='mega-menu'>{promo}</div></header><div class='page'>"
+            f"<h1>Mayor opens the bridge</h1>{article}</div></body></html>")
+
+
+def test_a_walk_started_in_the_sites_header_is_doubtful():
+    """The densest container is the site's header (a mega menu's blurbs) while the article's
+    paragraphs each stand in a row of their own beside a picture: the DOM body is doubtful and
+    trafilatura is asked."""
+    rows = "".join(f"<div class='row'><p>Line {i} of the story says what the mayor did at the river today.</p>"
+                   f"<img src='/p{i}.jpg'></div>" for i in range(12))
+    ap = ArticlePage(_menu_page(f"<div class='story'>{rows}</div>"), "https://news.example/city/mayor-opens-bridge")
+    ap.record()
+    assert any(kind == "dom_body_doubtful" for kind, _ in ap.problems)
+    # an unclosed site header around the whole page holds the text: no reason for doubt there
+    html = _menu_page("").replace("</header>", "").replace("</body>", "".join(para(i) for i in range(12)) + "</header></body>")
+    ap = ArticlePage(html, "https://news.example/city/mayor-opens-bridge")
+    ap.record()
+    assert not any(kind == "dom_body_doubtful" for kind, _ in ap.problems)
+    # an article <header> is the article's own: its standfirst is no reason for doubt
+    html = (f"<html><body><article><header><h1>Mayor opens the bridge</h1>{para(0)}</header>"
+            f"{''.join(para(i) for i in range(1, 8))}</article></body></html>")
+    ap = ArticlePage(html, "https://news.example/city/mayor-opens-bridge")
+    ap.record()
+    assert not any(kind == "dom_body_doubtful" for kind, _ in ap.problems)
+
+
+def test_a_doubtful_dom_body_gives_way_to_a_third_more_text(monkeypatch):
+    """When the DOM body looks wrong, trafilatura's text is taken when it has 1.3 times its words
+    (a page whose text the walk cut short by a fifth or more), not only at 1.5 times."""
+    from crawler.extract import body as body_mod
+
+    dom = " ".join(f"word{i}" for i in range(30))
+    html = (f"<html><head><script type='application/ld+json'>{json.dumps({'@type': 'NewsArticle', 'articleBody': ' '.join(['x'] * 700)})}"
+            f"</script></head><body><article><h1>T</h1><p>{dom}.</p></article></body></html>")
+    monkeypatch.setattr(body_mod.Body, "_trafilatura",
+                        lambda self: [" ".join(f"other{i}" for i in range(40)) + "."])
+    assert body_of(html).startswith("other0")
+    monkeypatch.setattr(body_mod.Body, "_trafilatura",
+                        lambda self: [" ".join(f"other{i}" for i in range(36)) + "."])
+    assert body_of(html).startswith("word0")

@@ -125,6 +125,24 @@ def _own_p_text(el):
     return sum(len(p.text or "") for p in el.iter("p"))
 
 
+_FURNITURE = frozenset({"footer", "nav", "aside"})
+
+
+def page_furniture(el: _Element) -> _Element | None:
+    """The page's footer, navigation, sidebar or header (a <header> not inside an <article> or
+    <main>: the site's, not the article's) that an element stands in, or None."""
+    header = None
+    for x in (el, *el.iterancestors()):
+        tag = tag_name(x)
+        if tag in _FURNITURE:
+            return x
+        if tag == "header":
+            header = x
+        elif tag in ("article", "main"):
+            return None
+    return header
+
+
 def in_a_list(article: _Element) -> bool:
     """Whether an <article> is one of a row of them (comments, teasers), not a page's own."""
     return any(tag_name(s) == "article" for s in article.itersiblings()) or any(
