@@ -217,3 +217,37 @@ def test_a_doubtful_dom_body_gives_way_to_a_third_more_text(monkeypatch):
     monkeypatch.setattr(body_mod.Body, "_trafilatura",
                         lambda self: [" ".join(f"other{i}" for i in range(36)) + "."])
     assert body_of(html).startswith("word0")
+
+
+def test_a_text_in_page_builder_sections_is_taken_whole():
+    """A page builder writes the text as blocks of one kind (same tag and class), a heading block
+    between them; the densest block alone is not the text: their container is."""
+    def block(words, n):
+        return "<div class='c-text-element'>" + "".join(para(i, words) for i in range(n)) + "</div>"
+    html = ("<html><body><div class='page'><div class='col-main'>"
+            "<p class='lead'>The lead paragraph opens the story of the bridge in one long sentence here.</p>"
+            f"{block('first', 9)}<div class='c-headline'><h2>What comes next</h2></div>{block('second', 2)}"
+            f"<div class='c-headline'><h2>And then</h2></div>{block('third', 2)}</div>"
+            "<div class='sidebar-box'><p>Other news of the day in a sentence of some length.</p></div></div></body></html>")
+    body = body_of(html)
+    assert "the first story" in body and "the third story" in body and "What comes next" in body
+    # blocks of another class beside the densest (a layout's other column) do not widen it
+    html = ("<html><body><div class='row'><div class='col-8'>" + "".join(para(i) for i in range(8)) + "</div>"
+            "<div class='col-4'><p>Newsletter: the day's news in your inbox every morning, sign up now.</p>"
+            "</div></div></body></html>")
+    assert "Newsletter" not in body_of(html)
+
+
+def test_share_print_and_follow_prompts_are_furniture():
+    lines = ["Möchten Sie den Artikel teilen?", "Dieser Artikel gefällt Ihnen?", "Rezept drucken",
+             "Quellen ausblenden", "Folge Anna Muster auf Twitter", "Nos siga no",
+             "Permalink https://news.example/p/123", "Das könnte Sie auch interessieren",
+             "Weiterführende Links", "This entry was posted in City on May 3, 2024 by admin."]
+    html = ("<html><body><article><h1>T</h1>" + "".join(para(i) for i in range(4))
+            + "".join(f"<p>{t}</p>" for t in lines) + "</article></body></html>")
+    body = body_of(html)
+    assert body.endswith("text of the article."), body[-200:]
+    # the same words inside a sentence of the text are kept
+    kept = "The mayor said she would follow the plan on Twitter and in the council, as promised."
+    html = f"<html><body><article><h1>T</h1>{para(1)}{para(2)}<p>{kept}</p></article></body></html>"
+    assert kept in body_of(html)

@@ -32,6 +32,9 @@ EVAL_EVERY = 3  # the gate's subset of the eval set (see the module docstring)
 # median 0.977, title 0.799 / 0.816, date day 0.977, instant 0.975, authors 0.759, article 1.000;
 # eval subset P 0.883 R 0.920 F1 0.901 A 0.899. Pinned at the figures (cut to three decimals):
 # the scores are deterministic.
+# Raised 2026-12-02 on branch evalq (page-builder sections, share/print/follow prompts, the body
+# rule's header/footer check and 1.3 threshold), measured: Fundus unchanged; eval subset P 0.890
+# R 0.921 F1 0.905 A 0.904.
 FLOORS = {
     "fundus": {
         "body_f1_mean": 0.957,
@@ -44,10 +47,10 @@ FLOORS = {
         "article": 1.000,
     },
     "eval": {
-        "precision": 0.883,
-        "recall": 0.919,
-        "f1": 0.901,
-        "accuracy": 0.898,
+        "precision": 0.890,
+        "recall": 0.921,
+        "f1": 0.905,
+        "accuracy": 0.904,
     },
 }
 PAGES = {"fundus": 174, "eval": 330}

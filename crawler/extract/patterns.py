@@ -115,6 +115,18 @@ FURNITURE = re.compile(
     r"sharen mit|share this|mit freunden teilen|partager(?: cet article| sur\b.{0,20})?|compartir|"
     r"condividi|udostępnij|gefällt mir|like this|drucken|versenden|merken|weiterempfehlen|"
     r"imprimer|imprimir|stampa|drukuj|permalink|permalien)\s*[:!.]?|"
+    r"(?:permalink|permalien)\s*:?\s*https?://\S+|"
+    # Prompts to share, like, print or follow, and a toggle's label, standing alone as a line.
+    r"(?:möchten|wollen) sie (?:den|diesen) (?:artikel|beitrag) teilen\??|"
+    r"(?:dieser|der) (?:artikel|beitrag) gefällt (?:ihnen|dir)\??|(?:did you )?(?:like|enjoy) this (?:article|post)\??|"
+    r"(?:rezept|artikel|beitrag|seite) (?:drucken|teilen|merken)|print (?:this )?(?:recipe|article|page)|"
+    r"(?:quellen|quellenangaben|sources?) (?:ausblenden|einblenden|anzeigen|verbergen)|(?:show|hide) sources|"
+    r"(?:folge|folgt|folgen sie|follow)\b.{0,40}\b(?:auf|on) (?:twitter|facebook|instagram|linkedin|threads|"
+    r"bluesky|mastodon|tiktok|youtube)|(?:nos )?siga(?:-nos)? n[oa]s?\b.{0,30}|síguenos en\b.{0,30}|"
+    r"suivez-nous sur\b.{0,30}|"
+    r"das könnte (?:sie|dich) auch interessieren:?|weiterführende(?:r)? links?:?|"
+    # The post's meta line, as WordPress themes write it below the text.
+    r"(?:this entry was posted|(?:der|dieser) (?:beitrag|eintrag|artikel) wurde am)\b.{0,300}|"
     r"(?:zurück|back)(?: (?:zur|zu|to)\b.{0,40}| nach oben)?|nach oben|"
     r"(?:kommentar|kommentare|einen kommentar) (?:verfassen|schreiben|hinzufügen)|"
     r"schreib(?:e|en sie)? einen kommentar|(?:leave|post|write|add) a (?:comment|reply)|"

@@ -201,6 +201,38 @@ def second_scope(page: Any) -> _Element | None:
     return dense_scope(page, dense, page.paragraph_text().under(dense))
 
 
+SECTION_LEVELS = 3  # how far up from the densest container a section block is looked for
+
+
+def _classes(el):
+    names = " ".join((el.get("class") or "").split())
+    return names or None
+
+
+def sections_container(text: ParagraphText, dense: _Element, dense_chars: int) -> _Element | None:
+    """The container of a text written in sections of one kind (a page builder's text blocks, a
+    CMS's content elements: siblings of the same tag and class, each with paragraphs),
+    where the densest container is one of them: their parent, when it holds at most CONTENT_WIDEN
+    times the densest's text and the sections hold most of it. Else None."""
+    node = dense
+    for _ in range(SECTION_LEVELS):
+        parent = node.getparent()
+        if parent is None or tag_name(parent) in ("body", "html"):
+            return None
+        kind = _classes(node)
+        if kind is not None:
+            sections = [s for s in parent if s is not node and s.tag == node.tag and _classes(s) == kind]
+            chars = sum(text.under(s) for s in sections)
+            if chars:
+                total = text.under(parent)
+                if total <= CONTENT_WIDEN * dense_chars and 10 * (dense_chars + chars) >= 9 * total \
+                        and not boxed(parent):
+                    return parent
+                return None
+        node = parent
+    return None
+
+
 def dense_scope(page: Any, dense: _Element | None, dense_chars: int) -> _Element | None:
     """The scope around the densest container: the <main> holding it and the h1, else the h1's
     container where that adds little text, else the container itself; None if it holds little."""
@@ -208,14 +240,20 @@ def dense_scope(page: Any, dense: _Element | None, dense_chars: int) -> _Element
     if dense is not None and dense_chars > MIN_ARTICLE_TEXT:
         # The text's sections each in their own block: the container the CMS names as the
         # article's text (entry-content, article-body) holds them all.
+        named = False
         for i, anc in enumerate(dense.iterancestors()):
             if i >= 6 or tag_name(anc) in ("body", "html"):
                 break
             names = f"{anc.get('class') or ''} {anc.get('id') or ''}"
             if names.strip() and names_content(names):
+                named = True
                 if text.under(anc) <= CONTENT_WIDEN * dense_chars:
                     dense, dense_chars = anc, text.under(anc)
                 break
+        if not named:  # the text's sections as a page builder writes them: blocks of one kind
+            widened = sections_container(text, dense, dense_chars)
+            if widened is not None:
+                dense, dense_chars = widened, text.under(widened)
         for main in page.mains:  # the page's own word for its main content, where it holds both
             if contains(main, dense) and (h1 is None or contains(main, h1)):
                 return main
