@@ -251,3 +251,11 @@ def test_share_print_and_follow_prompts_are_furniture():
     kept = "The mayor said she would follow the plan on Twitter and in the council, as promised."
     html = f"<html><body><article><h1>T</h1>{para(1)}{para(2)}<p>{kept}</p></article></body></html>"
     assert kept in body_of(html)
+
+
+def test_read_also_boxes_of_nordic_and_czech_pages_are_skipped():
+    for label in ("Lue seuraavaksi:", "Läs också", "Læs også", "Les også", "Čtěte také"):
+        box = f'<p>{label}</p><p><a href="/x/">Other story one</a></p><p><a href="/y/">Other story two</a></p>'
+        html = f"<html><body><article><h1>T</h1>{para(1)}{para(2)}{para(3)}{box}</article></body></html>"
+        body = body_of(html)
+        assert "Other story" not in body and label.rstrip(":") not in body, label

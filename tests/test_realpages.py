@@ -33,12 +33,13 @@ EVAL_EVERY = 3  # the gate's subset of the eval set (see the module docstring)
 # eval subset P 0.883 R 0.920 F1 0.901 A 0.899. Pinned at the figures (cut to three decimals):
 # the scores are deterministic.
 # Raised 2026-12-02 on branch evalq (page-builder sections, share/print/follow prompts, the body
-# rule's header/footer check and 1.3 threshold), measured: Fundus unchanged; eval subset P 0.890
+# rule's header/footer check and 1.3 threshold, Nordic and Czech "read also" boxes), measured:
+# Fundus body F1 mean 0.957 / median 0.977, other Fundus fields unchanged; eval subset P 0.890
 # R 0.921 F1 0.905 A 0.904.
 FLOORS = {
     "fundus": {
         "body_f1_mean": 0.957,
-        "body_f1_median": 0.976,
+        "body_f1_median": 0.977,
         "title_exact": 0.798,
         "title_norm": 0.816,
         "date_day": 0.977,

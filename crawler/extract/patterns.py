@@ -45,6 +45,9 @@ LABELS = (
                         r"gerelateerde artikelen|lees ook|meest gelezen|"
                         r"zobacz (?:również|też|także)|czytaj (?:także|też|również)|najczęściej czytane|"
                         r"inne artykuły\b.{0,30}|"
+                        # Finnish, Swedish, Danish, Norwegian and Czech pages.
+                        r"lue (?:myös|seuraavaksi|lisää)|luetuimmat|(?:läs|læs|les) (?:också|även|også|mer|mere)|"
+                        r"mest lästa|mest læste|mest leste|čtěte (?:také|též)|přečtěte si (?:také|též)|"
                         # Japanese pages: recommended, related, popular, new articles, article list.
                         r"おすすめ(?:情報|記事)?|関連記事|あわせて読みたい|人気(?:記事|ランキング)|"
                         r"新着(?:記事|ニュース)|記事一覧)$", re.I)),
@@ -65,7 +68,8 @@ LABEL_STARTS = ("quick", "summary", "in brief", "at a glance", "tl", "key ", "fr
                 "temas", "te puede", "lee ", "mirá", "ver ", "leia", "veja", "lo más", "más ",
                 "notícias", "matérias", "mais ", "articoli", "leggi", "potrebbe", "i più",
                 "gerelateerde", "lees ", "meest", "zobacz", "czytaj", "najczęściej", "inne ",
-                "schlagw", "stichw", "mots", "à découvrir", "weiterf", "zum ", "themen", "explore", "étiquettes", "etiquetas", "palabras", "tagi", "trefwoorden")
+                "schlagw", "stichw", "mots", "à découvrir", "weiterf", "zum ", "themen", "explore", "étiquettes", "etiquetas", "palabras", "tagi", "trefwoorden",
+                "lue ", "luetuimmat", "läs ", "læs ", "les ", "mest ", "čtěte", "přečtěte")
 # Han, kana and hangul are written without spaces: two characters count as a word.
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 SUMMARY_WORDS = 20
