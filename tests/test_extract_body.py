@@ -259,3 +259,22 @@ def test_read_also_boxes_of_nordic_and_czech_pages_are_skipped():
         html = f"<html><body><article><h1>T</h1>{para(1)}{para(2)}{para(3)}{box}</article></body></html>"
         body = body_of(html)
         assert "Other story" not in body and label.rstrip(":") not in body, label
+
+
+def test_a_forum_threads_posts_are_its_text():
+    """A thread's posts, each an <article> of a row, with no text of substance outside them: the
+    row is the text (on a news page the same row is its comments, and the article's text wins)."""
+    posts = "".join(f"<article class='message'><div class='user'>user{i}</div><div class='bbWrapper'>"
+                    f"Post {i} of the thread says the cat sheds dirt at night, and asks what helps, in a few "
+                    f"words more.<br>A second line of post {i}, with more to say about the cat.</div></article>"
+                    for i in range(4))
+    html = (f"<html><body><div class='p-title'><h1>Cat sheds dirt at night</h1></div><div class='block-body'>{posts}</div>"
+            "<div class='about'><p>Since 2006 the forum's members help each other with their pets, "
+            "in emergencies, with questions or problems, and with all their knowledge and advice.</p></div></body></html>")
+    body = body_of(html, "https://forum.example/threads/cat-sheds-dirt.230143/")
+    assert "Post 0 of the thread" in body and "Post 3 of the thread" in body
+    comments = "".join(f"<article class='reply'><p>Reader {i} thinks the bridge is too narrow for the "
+                       f"buses, and says so at some length here.</p></article>" for i in range(4))
+    html = (f"<html><body><h1>Mayor opens the bridge</h1><div class='story'>{''.join(para(i) for i in range(8))}</div>"
+            f"<div class='more'>{comments}</div></body></html>")
+    assert "Reader" not in body_of(html)

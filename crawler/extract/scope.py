@@ -186,10 +186,45 @@ def find_scope(page: Any) -> _Element:
         if best_chars > MIN_ARTICLE_TEXT and (
                 dense is None or contains(best, dense) or best_chars >= dense_chars / 2):
             return best
+    posts = posts_container(page, dense_chars)
+    if posts is not None:
+        return posts
     found = dense_scope(page, dense, dense_chars)
     if found is not None:
         return found
     return page.mains[0] if page.mains else root
+
+
+POSTS_MIN = 600  # characters of text a row of <article>s needs to be the page's text
+POSTS_OVER = 3  # ... and this many times the densest container's outside the row
+
+
+def posts_container(page: Any, dense_chars: int) -> _Element | None:
+    """The container of a row of <article>s that holds the page's text where nothing outside it
+    does (a forum thread's posts, a live ticker's entries, a Q&A's answers): their parent, when
+    their text is POSTS_MIN characters or more and POSTS_OVER times the densest container's.
+    The row is walked then (`is_posts_scope`); elsewhere a row of <article>s is comments or teasers."""
+    if dense_chars >= POSTS_MIN or not page.articles:
+        return None
+    by_parent = {}
+    for a in page.articles:
+        parent = a.getparent()
+        if parent is None or boxed(a) or not in_a_list(a):
+            continue
+        entry = by_parent.setdefault(id(parent), [parent, 0])
+        entry[1] += text_len(a)
+    if not by_parent:
+        return None
+    parent, chars = max(by_parent.values(), key=lambda e: e[1])
+    if chars < POSTS_MIN or chars < POSTS_OVER * max(dense_chars, MIN_ARTICLE_TEXT):
+        return None
+    page.posts_scope = parent
+    return parent
+
+
+def is_posts_scope(page: Any, scope: _Element) -> bool:
+    """Whether the scope is a row of posts found by posts_container."""
+    return getattr(page, "posts_scope", None) is scope
 
 
 def second_scope(page: Any) -> _Element | None:

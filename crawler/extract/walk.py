@@ -21,7 +21,7 @@ from crawler import text as tx
 from crawler.extract.dom import (
     all_text, contains, has_block_inside, is_heading, tag_name, text_len, text_longer_than, visible_text)
 from crawler.extract.names_css import LINKED_ONLY, names_boilerplate
-from crawler.extract.scope import boxed, in_a_list, second_scope
+from crawler.extract.scope import boxed, in_a_list, is_posts_scope, second_scope
 from crawler.extract.patterns import (
     BEGUN_WORDS, BLOCKISH, CJK, furniture_line, META_SEPARATORS, SENTENCE_END, SKIP_ROLES, SKIP_TAGS,
     TERMINAL_BLOCKS, TEXT_BLOCKS)
@@ -158,7 +158,7 @@ class Walk:
                     started = True
                 continue
             if tag == "article" and el is not scope and id(el) not in h1_path and in_a_list(el) \
-                    and not _most_of(el, scope):
+                    and not _most_of(el, scope) and not (el.getparent() is scope and is_posts_scope(self, scope)):
                 continue  # a row of <article>s inside the article: its comments or teasers
             if el is not scope and id(el) not in h1_path and self._is_boilerplate(el, scope):
                 continue
