@@ -278,3 +278,17 @@ def test_a_forum_threads_posts_are_its_text():
     html = (f"<html><body><h1>Mayor opens the bridge</h1><div class='story'>{''.join(para(i) for i in range(8))}</div>"
             f"<div class='more'>{comments}</div></body></html>")
     assert "Reader" not in body_of(html)
+
+
+def test_a_listicles_items_each_an_article_are_its_text():
+    """A list article writes each item as an <article> of a row inside the article: the row holds
+    most of the text, so it is the text; a row of comments below a longer text is still skipped."""
+    items = "".join(f"<article class='place'><h2>Place {i}</h2>{para(i, 'lake')}{para(i + 10, 'lake')}</article>"
+                    for i in range(4))
+    html = f"<html><body><article class='single'><h1>T</h1>{''.join(para(i) for i in range(20, 25))}{items}</article></body></html>"
+    body = body_of(html)
+    assert "Place 3" in body and "Paragraph 13 tells the lake story" in body
+    comments = "".join(f"<article class='note'><p>Reader {i} says the bridge is too narrow for buses.</p></article>"
+                       for i in range(3))
+    html = f"<html><body><article class='single'><h1>T</h1>{''.join(para(i) for i in range(8))}{comments}</article></body></html>"
+    assert "Reader" not in body_of(html)

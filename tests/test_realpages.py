@@ -35,7 +35,8 @@ EVAL_EVERY = 3  # the gate's subset of the eval set (see the module docstring)
 # Raised 2026-12-02 on branch evalq (page-builder sections, share/print/follow prompts, the body
 # rule's header/footer check and 1.3 threshold, Nordic and Czech "read also" boxes), measured:
 # Fundus body F1 mean 0.957 / median 0.977, other Fundus fields unchanged; eval subset P 0.890
-# R 0.921 F1 0.905 A 0.904.
+# R 0.921 F1 0.905 A 0.904; then (a forum thread's posts, a listicle's items as <article>s)
+# eval subset P 0.890 R 0.924 F1 0.907 A 0.905.
 FLOORS = {
     "fundus": {
         "body_f1_mean": 0.957,
@@ -49,9 +50,9 @@ FLOORS = {
     },
     "eval": {
         "precision": 0.890,
-        "recall": 0.921,
-        "f1": 0.905,
-        "accuracy": 0.904,
+        "recall": 0.924,
+        "f1": 0.907,
+        "accuracy": 0.905,
     },
 }
 PAGES = {"fundus": 174, "eval": 330}
