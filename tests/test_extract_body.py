@@ -292,3 +292,14 @@ def test_a_listicles_items_each_an_article_are_its_text():
                        for i in range(3))
     html = f"<html><body><article class='single'><h1>T</h1>{''.join(para(i) for i in range(8))}{comments}</article></body></html>"
     assert "Reader" not in body_of(html)
+
+
+def test_keep_reading_boxes_enlarge_buttons_and_bracketed_photo_credits():
+    box = '<p>Seguir leyendo:</p><p><a href="/x/">Otra historia</a></p><p><a href="/y/">Otra más</a></p>'
+    html = ("<html><body><article><h1>T</h1><p>Vergrößern</p><p>El periodista ruso y Premio Nobel de la Paz "
+            "(REUTERS/Denis Balibouse)</p>" + "".join(para(i) for i in range(3))
+            + "<p>El ministro dijo que la guerra sigue, y que no habrá tregua este año (EFE)</p>" + box
+            + "</article></body></html>")
+    body = body_of(html)
+    assert "Vergrößern" not in body and "Balibouse" not in body and "Otra" not in body
+    assert "no habrá tregua este año (EFE)" in body  # a wire paragraph's agency credit is text

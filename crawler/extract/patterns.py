@@ -40,6 +40,7 @@ LABELS = (
                         r"sur le même (?:sujet|thème)|les plus lus|"
                         r"(?:artículos|noticias|notas|temas) relacionad[oa]s|te puede interesar|"
                         r"(?:lee|mirá|ver|leia|veja) también|lo más (?:leído|visto)|más leídas|"
+                        r"seguir leyendo|sigue leyendo|continuar leyendo|continue lendo|"
                         r"(?:leia|veja) também|(?:notícias|matérias) relacionadas|mais lidas|"
                         r"articoli correlati|leggi anche|potrebbe interessarti|i più letti|"
                         r"gerelateerde artikelen|lees ook|meest gelezen|"
@@ -68,7 +69,7 @@ LABEL_STARTS = ("quick", "summary", "in brief", "at a glance", "tl", "key ", "fr
                 "temas", "te puede", "lee ", "mirá", "ver ", "leia", "veja", "lo más", "más ",
                 "notícias", "matérias", "mais ", "articoli", "leggi", "potrebbe", "i più",
                 "gerelateerde", "lees ", "meest", "zobacz", "czytaj", "najczęściej", "inne ",
-                "schlagw", "stichw", "mots", "à découvrir", "weiterf", "zum ", "themen", "explore", "étiquettes", "etiquetas", "palabras", "tagi", "trefwoorden",
+                "schlagw", "stichw", "mots", "à découvrir", "weiterf", "zum ", "themen", "explore", "étiquettes", "etiquetas", "palabras", "tagi", "trefwoorden", "seguir", "sigue", "continuar", "continue",
                 "lue ", "luetuimmat", "läs ", "læs ", "les ", "mest ", "čtěte", "přečtěte")
 # Han, kana and hangul are written without spaces: two characters count as a word.
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -120,6 +121,11 @@ FURNITURE = re.compile(
     r"condividi|udostępnij|gefällt mir|like this|drucken|versenden|merken|weiterempfehlen|"
     r"imprimer|imprimir|stampa|drukuj|permalink|permalien)\s*[:!.]?|"
     r"(?:permalink|permalien)\s*:?\s*https?://\S+|"
+    # An image's enlarge button, and a caption that ends with its agency credit in brackets
+    # ("Dmitry Muratov, periodista ruso (REUTERS/Denis Balibouse)").
+    r"vergrößern|enlarge|agrandir|ampliar|ingrandisci|powiększ|"
+    r"[^.!?]{0,200}\((?:reuters|afp|ap|efe|epa|dpa|getty(?: images)?|ansa|anadolu|xinhua|europa press)"
+    r"\s*/\s*[^()]{1,60}\)|"
     # Prompts to share, like, print or follow, and a toggle's label, standing alone as a line.
     r"(?:möchten|wollen) sie (?:den|diesen) (?:artikel|beitrag) teilen\??|"
     r"(?:dieser|der) (?:artikel|beitrag) gefällt (?:ihnen|dir)\??|(?:did you )?(?:like|enjoy) this (?:article|post)\??|"
