@@ -303,3 +303,15 @@ def test_keep_reading_boxes_enlarge_buttons_and_bracketed_photo_credits():
     body = body_of(html)
     assert "Vergrößern" not in body and "Balibouse" not in body and "Otra" not in body
     assert "no habrá tregua este año (EFE)" in body  # a wire paragraph's agency credit is text
+
+
+def test_many_sections_nested_deep_in_their_blocks_are_taken_whole():
+    """A CMS's content elements (TYPO3: div.outer > div.container > div.row > div.text > div) each
+    hold one section; the densest is a fifth of the text and five levels below their container."""
+    def element(i, n):
+        return (f"<div class='outer' id='c{i}'><div class='container'><div class='row textpic'><div class='text'>"
+                f"<div class='copy'>{''.join(para(j, f'part{i}') for j in range(n))}</div></div></div></div></div>")
+    html = ("<html><body><div class='head'><h1>T</h1></div><div class='content-text'>"
+            + element(0, 8) + "".join(element(i, 5) for i in range(1, 7)) + "</div></body></html>")
+    body = body_of(html)
+    assert "the part0 story" in body and "the part6 story" in body

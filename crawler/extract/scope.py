@@ -236,7 +236,8 @@ def second_scope(page: Any) -> _Element | None:
     return dense_scope(page, dense, page.paragraph_text().under(dense))
 
 
-SECTION_LEVELS = 3  # how far up from the densest container a section block is looked for
+SECTION_LEVELS = 6  # how far up from the densest container a section block is looked for
+SECTIONS_WIDEN = 16  # the sections' container is the scope when it holds at most this much more
 
 
 def _classes(el):
@@ -247,8 +248,9 @@ def _classes(el):
 def sections_container(text: ParagraphText, dense: _Element, dense_chars: int) -> _Element | None:
     """The container of a text written in sections of one kind (a page builder's text blocks, a
     CMS's content elements: siblings of the same tag and class, each with paragraphs),
-    where the densest container is one of them: their parent, when it holds at most CONTENT_WIDEN
-    times the densest's text and the sections hold most of it. Else None."""
+    where the densest container is one of them or stands in one (up to SECTION_LEVELS below):
+    their parent, when it holds at most SECTIONS_WIDEN times the densest's text and the sections
+    hold nine tenths of it. Else None."""
     node = dense
     for _ in range(SECTION_LEVELS):
         parent = node.getparent()
@@ -260,7 +262,7 @@ def sections_container(text: ParagraphText, dense: _Element, dense_chars: int) -
             chars = sum(text.under(s) for s in sections)
             if chars:
                 total = text.under(parent)
-                if total <= CONTENT_WIDEN * dense_chars and 10 * (dense_chars + chars) >= 9 * total \
+                if total <= SECTIONS_WIDEN * dense_chars and 10 * (dense_chars + chars) >= 9 * total \
                         and not boxed(parent):
                     return parent
                 return None
