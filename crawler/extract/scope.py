@@ -250,7 +250,7 @@ def sections_container(text: ParagraphText, dense: _Element, dense_chars: int) -
     CMS's content elements: siblings of the same tag and class, each with paragraphs),
     where the densest container is one of them or stands in one (up to SECTION_LEVELS below):
     their parent, when it holds at most SECTIONS_WIDEN times the densest's text and the sections
-    hold nine tenths of it. Else None."""
+    hold seven tenths of it. Else None."""
     node = dense
     for _ in range(SECTION_LEVELS):
         parent = node.getparent()
@@ -262,7 +262,7 @@ def sections_container(text: ParagraphText, dense: _Element, dense_chars: int) -
             chars = sum(text.under(s) for s in sections)
             if chars:
                 total = text.under(parent)
-                if total <= SECTIONS_WIDEN * dense_chars and 10 * (dense_chars + chars) >= 9 * total \
+                if total <= SECTIONS_WIDEN * dense_chars and 10 * (dense_chars + chars) >= 7 * total \
                         and not boxed(parent):
                     return parent
                 return None
