@@ -315,3 +315,14 @@ def test_many_sections_nested_deep_in_their_blocks_are_taken_whole():
             + element(0, 8) + "".join(element(i, 5) for i in range(1, 7)) + "</div></body></html>")
     body = body_of(html)
     assert "the part0 story" in body and "the part6 story" in body
+
+
+def test_teasers_each_wrapped_in_an_item_are_a_row_of_articles():
+    """A list of other stories, each <article> alone in an item of its own (Drupal's
+    div.field__item), is a row of teasers inside the article: skipped like a row of <article>s."""
+    teasers = "".join(f"<div class='field__item'><article class='node node--type-article'><h2><a href='/s{i}'>Story {i}</a></h2>"
+                      f"<p>The lead of another story number {i}, with a sentence that is long enough.</p></article></div>"
+                      for i in range(3))
+    html = (f"<html><body><article class='node full'><h1>T</h1>{''.join(para(i) for i in range(6))}"
+            f"<div class='field__items'>{teasers}</div></article></body></html>")
+    assert "another story" not in body_of(html)

@@ -144,9 +144,29 @@ def page_furniture(el: _Element) -> _Element | None:
 
 
 def in_a_list(article: _Element) -> bool:
-    """Whether an <article> is one of a row of them (comments, teasers), not a page's own."""
-    return any(tag_name(s) == "article" for s in article.itersiblings()) or any(
-        tag_name(s) == "article" for s in article.itersiblings(preceding=True))
+    """Whether an <article> is one of a row of them (comments, teasers), not a page's own: beside
+    other <article>s, or each wrapped alone in an item of its own (Drupal's div.field__item)."""
+    node = article
+    for _ in range(3):
+        if any(_is_article_or_wraps_one(s) for s in node.itersiblings()) or any(
+                _is_article_or_wraps_one(s) for s in node.itersiblings(preceding=True)):
+            return True
+        parent = node.getparent()
+        if parent is None or not _sole_child(parent) or tag_name(parent) in ("body", "html", "main"):
+            return False
+        node = parent
+    return False
+
+
+def _is_article_or_wraps_one(el):
+    """An <article>, or a wrapper holding one <article> alone (one or two levels down)."""
+    for _ in range(3):
+        if tag_name(el) == "article":
+            return True
+        if not isinstance(el.tag, str) or not _sole_child(el):
+            return False
+        el = next(c for c in el if isinstance(c.tag, str))
+    return False
 
 
 def _common_ancestor(a, b):
