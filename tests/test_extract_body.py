@@ -242,13 +242,19 @@ def test_share_print_and_follow_prompts_are_furniture():
     lines = ["Möchten Sie den Artikel teilen?", "Dieser Artikel gefällt Ihnen?", "Rezept drucken",
              "Quellen ausblenden", "Folge Anna Muster auf Twitter", "Nos siga no",
              "Permalink https://news.example/p/123", "Das könnte Sie auch interessieren",
-             "Weiterführende Links", "This entry was posted in City on May 3, 2024 by admin."]
+             "Weiterführende Links", "This entry was posted in City on May 3, 2024 by admin.",
+             "Diese Seite teilen", "%d Bloggern gefällt das:", "Bewerten Sie diesen Artikel", "Valora esta noticia",
+             "Para comentar debes registrarte.", "Subscribe to: Post Comments (Atom)",
+             "Dieses Skript als PDF herunterladen", "- Anzeige -", "Zurück zum Lexikon", "Zu allen Beiträgen"]
     html = ("<html><body><article><h1>T</h1>" + "".join(para(i) for i in range(4))
             + "".join(f"<p>{t}</p>" for t in lines) + "</article></body></html>")
     body = body_of(html)
     assert body.endswith("text of the article."), body[-200:]
     # the same words inside a sentence of the text are kept
     kept = "The mayor said she would follow the plan on Twitter and in the council, as promised."
+    html = (f"<html><body><article><h1>T</h1>{para(1)}{para(2)}<p>Para comentar la situación, el ministro habló"
+            " una hora.</p></article></body></html>")
+    assert "Para comentar la situación" in body_of(html)
     html = f"<html><body><article><h1>T</h1>{para(1)}{para(2)}<p>{kept}</p></article></body></html>"
     assert kept in body_of(html)
 
