@@ -245,7 +245,9 @@ def test_share_print_and_follow_prompts_are_furniture():
              "Weiterführende Links", "This entry was posted in City on May 3, 2024 by admin.",
              "Diese Seite teilen", "%d Bloggern gefällt das:", "Bewerten Sie diesen Artikel", "Valora esta noticia",
              "Para comentar debes registrarte.", "Subscribe to: Post Comments (Atom)",
-             "Dieses Skript als PDF herunterladen", "- Anzeige -", "Zurück zum Lexikon", "Zu allen Beiträgen"]
+             "Dieses Skript als PDF herunterladen", "- Anzeige -", "Zurück zum Lexikon", "Zu allen Beiträgen",
+             "weiterlesen 5 Minuten", "Diese Seite:", "Next story: the council meets", "Photograph by Ann Example",
+             "21 minutes - 4312 words", "Jetzt zum kostenlosen Newsletter anmelden »"]
     html = ("<html><body><article><h1>T</h1>" + "".join(para(i) for i in range(4))
             + "".join(f"<p>{t}</p>" for t in lines) + "</article></body></html>")
     body = body_of(html)
