@@ -171,3 +171,166 @@ def test_a_body_drawn_by_script_is_read_from_the_data_layer():
     record = page.record()
     assert record["body"].startswith("Paragraph 0") and "Paragraph 3" in record["body"]
     assert record["extraction"]["body"] == "jsonld"
+
+
+def _menu_page(article):
+    promo = "".join(f"<p>Our {w} service brings readers the region's news, weather and sport every day"
+                    " of the week, with a newsletter in the morning and one at night.</p>"
+                    for w in ("city", "county", "state", "travel"))
+    return (f"<html><body><header><div class='mega-menu'>{promo}</div></header><div class='page'>"
+            f"<h1>Mayor opens the bridge</h1>{article}</div></body></html>")
+
+
+def test_a_walk_started_in_the_sites_header_is_doubtful():
+    """The densest container is the site's header (a mega menu's blurbs) while the article's
+    paragraphs each stand in a row of their own beside a picture: the DOM body is doubtful and
+    trafilatura is asked."""
+    rows = "".join(f"<div class='row'><p>Line {i} of the story says what the mayor did at the river today.</p>"
+                   f"<img src='/p{i}.jpg'></div>" for i in range(12))
+    ap = ArticlePage(_menu_page(f"<div class='story'>{rows}</div>"), "https://news.example/city/mayor-opens-bridge")
+    ap.record()
+    assert any(kind == "dom_body_doubtful" for kind, _ in ap.problems)
+    # an unclosed site header around the whole page holds the text: no reason for doubt there
+    html = _menu_page("").replace("</header>", "").replace("</body>", "".join(para(i) for i in range(12)) + "</header></body>")
+    ap = ArticlePage(html, "https://news.example/city/mayor-opens-bridge")
+    ap.record()
+    assert not any(kind == "dom_body_doubtful" for kind, _ in ap.problems)
+    # an article <header> is the article's own: its standfirst is no reason for doubt
+    html = (f"<html><body><article><header><h1>Mayor opens the bridge</h1>{para(0)}</header>"
+            f"{''.join(para(i) for i in range(1, 8))}</article></body></html>")
+    ap = ArticlePage(html, "https://news.example/city/mayor-opens-bridge")
+    ap.record()
+    assert not any(kind == "dom_body_doubtful" for kind, _ in ap.problems)
+
+
+def test_a_doubtful_dom_body_gives_way_to_a_third_more_text(monkeypatch):
+    """When the DOM body looks wrong, trafilatura's text is taken when it has 1.3 times its words
+    (a page whose text the walk cut short by a fifth or more), not only at 1.5 times."""
+    from crawler.extract import body as body_mod
+
+    dom = " ".join(f"word{i}" for i in range(30))
+    html = (f"<html><head><script type='application/ld+json'>{json.dumps({'@type': 'NewsArticle', 'articleBody': ' '.join(['x'] * 700)})}"
+            f"</script></head><body><article><h1>T</h1><p>{dom}.</p></article></body></html>")
+    monkeypatch.setattr(body_mod.Body, "_trafilatura",
+                        lambda self: [" ".join(f"other{i}" for i in range(40)) + "."])
+    assert body_of(html).startswith("other0")
+    monkeypatch.setattr(body_mod.Body, "_trafilatura",
+                        lambda self: [" ".join(f"other{i}" for i in range(36)) + "."])
+    assert body_of(html).startswith("word0")
+
+
+def test_a_text_in_page_builder_sections_is_taken_whole():
+    """A page builder writes the text as blocks of one kind (same tag and class), a heading block
+    between them; the densest block alone is not the text: their container is."""
+    def block(words, n):
+        return "<div class='c-text-element'>" + "".join(para(i, words) for i in range(n)) + "</div>"
+    html = ("<html><body><div class='page'><div class='col-main'>"
+            "<p class='lead'>The lead paragraph opens the story of the bridge in one long sentence here.</p>"
+            f"{block('first', 9)}<div class='c-headline'><h2>What comes next</h2></div>{block('second', 2)}"
+            f"<div class='c-headline'><h2>And then</h2></div>{block('third', 2)}</div>"
+            "<div class='sidebar-box'><p>Other news of the day in a sentence of some length.</p></div></div></body></html>")
+    body = body_of(html)
+    assert "the first story" in body and "the third story" in body and "What comes next" in body
+    # blocks of another class beside the densest (a layout's other column) do not widen it
+    html = ("<html><body><div class='row'><div class='col-8'>" + "".join(para(i) for i in range(8)) + "</div>"
+            "<div class='col-4'><p>Newsletter: the day's news in your inbox every morning, sign up now.</p>"
+            "</div></div></body></html>")
+    assert "Newsletter" not in body_of(html)
+
+
+def test_share_print_and_follow_prompts_are_furniture():
+    lines = ["Möchten Sie den Artikel teilen?", "Dieser Artikel gefällt Ihnen?", "Rezept drucken",
+             "Quellen ausblenden", "Folge Anna Muster auf Twitter", "Nos siga no",
+             "Permalink https://news.example/p/123", "Das könnte Sie auch interessieren",
+             "Weiterführende Links", "This entry was posted in City on May 3, 2024 by admin.",
+             "Diese Seite teilen", "%d Bloggern gefällt das:", "Bewerten Sie diesen Artikel", "Valora esta noticia",
+             "Para comentar debes registrarte.", "Subscribe to: Post Comments (Atom)",
+             "Dieses Skript als PDF herunterladen", "- Anzeige -", "Zurück zum Lexikon", "Zu allen Beiträgen",
+             "weiterlesen 5 Minuten", "Diese Seite:", "Next story: the council meets", "Photograph by Ann Example",
+             "21 minutes - 4312 words", "Jetzt zum kostenlosen Newsletter anmelden »"]
+    html = ("<html><body><article><h1>T</h1>" + "".join(para(i) for i in range(4))
+            + "".join(f"<p>{t}</p>" for t in lines) + "</article></body></html>")
+    body = body_of(html)
+    assert body.endswith("text of the article."), body[-200:]
+    # the same words inside a sentence of the text are kept
+    kept = "The mayor said she would follow the plan on Twitter and in the council, as promised."
+    html = (f"<html><body><article><h1>T</h1>{para(1)}{para(2)}<p>Para comentar la situación, el ministro habló"
+            " una hora.</p></article></body></html>")
+    assert "Para comentar la situación" in body_of(html)
+    html = f"<html><body><article><h1>T</h1>{para(1)}{para(2)}<p>{kept}</p></article></body></html>"
+    assert kept in body_of(html)
+
+
+def test_read_also_boxes_of_nordic_and_czech_pages_are_skipped():
+    for label in ("Lue seuraavaksi:", "Läs också", "Læs også", "Les også", "Čtěte také"):
+        box = f'<p>{label}</p><p><a href="/x/">Other story one</a></p><p><a href="/y/">Other story two</a></p>'
+        html = f"<html><body><article><h1>T</h1>{para(1)}{para(2)}{para(3)}{box}</article></body></html>"
+        body = body_of(html)
+        assert "Other story" not in body and label.rstrip(":") not in body, label
+
+
+def test_a_forum_threads_posts_are_its_text():
+    """A thread's posts, each an <article> of a row, with no text of substance outside them: the
+    row is the text (on a news page the same row is its comments, and the article's text wins)."""
+    posts = "".join(f"<article class='message'><div class='user'>user{i}</div><div class='bbWrapper'>"
+                    f"Post {i} of the thread says the cat sheds dirt at night, and asks what helps, in a few "
+                    f"words more.<br>A second line of post {i}, with more to say about the cat.</div></article>"
+                    for i in range(4))
+    html = (f"<html><body><div class='p-title'><h1>Cat sheds dirt at night</h1></div><div class='block-body'>{posts}</div>"
+            "<div class='about'><p>Since 2006 the forum's members help each other with their pets, "
+            "in emergencies, with questions or problems, and with all their knowledge and advice.</p></div></body></html>")
+    body = body_of(html, "https://forum.example/threads/cat-sheds-dirt.230143/")
+    assert "Post 0 of the thread" in body and "Post 3 of the thread" in body
+    comments = "".join(f"<article class='reply'><p>Reader {i} thinks the bridge is too narrow for the "
+                       f"buses, and says so at some length here.</p></article>" for i in range(4))
+    html = (f"<html><body><h1>Mayor opens the bridge</h1><div class='story'>{''.join(para(i) for i in range(8))}</div>"
+            f"<div class='more'>{comments}</div></body></html>")
+    assert "Reader" not in body_of(html)
+
+
+def test_a_listicles_items_each_an_article_are_its_text():
+    """A list article writes each item as an <article> of a row inside the article: the row holds
+    most of the text, so it is the text; a row of comments below a longer text is still skipped."""
+    items = "".join(f"<article class='place'><h2>Place {i}</h2>{para(i, 'lake')}{para(i + 10, 'lake')}</article>"
+                    for i in range(4))
+    html = f"<html><body><article class='single'><h1>T</h1>{''.join(para(i) for i in range(20, 25))}{items}</article></body></html>"
+    body = body_of(html)
+    assert "Place 3" in body and "Paragraph 13 tells the lake story" in body
+    comments = "".join(f"<article class='note'><p>Reader {i} says the bridge is too narrow for buses.</p></article>"
+                       for i in range(3))
+    html = f"<html><body><article class='single'><h1>T</h1>{''.join(para(i) for i in range(8))}{comments}</article></body></html>"
+    assert "Reader" not in body_of(html)
+
+
+def test_keep_reading_boxes_enlarge_buttons_and_bracketed_photo_credits():
+    box = '<p>Seguir leyendo:</p><p><a href="/x/">Otra historia</a></p><p><a href="/y/">Otra más</a></p>'
+    html = ("<html><body><article><h1>T</h1><p>Vergrößern</p><p>El periodista ruso y Premio Nobel de la Paz "
+            "(REUTERS/Denis Balibouse)</p>" + "".join(para(i) for i in range(3))
+            + "<p>El ministro dijo que la guerra sigue, y que no habrá tregua este año (EFE)</p>" + box
+            + "</article></body></html>")
+    body = body_of(html)
+    assert "Vergrößern" not in body and "Balibouse" not in body and "Otra" not in body
+    assert "no habrá tregua este año (EFE)" in body  # a wire paragraph's agency credit is text
+
+
+def test_many_sections_nested_deep_in_their_blocks_are_taken_whole():
+    """A CMS's content elements (TYPO3: div.outer > div.container > div.row > div.text > div) each
+    hold one section; the densest is a fifth of the text and five levels below their container."""
+    def element(i, n):
+        return (f"<div class='outer' id='c{i}'><div class='container'><div class='row textpic'><div class='text'>"
+                f"<div class='copy'>{''.join(para(j, f'part{i}') for j in range(n))}</div></div></div></div></div>")
+    html = ("<html><body><div class='head'><h1>T</h1></div><div class='content-text'>"
+            + element(0, 8) + "".join(element(i, 5) for i in range(1, 7)) + "</div></body></html>")
+    body = body_of(html)
+    assert "the part0 story" in body and "the part6 story" in body
+
+
+def test_teasers_each_wrapped_in_an_item_are_a_row_of_articles():
+    """A list of other stories, each <article> alone in an item of its own (Drupal's
+    div.field__item), is a row of teasers inside the article: skipped like a row of <article>s."""
+    teasers = "".join(f"<div class='field__item'><article class='node node--type-article'><h2><a href='/s{i}'>Story {i}</a></h2>"
+                      f"<p>The lead of another story number {i}, with a sentence that is long enough.</p></article></div>"
+                      for i in range(3))
+    html = (f"<html><body><article class='node full'><h1>T</h1>{''.join(para(i) for i in range(6))}"
+            f"<div class='field__items'>{teasers}</div></article></body></html>")
+    assert "another story" not in body_of(html)

@@ -32,10 +32,17 @@ EVAL_EVERY = 3  # the gate's subset of the eval set (see the module docstring)
 # median 0.977, title 0.799 / 0.816, date day 0.977, instant 0.975, authors 0.759, article 1.000;
 # eval subset P 0.883 R 0.920 F1 0.901 A 0.899. Pinned at the figures (cut to three decimals):
 # the scores are deterministic.
+# Raised 2026-12-02 on branch evalq (page-builder sections, share/print/follow prompts, the body
+# rule's header/footer check and 1.3 threshold, Nordic and Czech "read also" boxes), measured:
+# Fundus body F1 mean 0.957 / median 0.977, other Fundus fields unchanged; eval subset P 0.890
+# R 0.921 F1 0.905 A 0.904; then (a forum thread's posts, a listicle's items as <article>s)
+# eval subset P 0.890 R 0.924 F1 0.907 A 0.905; then ("Seguir leyendo", photo credits in brackets)
+# Fundus median 0.9777, eval subset P 0.891; then (sections looked for six levels up, their
+# container up to 16 times the densest) eval subset P 0.892 R 0.929 F1 0.910 A 0.908.
 FLOORS = {
     "fundus": {
         "body_f1_mean": 0.957,
-        "body_f1_median": 0.976,
+        "body_f1_median": 0.977,
         "title_exact": 0.798,
         "title_norm": 0.816,
         "date_day": 0.977,
@@ -44,10 +51,10 @@ FLOORS = {
         "article": 1.000,
     },
     "eval": {
-        "precision": 0.883,
-        "recall": 0.919,
-        "f1": 0.901,
-        "accuracy": 0.898,
+        "precision": 0.892,
+        "recall": 0.929,
+        "f1": 0.910,
+        "accuracy": 0.908,
     },
 }
 PAGES = {"fundus": 174, "eval": 330}

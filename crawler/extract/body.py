@@ -14,6 +14,7 @@ from crawler.extract import names as nm
 from crawler.extract.dom import leaf_blocks
 from crawler.extract.patterns import BYLINE, CJK, CREDITS, furniture_line, SENTENCE_END
 from crawler.extract.registry import field
+from crawler.extract.scope import page_furniture
 
 if TYPE_CHECKING:
     from crawler.extract.registry import FieldResult
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 FALLBACK_MAX_CHARS = 2_000_000
 FALLBACK_MAX_LINKS = 5_000
 SHORT_BODY_WORDS = 80  # a DOM body shorter than this is doubtful on a page with much paragraph text
-PICK_FALLBACK = 1.5
+PICK_FALLBACK = 1.3
 # A byline line near the top in any of the usual languages ("Von t-online, jse", "di Teresa
 # Fallavollita", "Par Jean Dupont"): no sentence, a few words. The authors come from it elsewhere.
 BYLINE_LINE = re.compile(r"^(?:by|von|di|por|par|door|av|af|od)\s+(?:[^\s.!?]+(?:\s+|$)){1,5}$", re.I)
@@ -148,7 +149,14 @@ class Body:
         then is trafilatura asked (it costs four times the whole parse)."""
         if self.is_site_page() or self.page_cut():
             return False
-        if words < SHORT_BODY_WORDS and sum(self.paragraph_text().chars.values()) >= max(1500, 3 * 6 * words):
+        text = self.paragraph_text()
+        page_chars = sum(text.chars.values())
+        # The walk started in the site's header, footer or a sidebar (one that holds most of the
+        # page's text is no such box: an unclosed <header> around the whole page).
+        box = page_furniture(self.scope)
+        if box is not None and 2 * text.under(box) < page_chars:
+            return True
+        if words < SHORT_BODY_WORDS and page_chars >= max(1500, 3 * 6 * words):
             return True
         stated = self.jsonld.get("articleBody")
         return isinstance(stated, str) and len(stated) >= 600 and text_words(stated) >= 2 * words

@@ -40,11 +40,15 @@ LABELS = (
                         r"sur le même (?:sujet|thème)|les plus lus|"
                         r"(?:artículos|noticias|notas|temas) relacionad[oa]s|te puede interesar|"
                         r"(?:lee|mirá|ver|leia|veja) también|lo más (?:leído|visto)|más leídas|"
+                        r"seguir leyendo|sigue leyendo|continuar leyendo|continue lendo|"
                         r"(?:leia|veja) também|(?:notícias|matérias) relacionadas|mais lidas|"
                         r"articoli correlati|leggi anche|potrebbe interessarti|i più letti|"
                         r"gerelateerde artikelen|lees ook|meest gelezen|"
                         r"zobacz (?:również|też|także)|czytaj (?:także|też|również)|najczęściej czytane|"
                         r"inne artykuły\b.{0,30}|"
+                        # Finnish, Swedish, Danish, Norwegian and Czech pages.
+                        r"lue (?:myös|seuraavaksi|lisää)|luetuimmat|(?:läs|læs|les) (?:också|även|også|mer|mere)|"
+                        r"mest lästa|mest læste|mest leste|čtěte (?:také|též)|přečtěte si (?:také|též)|"
                         # Japanese pages: recommended, related, popular, new articles, article list.
                         r"おすすめ(?:情報|記事)?|関連記事|あわせて読みたい|人気(?:記事|ランキング)|"
                         r"新着(?:記事|ニュース)|記事一覧)$", re.I)),
@@ -65,7 +69,8 @@ LABEL_STARTS = ("quick", "summary", "in brief", "at a glance", "tl", "key ", "fr
                 "temas", "te puede", "lee ", "mirá", "ver ", "leia", "veja", "lo más", "más ",
                 "notícias", "matérias", "mais ", "articoli", "leggi", "potrebbe", "i più",
                 "gerelateerde", "lees ", "meest", "zobacz", "czytaj", "najczęściej", "inne ",
-                "schlagw", "stichw", "mots", "à découvrir", "weiterf", "zum ", "themen", "explore", "étiquettes", "etiquetas", "palabras", "tagi", "trefwoorden")
+                "schlagw", "stichw", "mots", "à découvrir", "weiterf", "zum ", "themen", "explore", "étiquettes", "etiquetas", "palabras", "tagi", "trefwoorden", "seguir", "sigue", "continuar", "continue",
+                "lue ", "luetuimmat", "läs ", "læs ", "les ", "mest ", "čtěte", "přečtěte")
 # Han, kana and hangul are written without spaces: two characters count as a word.
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 SUMMARY_WORDS = 20
@@ -115,7 +120,37 @@ FURNITURE = re.compile(
     r"sharen mit|share this|mit freunden teilen|partager(?: cet article| sur\b.{0,20})?|compartir|"
     r"condividi|udostępnij|gefällt mir|like this|drucken|versenden|merken|weiterempfehlen|"
     r"imprimer|imprimir|stampa|drukuj|permalink|permalien)\s*[:!.]?|"
-    r"(?:zurück|back)(?: (?:zur|zu|to)\b.{0,40}| nach oben)?|nach oben|"
+    r"(?:permalink|permalien)\s*:?\s*https?://\S+|"
+    # An image's enlarge button, and a caption that ends with its agency credit in brackets
+    # ("Dmitry Muratov, periodista ruso (REUTERS/Denis Balibouse)").
+    r"vergrößern|enlarge|agrandir|ampliar|ingrandisci|powiększ|"
+    r"[^.!?]{0,200}\((?:reuters|afp|ap|efe|epa|dpa|getty(?: images)?|ansa|anadolu|xinhua|europa press)"
+    r"\s*/\s*[^()]{1,60}\)|"
+    # Prompts to share, like, print or follow, and a toggle's label, standing alone as a line.
+    r"(?:möchten|wollen) sie (?:den|diesen) (?:artikel|beitrag) teilen\??|"
+    r"(?:dieser|der) (?:artikel|beitrag) gefällt (?:ihnen|dir)\??|(?:did you )?(?:like|enjoy) this (?:article|post)\??|"
+    r"(?:diese[nrs]? )?(?:rezept|artikel|beitrag|seite) (?:drucken|teilen|merken)|print (?:this )?(?:recipe|article|page)|"
+    r"%d (?:bloggern gefällt das|bloggers like this|blogueurs aiment cette page)\b.{0,10}|"
+    r"(?:bewerten sie|bewerte) (?:diesen|dieses|diese) (?:artikel|beitrag|produkt|rezept|seite)|"
+    r"valora esta (?:noticia|nota)|rate this (?:article|post|recipe|story)|"
+    r"para (?:poder )?comentar (?:debes|debe|tienes que|hay que|es necesario)\b.{0,100}|dołącz do dyskusji|"
+    r".{0,60}\((?:atom|rss)\)|"
+    r"(?:.{0,40}\bals pdf herunterladen|pdf[- ]version|download (?:as )?pdf)|"
+    r"[-–—\s]*anzeige[-–—\s]*|"
+    r"zu allen (?:beiträgen|artikeln|meldungen|news)|"
+    r"(?:weiterlesen|read more|lire la suite)\s*\d{1,3}\s*min(?:uten|utes?)?|diese seite\s*:|"
+    r"(?:art[íi]culo (?:siguiente|anterior)|(?:nächster|vorheriger) (?:artikel|beitrag)|"
+    r"(?:previous|next) (?:article|post|story))\b.{0,200}|"
+    r"photograph(?:s|y)? by\b.{0,120}|\d+ min(?:ute)?s?\s*[-–|·]\s*[\d.,]+ words|"
+    r".{0,40}\bnewsletter\b.{0,40}\b(?:anmelden|abonnieren|sign up|subscribe|s.inscrire)\b.{0,10}|"
+    r"(?:quellen|quellenangaben|sources?) (?:ausblenden|einblenden|anzeigen|verbergen)|(?:show|hide) sources|"
+    r"(?:folge|folgt|folgen sie|follow)\b.{0,40}\b(?:auf|on) (?:twitter|facebook|instagram|linkedin|threads|"
+    r"bluesky|mastodon|tiktok|youtube)|(?:nos )?siga(?:-nos)? n[oa]s?\b.{0,30}|síguenos en\b.{0,30}|"
+    r"suivez-nous sur\b.{0,30}|"
+    r"das könnte (?:sie|dich) auch interessieren:?|weiterführende(?:r)? links?:?|"
+    # The post's meta line, as WordPress themes write it below the text.
+    r"(?:this entry was posted|(?:der|dieser) (?:beitrag|eintrag|artikel) wurde am)\b.{0,300}|"
+    r"(?:zurück|back)(?: (?:zur|zum|zu|to)\b.{0,40}| nach oben)?|nach oben|"
     r"(?:kommentar|kommentare|einen kommentar) (?:verfassen|schreiben|hinzufügen)|"
     r"schreib(?:e|en sie)? einen kommentar|(?:leave|post|write|add) a (?:comment|reply)|"
     r"kommentare sind geschlossen\.?|comments are closed\.?|\d+ (?:comments?|kommentare?)|"

@@ -125,10 +125,48 @@ def _own_p_text(el):
     return sum(len(p.text or "") for p in el.iter("p"))
 
 
+_FURNITURE = frozenset({"footer", "nav", "aside"})
+
+
+def page_furniture(el: _Element) -> _Element | None:
+    """The page's footer, navigation, sidebar or header (a <header> not inside an <article> or
+    <main>: the site's, not the article's) that an element stands in, or None."""
+    header = None
+    for x in (el, *el.iterancestors()):
+        tag = tag_name(x)
+        if tag in _FURNITURE:
+            return x
+        if tag == "header":
+            header = x
+        elif tag in ("article", "main"):
+            return None
+    return header
+
+
 def in_a_list(article: _Element) -> bool:
-    """Whether an <article> is one of a row of them (comments, teasers), not a page's own."""
-    return any(tag_name(s) == "article" for s in article.itersiblings()) or any(
-        tag_name(s) == "article" for s in article.itersiblings(preceding=True))
+    """Whether an <article> is one of a row of them (comments, teasers), not a page's own: beside
+    other <article>s, or each wrapped alone in an item of its own (Drupal's div.field__item)."""
+    node = article
+    for _ in range(3):
+        if any(_is_article_or_wraps_one(s) for s in node.itersiblings()) or any(
+                _is_article_or_wraps_one(s) for s in node.itersiblings(preceding=True)):
+            return True
+        parent = node.getparent()
+        if parent is None or not _sole_child(parent) or tag_name(parent) in ("body", "html", "main"):
+            return False
+        node = parent
+    return False
+
+
+def _is_article_or_wraps_one(el):
+    """An <article>, or a wrapper holding one <article> alone (one or two levels down)."""
+    for _ in range(3):
+        if tag_name(el) == "article":
+            return True
+        if not isinstance(el.tag, str) or not _sole_child(el):
+            return False
+        el = next(c for c in el if isinstance(c.tag, str))
+    return False
 
 
 def _common_ancestor(a, b):
@@ -168,10 +206,45 @@ def find_scope(page: Any) -> _Element:
         if best_chars > MIN_ARTICLE_TEXT and (
                 dense is None or contains(best, dense) or best_chars >= dense_chars / 2):
             return best
+    posts = posts_container(page, dense_chars)
+    if posts is not None:
+        return posts
     found = dense_scope(page, dense, dense_chars)
     if found is not None:
         return found
     return page.mains[0] if page.mains else root
+
+
+POSTS_MIN = 600  # characters of text a row of <article>s needs to be the page's text
+POSTS_OVER = 3  # ... and this many times the densest container's outside the row
+
+
+def posts_container(page: Any, dense_chars: int) -> _Element | None:
+    """The container of a row of <article>s that holds the page's text where nothing outside it
+    does (a forum thread's posts, a live ticker's entries, a Q&A's answers): their parent, when
+    their text is POSTS_MIN characters or more and POSTS_OVER times the densest container's.
+    The row is walked then (`is_posts_scope`); elsewhere a row of <article>s is comments or teasers."""
+    if dense_chars >= POSTS_MIN or not page.articles:
+        return None
+    by_parent = {}
+    for a in page.articles:
+        parent = a.getparent()
+        if parent is None or boxed(a) or not in_a_list(a):
+            continue
+        entry = by_parent.setdefault(id(parent), [parent, 0])
+        entry[1] += text_len(a)
+    if not by_parent:
+        return None
+    parent, chars = max(by_parent.values(), key=lambda e: e[1])
+    if chars < POSTS_MIN or chars < POSTS_OVER * max(dense_chars, MIN_ARTICLE_TEXT):
+        return None
+    page.posts_scope = parent
+    return parent
+
+
+def is_posts_scope(page: Any, scope: _Element) -> bool:
+    """Whether the scope is a row of posts found by posts_container."""
+    return getattr(page, "posts_scope", None) is scope
 
 
 def second_scope(page: Any) -> _Element | None:
@@ -183,6 +256,40 @@ def second_scope(page: Any) -> _Element | None:
     return dense_scope(page, dense, page.paragraph_text().under(dense))
 
 
+SECTION_LEVELS = 6  # how far up from the densest container a section block is looked for
+SECTIONS_WIDEN = 16  # the sections' container is the scope when it holds at most this much more
+
+
+def _classes(el):
+    names = " ".join((el.get("class") or "").split())
+    return names or None
+
+
+def sections_container(text: ParagraphText, dense: _Element, dense_chars: int) -> _Element | None:
+    """The container of a text written in sections of one kind (a page builder's text blocks, a
+    CMS's content elements: siblings of the same tag and class, each with paragraphs),
+    where the densest container is one of them or stands in one (up to SECTION_LEVELS below):
+    their parent, when it holds at most SECTIONS_WIDEN times the densest's text and the sections
+    hold seven tenths of it. Else None."""
+    node = dense
+    for _ in range(SECTION_LEVELS):
+        parent = node.getparent()
+        if parent is None or tag_name(parent) in ("body", "html"):
+            return None
+        kind = _classes(node)
+        if kind is not None:
+            sections = [s for s in parent if s is not node and s.tag == node.tag and _classes(s) == kind]
+            chars = sum(text.under(s) for s in sections)
+            if chars:
+                total = text.under(parent)
+                if total <= SECTIONS_WIDEN * dense_chars and 10 * (dense_chars + chars) >= 7 * total \
+                        and not boxed(parent):
+                    return parent
+                return None
+        node = parent
+    return None
+
+
 def dense_scope(page: Any, dense: _Element | None, dense_chars: int) -> _Element | None:
     """The scope around the densest container: the <main> holding it and the h1, else the h1's
     container where that adds little text, else the container itself; None if it holds little."""
@@ -190,14 +297,20 @@ def dense_scope(page: Any, dense: _Element | None, dense_chars: int) -> _Element
     if dense is not None and dense_chars > MIN_ARTICLE_TEXT:
         # The text's sections each in their own block: the container the CMS names as the
         # article's text (entry-content, article-body) holds them all.
+        named = False
         for i, anc in enumerate(dense.iterancestors()):
             if i >= 6 or tag_name(anc) in ("body", "html"):
                 break
             names = f"{anc.get('class') or ''} {anc.get('id') or ''}"
             if names.strip() and names_content(names):
+                named = True
                 if text.under(anc) <= CONTENT_WIDEN * dense_chars:
                     dense, dense_chars = anc, text.under(anc)
                 break
+        if not named:  # the text's sections as a page builder writes them: blocks of one kind
+            widened = sections_container(text, dense, dense_chars)
+            if widened is not None:
+                dense, dense_chars = widened, text.under(widened)
         for main in page.mains:  # the page's own word for its main content, where it holds both
             if contains(main, dense) and (h1 is None or contains(main, h1)):
                 return main

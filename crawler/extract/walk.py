@@ -21,7 +21,7 @@ from crawler import text as tx
 from crawler.extract.dom import (
     all_text, contains, has_block_inside, is_heading, tag_name, text_len, text_longer_than, visible_text)
 from crawler.extract.names_css import LINKED_ONLY, names_boilerplate
-from crawler.extract.scope import boxed, in_a_list, second_scope
+from crawler.extract.scope import boxed, in_a_list, is_posts_scope, second_scope
 from crawler.extract.patterns import (
     BEGUN_WORDS, BLOCKISH, CJK, furniture_line, META_SEPARATORS, SENTENCE_END, SKIP_ROLES, SKIP_TAGS,
     TERMINAL_BLOCKS, TEXT_BLOCKS)
@@ -45,6 +45,24 @@ def _most_of(el, scope):
     """Whether el holds half the scope's text or more (its paragraphs do not count for a row of
     <article>s, so the text itself is measured: asked only for such rows, which are rare)."""
     return 2 * text_len(el) >= text_len(scope)
+
+
+def _row_most_of(el, scope):
+    """Whether the row of <article>s that el stands in holds half the scope's text or more, and its
+    items have titles (a listicle's items, each an <article> with its heading: the text; a row of
+    comments has no titles, a row of teasers holds less text). Else whether el alone holds half."""
+    parent = el.getparent()
+    if parent is None:
+        return _most_of(el, scope)
+    row = [a for a in parent if tag_name(a) == "article"]
+    if sum(1 for a in row if _titled(a)) * 3 < 2 * len(row):
+        return _most_of(el, scope)  # items of a list have their titles; comments have none
+    return 2 * sum(text_len(a) for a in row) >= text_len(scope)
+
+
+def _titled(article):
+    """Whether an <article> holds a heading of its own (h2-h4): a list item's title."""
+    return next(article.iter("h2", "h3", "h4"), None) is not None
 
 
 def _text_without_controls(el):
@@ -158,7 +176,7 @@ class Walk:
                     started = True
                 continue
             if tag == "article" and el is not scope and id(el) not in h1_path and in_a_list(el) \
-                    and not _most_of(el, scope):
+                    and not _row_most_of(el, scope) and not (el.getparent() is scope and is_posts_scope(self, scope)):
                 continue  # a row of <article>s inside the article: its comments or teasers
             if el is not scope and id(el) not in h1_path and self._is_boilerplate(el, scope):
                 continue
