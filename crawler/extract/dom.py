@@ -218,18 +218,30 @@ _LONG_TAG = re.compile(r"<([a-zA-Z][\w:-]*)(\s[^>]{%d,})>" % LONG_TAG_CHARS)
 _ATTRIBUTE = re.compile(r"""\s*[^\s=>/]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?""")
 
 
-def _may_hold_long_tag(html):
-    """Whether html has a block of LONG_TAG_CHARS / 2 characters, aligned on that size, without a
-    '>': a tag of LONG_TAG_CHARS holds a whole such block, so a page where every block has a '>'
-    holds none (a few str.find calls instead of a regex over the page)."""
+def _holds_long_tag(html):
+    """Whether html holds a tag of LONG_TAG_CHARS (_LONG_TAG), looked for only where one can be.
+    Such a tag has no '>' before its end, so it holds a whole block of LONG_TAG_CHARS / 2
+    characters, aligned on that size, without a '>' (a few str.find calls find those blocks), and
+    it lies between the '>' before that block and the first '>' after it: the regex runs over
+    those stretches alone, not over the page."""
     step = LONG_TAG_CHARS // 2
-    return any(html.find(">", k, k + step) < 0 for k in range(0, len(html) - step + 1, step))
+    searched_to = -1  # the stretches already searched end here (the blocks of one long run share one)
+    for k in range(0, len(html) - step + 1, step):
+        if k < searched_to or html.find(">", k, k + step) >= 0:
+            continue
+        start = html.rfind(">", 0, k) + 1
+        end = html.find(">", k + step)
+        end = len(html) if end < 0 else end + 1
+        if _LONG_TAG.search(html, start, end):
+            return True
+        searched_to = end
+    return False
 
 
 def bounded_attributes(html: str) -> str:
     """html with each element's attributes past the first MAX_ATTRIBUTES dropped (only elements
     whose tag is longer than LONG_TAG_CHARS are looked at: one regex pass on an ordinary page)."""
-    if len(html) < LONG_TAG_CHARS or not _may_hold_long_tag(html) or not _LONG_TAG.search(html):
+    if len(html) < LONG_TAG_CHARS or not _holds_long_tag(html):
         return html
 
     def trim(m):
