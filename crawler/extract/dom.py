@@ -182,10 +182,13 @@ def heading_level(el: etree._Element) -> int:
 def has_block_inside(el: etree._Element) -> bool:
     if el.tag in _NEVER_HOLD_BLOCKS or not len(el):
         return False  # the HTML parser closes a <p> before any block element
-    # lxml's filtered iteration yields el itself first when it is a block; it stops at the first hit.
-    for d in el.iter(*BLOCKISH):
-        if d is not el:
+    # A container's blocks are mostly its children: those first (one set lookup each), then the
+    # subtree in lxml's filtered iteration, which stops at the first block.
+    for child in el:
+        if child.tag in BLOCKISH:
             return True
+    for _d in el.iterdescendants(*BLOCKISH):
+        return True
     return False
 
 
