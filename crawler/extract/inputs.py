@@ -56,6 +56,13 @@ _ROLES = {k: tuple(v) for k, v in _ROLES.items()}
 _WALKED_TAGS = tuple(sorted(set(_ROLES) | set(LABEL_TAGS)))
 
 
+# Whether an element's own text may start a label (_label_start, or "read" in it), by the text:
+# a site's menus, footers and buttons say the same on every page, so most texts were tested on an
+# earlier page. Emptied past this many texts (under 400 characters each).
+_TEXT_MAY_LABEL: dict[str, bool] = {}
+_TEXT_MAY_LABEL_MAX = 20_000
+
+
 class _Walked:
     """The elements _precompute reads, each list in document order."""
     __slots__ = ("invisible", "spaced", "metas", "links", "articles", "mains", "h1s", "times", "lists",
@@ -71,15 +78,24 @@ def _walk_once(root):
     invisible, spaced, metas, links, articles, mains, h1s, times, lists, boxes, actions, candidates = (
         [] for _ in range(12))
     links_seen = 0
-    roles, labelled, headings, starts = _ROLES, LABEL_TAGS, HEADINGS, _label_start
+    roles, labelled, headings = _ROLES, LABEL_TAGS, HEADINGS
+    tested = _TEXT_MAY_LABEL
+    if len(tested) > _TEXT_MAY_LABEL_MAX:
+        tested.clear()
     for el in root.iter(*_WALKED_TAGS):
         tag = el.tag
-        if tag in labelled and (
-                # the cheap test inline: most text is not a label (a text of whitespace alone
-                # starts no label and holds no "read")
-                ((t := el.text) is not None and len(t) < 400 and (starts(t) or "read" in t))
-                or (tag in headings and len(el))):
-            candidates.append(el)
+        if tag in labelled:
+            # the cheap test first: most text is not a label (a text of whitespace alone starts
+            # no label and holds no "read")
+            t = el.text
+            if t is not None and len(t) < 400:
+                may = tested.get(t)
+                if may is None:
+                    may = tested[t] = bool(_label_start(t) or "read" in t)
+            else:
+                may = False
+            if may or (tag in headings and len(el)):
+                candidates.append(el)
         for role in roles.get(tag, ()):
             if role == "a":
                 links_seen += 1
