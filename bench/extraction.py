@@ -9,8 +9,9 @@ decodes them) go through, in turn and in each round:
   parser: spider    what `GbafSpider.parse_article` runs per page: the page, the rendering check,
                     `not_article_reason()`, `record()` and `related_fetch_urls()`
   trafilatura       `trafilatura.bare_extraction(html, url=url)` (title, author, date, text, ...)
-Each figure is the median over rounds of the mean milliseconds per page; the rounds interleave
-the methods, so a busy moment of the machine falls on all of them alike.
+Each figure is the median over rounds of the mean milliseconds per page; each page goes through
+all the methods in turn (the order turning from page to page), so a busy moment of the machine
+falls on all of them alike.
 """
 from __future__ import annotations
 
@@ -66,20 +67,29 @@ def _methods():
 
 
 def measure(docs, rounds=3, warmup=10):
-    """{method: ms per page (median of rounds)}, in the order of _methods()."""
+    """{method: ms per page (median of rounds)}, in the order of _methods().
+
+    Page by page, each method in turn (the order turning from page to page, so none always runs
+    on a page another has just brought into the cache): a busy moment of a shared machine falls
+    on all of them alike, as in bench.realpages."""
     warnings.filterwarnings("ignore")
     methods = _methods()
     for _name, fn in methods:  # imports, caches, compiled patterns
         for html, url in docs[:warmup]:
             fn(html, url)
     results = {name: [] for name, _fn in methods}
+    clock = time.perf_counter
     for _ in range(rounds):
-        for name, fn in methods:
-            gc.collect()
-            started = time.perf_counter()
-            for html, url in docs:
-                fn(html, url)
-            results[name].append((time.perf_counter() - started) * 1000 / len(docs))
+        spent = [0.0] * len(methods)
+        gc.collect()
+        for i, (html, url) in enumerate(docs):
+            for k in range(len(methods)):
+                j = (i + k) % len(methods)
+                started = clock()
+                methods[j][1](html, url)
+                spent[j] += clock() - started
+        for (name, _fn), total in zip(methods, spent):
+            results[name].append(total * 1000 / len(docs))
     return {name: statistics.median(v) for name, v in results.items()}
 
 

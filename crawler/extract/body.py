@@ -46,8 +46,10 @@ class Body:
     def _split_byline(self, paragraphs):
         """Take a leading 'By A and B' paragraph out of the body: it gives the authors."""
         for i, (_el, t, is_heading) in enumerate(paragraphs[:6]):
-            if not is_heading and len(t) < 120 and nm.is_byline(t) and nm.people(t):
-                return paragraphs[:i] + paragraphs[i + 1:], nm.people(t)
+            if not is_heading and len(t) < 120 and nm.is_byline(t):
+                people = nm.people(t)  # asked once: the names are the test and the answer
+                if people:
+                    return paragraphs[:i] + paragraphs[i + 1:], people
         return paragraphs, []
 
     def body_paragraphs(self) -> tuple[list[tuple[str, bool]], str | None]:

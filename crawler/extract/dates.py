@@ -9,7 +9,6 @@ from crawler import text as tx
 from crawler.extract.dom import visible_text, contains
 from crawler.extract.patterns import POSTED, UPDATED
 from crawler.extract.registry import field
-from crawler.extract.registry import field
 
 if TYPE_CHECKING:
     from crawler.extract.registry import FieldResult
@@ -36,6 +35,9 @@ class Dates:
             return None
         try:
             from htmldate import find_date
+            in_url = _htmldate_url(self.url, self.html)
+            if in_url is not None:
+                return in_url
             return find_date(self.html, url=self.url, original_date=True, extensive_search=False,
                              outputformat="%Y-%m-%d")
         except Exception as exc:  # noqa: BLE001 - a third-party reader on hostile HTML
@@ -109,3 +111,20 @@ class Dates:
                 if contains(self.scope, t) and t.get("datetime") and not self._in_block(t):
                     return t.get("datetime")
         return None
+
+
+def _htmldate_url(url: str, html: str) -> str | None:
+    """The date htmldate's find_date gives from the URL alone (its first test, made before it
+    looks at the page: the page is not parsed for it), or None where find_date would go on: no
+    date in the URL, or a text it may refuse before that test (no "html" in its first 50
+    characters; a text that is a URL, which it would download)."""
+    if "html" not in html[:50].lower() or (html.startswith("http") and " " not in html):
+        return None
+    try:
+        from htmldate.extractors import extract_url_date
+        from htmldate.utils import Extractor
+        from htmldate.validators import get_max_date, get_min_date
+    except ImportError:  # another htmldate: find_date does it all
+        return None
+    # find_date's own options for (extensive_search=False, original_date=True, "%Y-%m-%d").
+    return extract_url_date(url, Extractor(False, get_max_date(None), get_min_date(None), True, "%Y-%m-%d"))

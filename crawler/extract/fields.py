@@ -11,7 +11,7 @@ from crawler.extract.dom import tag_name, visible_text, blocks_text, own_text, c
 from crawler.extract.patterns import (
     LABELS_BY_KIND, MAX_READING_MINUTES, READING_TIME, TITLE_SEPARATORS)
 from crawler.extract.jsonld import texts_of, text_of, url_of
-from crawler.urls import SITE_HOST, canonical_url, kind_of_path, kind_of_url
+from crawler.urls import SITE_HOST, canonical_url, kind_of_url
 from crawler.extract.registry import field, first_layer
 
 if TYPE_CHECKING:
@@ -173,7 +173,8 @@ class Fields:
                     return True
             return False
 
-        links = [a for a in near.iter("a") if kind_of_path(urlsplit(a.get("href") or "").path) == "category"
+        # kind_of_url: kind_of_path(urlsplit(href).path), cached (a site's menus repeat on every page)
+        links = [a for a in near.iter("a") if kind_of_url(a.get("href") or "") == "category"
                  and not in_menu(a)]
         if not 1 <= len(links) <= 2:
             return None

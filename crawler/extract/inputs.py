@@ -41,6 +41,97 @@ def _label_start(t):
     return found is not None and s[:_LABEL_PREFIX].lower().startswith(found)
 
 
+# What one walk of the tree collects for _precompute, by tag (a tag can serve several lists).
+_ROLES = {}
+for _tag in INVISIBLE:
+    _ROLES.setdefault(_tag, []).append("invisible")
+for _tag in SPACED:
+    _ROLES.setdefault(_tag, []).append("spaced")
+for _tag, _role in (("meta", "meta"), ("link", "link"), ("article", "article"), ("main", "main"),
+                    ("div", "main_role"), ("section", "main_role"), ("div", "box"), ("nav", "box"),
+                    ("h1", "h1"), ("time", "time"), ("ol", "list"), ("ul", "list"), ("button", "action"),
+                    ("form", "action"), ("input", "action"), ("a", "a")):
+    _ROLES.setdefault(_tag, []).append(_role)
+_ROLES = {k: tuple(v) for k, v in _ROLES.items()}
+_WALKED_TAGS = tuple(sorted(set(_ROLES) | set(LABEL_TAGS)))
+
+
+# Whether an element's own text may start a label (_label_start, or "read" in it), by the text:
+# a site's menus, footers and buttons say the same on every page, so most texts were tested on an
+# earlier page. Emptied past this many texts (under 400 characters each).
+_TEXT_MAY_LABEL: dict[str, bool] = {}
+_TEXT_MAY_LABEL_MAX = 20_000
+
+
+class _Walked:
+    """The elements _precompute reads, each list in document order."""
+    __slots__ = ("invisible", "spaced", "metas", "links", "articles", "mains", "h1s", "times", "lists",
+                 "boxes", "actions", "link_count", "label_candidates")
+
+
+def _walk_once(root):
+    """The page's scripts and styles, line breaks, meta and link tags, <article>s, main elements,
+    h1s, <time>s, lists, nav and div boxes of 2 to 12 children (a flat breadcrumb's shape), controls,
+    the number of links and the elements that may be labels, in one walk of the tree: each of lxml's
+    filtered walks costs about as much as the next, whatever it finds."""
+    w = _Walked()
+    invisible, spaced, metas, links, articles, mains, h1s, times, lists, boxes, actions, candidates = (
+        [] for _ in range(12))
+    links_seen = 0
+    roles, labelled, headings = _ROLES, LABEL_TAGS, HEADINGS
+    tested = _TEXT_MAY_LABEL
+    if len(tested) > _TEXT_MAY_LABEL_MAX:
+        tested.clear()
+    for el in root.iter(*_WALKED_TAGS):
+        tag = el.tag
+        if tag in labelled:
+            # the cheap test first: most text is not a label (a text of whitespace alone starts
+            # no label and holds no "read")
+            t = el.text
+            if t is not None and len(t) < 400:
+                may = tested.get(t)
+                if may is None:
+                    may = tested[t] = bool(_label_start(t) or "read" in t)
+            else:
+                may = False
+            if may or (tag in headings and len(el)):
+                candidates.append(el)
+        for role in roles.get(tag, ()):
+            if role == "a":
+                links_seen += 1
+            elif role == "box":
+                if 2 <= len(el) <= 12:  # the first test of _maybe_flat_breadcrumb
+                    boxes.append(el)
+            elif role == "main_role":
+                if el.get("role") == "main":
+                    mains.append(el)
+            elif role == "invisible":
+                invisible.append(el)
+            elif role == "spaced":
+                spaced.append(el)
+            elif role == "meta":
+                metas.append(el)
+            elif role == "link":
+                links.append(el)
+            elif role == "article":
+                articles.append(el)
+            elif role == "main":
+                mains.append(el)
+            elif role == "h1":
+                h1s.append(el)
+            elif role == "time":
+                times.append(el)
+            elif role == "list":
+                lists.append(el)
+            elif role == "action":
+                actions.append(el)
+    (w.invisible, w.spaced, w.metas, w.links, w.articles, w.mains, w.h1s, w.times, w.lists, w.boxes,
+     w.actions, w.label_candidates) = (invisible, spaced, metas, links, articles, mains, h1s, times,
+                                       lists, boxes, actions, candidates)
+    w.link_count = links_seen
+    return w
+
+
 class PageInputs:
     @staticmethod
     def _parse(html):
@@ -51,20 +142,19 @@ class PageInputs:
 
     def _precompute(self):
         root = self.root
-        place_streamed_segments(root)
+        walked = _walk_once(root)
+        if any(el.tag == "template" and (el.get("id") or "").startswith("B:") for el in walked.invisible):
+            place_streamed_segments(root)  # late content moved into place: the walk sees it there
+            walked = _walk_once(root)
         ld_scripts, meta_pairs, next_raw, flight = [], [], None, []
         self.canonical_link = None
         self.html_lang = root.get("lang") or root.get("xml:lang")
-        self.h1 = None
         self.labels = []  # (kind, element, text) in document order
         self.dated = {}  # 'posted'/'updated'/'reading' -> element
         self.dated_text = {}  # ... -> its text (the piece of a "A | B | C" line)
-        self.articles, self.times, self.breadcrumb_lists = [], [], []
-        self.mains, self.action_nodes, self.bylines = [], [], []
+        self.breadcrumb_lists, self.bylines = [], []
         self.body_el = root.find("body")
-        # Each kind of element is found by lxml's own (C) iteration filtered by tag: Python code
-        # runs only for the elements that matter, not for every node of a 100 KB page.
-        invisible = list(root.iter(*INVISIBLE))
+        invisible = walked.invisible
         for el in invisible:
             if el.tag == "script":
                 stype = (el.get("type") or "").lower()
@@ -74,34 +164,26 @@ class PageInputs:
                     next_raw = el.text
                 elif el.text and "__next_f" in el.text:  # the app router's streamed payload
                     flight.append(el.text)
-        spaced = list(root.iter(*SPACED))
-        for el in root.iter("meta"):
+        spaced = walked.spaced
+        for el in walked.metas:
             key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
             meta_pairs.append((key, el.get("content")))
-        for el in root.iter("link"):
+        for el in walked.links:
             if "canonical" in (el.get("rel") or "").lower().split():
                 self.canonical_link = el.get("href")
                 break
-        self.articles = list(root.iter("article"))
-        self.mains = [el for el in root.iter("main", "div", "section")
-                      if el.tag == "main" or el.get("role") == "main"]
-        self.h1 = self._title_h1(list(root.iter("h1")))
-        self.times = list(root.iter("time"))
-        for el in root.iter("ol", "ul"):
+        self.articles = walked.articles
+        self.mains = walked.mains
+        self.h1 = self._title_h1(walked.h1s)
+        self.times = walked.times
+        for el in walked.lists:
             self._maybe_breadcrumb(el)
         if not self.breadcrumb_lists:
-            for el in root.iter("nav", "div"):
-                if 2 <= len(el) <= 12:  # the first test of _maybe_flat_breadcrumb, without a call
-                    self._maybe_flat_breadcrumb(el)
-        self.action_nodes = list(root.iter("button", "form", "input"))
-        self.link_count = sum(1 for _ in root.iter("a"))
-        starts = _label_start
-        candidates = [  # the cheap test inline: most text is not a label
-            el for el in root.iter(*LABEL_TAGS)
-            # (a text of whitespace alone starts no label and holds no "read")
-            if ((t := el.text) is not None and len(t) < 400 and (starts(t) or "read" in t))
-            or (el.tag in HEADINGS and len(el))]
-        for el in candidates:
+            for el in walked.boxes:
+                self._maybe_flat_breadcrumb(el)
+        self.action_nodes = walked.actions
+        self.link_count = walked.link_count
+        for el in walked.label_candidates:
             self._maybe_label(el, el.tag)
         prepare(invisible, spaced)
         self.labels = [(k, el, t) for k, el, t in self.labels if self._real_label(k, el)]
