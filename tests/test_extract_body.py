@@ -334,3 +334,15 @@ def test_teasers_each_wrapped_in_an_item_are_a_row_of_articles():
     html = (f"<html><body><article class='node full'><h1>T</h1>{''.join(para(i) for i in range(6))}"
             f"<div class='field__items'>{teasers}</div></article></body></html>")
     assert "another story" not in body_of(html)
+
+
+def test_an_html5_box_the_parser_leaves_inside_a_paragraph_is_skipped():
+    """libxml2 knows no <aside> or <figure>: it leaves them inside the <p> a browser closes before
+    them. The paragraph's own text is kept, the box of links is not."""
+    aside = ("<aside class='box'><span>Weiterlesen</span><ul><li><a href='/a'>Experte: Preise steigen</a></li>"
+             "<li><a href='/b'>Standort in Gefahr?</a></li></ul></aside>")
+    html = (f"<html><body><article><h1>T</h1>{''.join(para(i) for i in range(4))}"
+            f"<p>The last paragraph of the story ends with its agency credit here. (dpa){aside}</p>"
+            "</article></body></html>")
+    body = body_of(html)
+    assert body.endswith("agency credit here. (dpa)") and "Weiterlesen" not in body
