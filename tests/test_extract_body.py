@@ -346,3 +346,16 @@ def test_an_html5_box_the_parser_leaves_inside_a_paragraph_is_skipped():
             "</article></body></html>")
     body = body_of(html)
     assert body.endswith("agency credit here. (dpa)") and "Weiterlesen" not in body
+
+
+def test_a_consent_overlay_deep_around_dense_text_is_not_the_scope():
+    """A consent manager's box holds pages of legal text, its paragraphs many levels below the box
+    named 'cookie' (deeper than any box name is otherwise looked for): the text is elsewhere."""
+    legal = "".join(f"<p>Zweck {i}: Wiedergabe von Videos, Erhebung von Verbindungsdaten und Daten Ihres "
+                    f"Webbrowsers, Platzierung von Cookies durch Dritte und Weitergabe an Partner.</p>" for i in range(12))
+    overlay = (f"<div class='cookie-preference'><div class='container'><div class='row'><div class='col'>"
+               f"<div class='row'><div class='col-12'>{legal}</div></div></div></div></div></div>")
+    story = "".join(f"<div class='module module-text'><div class='text'>{para(i)}</div></div>" for i in range(4))
+    html = (f"<html><body><div id='page'><div id='primary'><h1>T</h1>{story}</div></div>{overlay}</body></html>")
+    body = body_of(html)
+    assert "Paragraph 3" in body and "Zweck" not in body
