@@ -359,3 +359,14 @@ def test_a_consent_overlay_deep_around_dense_text_is_not_the_scope():
     html = (f"<html><body><div id='page'><div id='primary'><h1>T</h1>{story}</div></div>{overlay}</body></html>")
     body = body_of(html)
     assert "Paragraph 3" in body and "Zweck" not in body
+
+
+def test_a_date_alone_with_its_month_name_is_furniture():
+    """The date line above or below a text, with the month written out, in the languages seen most
+    (the numeric ones are furniture already); a sentence that names a date stays text."""
+    for line in ("Donnerstag, 31. Mai 2012", "Dienstag, 4. Juni 2019, 15:54", "11 Jan 2019", "16 marca 2021",
+                 "17 April 2012 • 2:54pm", "March 5, 2026 12:04 PM GMT", "5 de marzo de 2020"):
+        html = (f"<html><body><article><h1>T</h1><p>{line}</p>{''.join(para(i) for i in range(4))}"
+                "<p>In March 2020 the bridge was closed for a week, the mayor said.</p></article></body></html>")
+        body = body_of(html)
+        assert line not in body and "In March 2020 the bridge" in body, line
