@@ -370,3 +370,16 @@ def test_a_date_alone_with_its_month_name_is_furniture():
                 "<p>In March 2020 the bridge was closed for a week, the mayor said.</p></article></body></html>")
         body = body_of(html)
         assert line not in body and "In March 2020 the bridge" in body, line
+
+
+def test_the_text_never_ends_with_a_heading():
+    """A box after the text whose links are skipped leaves its label ("Empfehlungen aus der
+    Redaktion", "Mehr lesen:"): a heading last in the text is no part of it. A sentence set as a
+    heading, the text's last line, stays."""
+    box = "<ul>" + "".join(f"<li><a href='/s{i}'>Other story number {i} of the site</a></li>" for i in range(4)) + "</ul>"
+    html = (f"<html><body><article><h1>T</h1>{''.join(para(i) for i in range(4))}"
+            f"<h3>Empfehlungen aus der Redaktion</h3>{box}</article></body></html>")
+    assert body_of(html).endswith("text of the article.")
+    html = (f"<html><body><article><h1>T</h1>{''.join(para(i) for i in range(4))}"
+            "<h4>All these products and many more are in the shop, and the sale has begun.</h4></article></body></html>")
+    assert body_of(html).endswith("the sale has begun.")

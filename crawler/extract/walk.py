@@ -214,7 +214,12 @@ class Walk:
                 continue
             stack.extend(reversed(self._children(el)))
         out = self._close_tail(out, tail)
-        return [p for p in out if not self._is_furniture(p[0], p[1])]
+        out = [p for p in out if not self._is_furniture(p[0], p[1])]
+        # A text never ends with its heading: one last is the label of a box after the text
+        # ("Empfehlungen aus der Redaktion", "Mehr lesen:") whose links were skipped.
+        while len(out) > 1 and out[-1][2] and not SENTENCE_END.search(out[-1][1]):
+            out.pop()  # (a sentence set as a heading, the text's last line, stays)
+        return out
 
     def _is_boilerplate(self, el, scope):
         """A box that CMS class or id words name as comments, sharing, related stories, newsletter,
