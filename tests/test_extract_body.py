@@ -383,3 +383,11 @@ def test_the_text_never_ends_with_a_heading():
     html = (f"<html><body><article><h1>T</h1>{''.join(para(i) for i in range(4))}"
             "<h4>All these products and many more are in the shop, and the sale has begun.</h4></article></body></html>")
     assert body_of(html).endswith("the sale has begun.")
+
+
+def test_a_read_on_link_alone_is_furniture():
+    """"weiterlesen", "Mehr lesen:", "Czytaj więcej", "Read more »" standing alone as a line."""
+    for line in ("weiterlesen", "Weiterlesen:", "Mehr lesen:", "Czytaj więcej", "Read more »"):
+        html = (f"<html><body><article><h1>T</h1>{para(0)}<p><a href='/next'>{line}</a></p>"
+                f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
+        assert line not in body_of(html), line

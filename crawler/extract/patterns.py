@@ -139,6 +139,8 @@ FURNITURE = re.compile(
     r"[-–—\s]*anzeige[-–—\s]*|"
     r"zu allen (?:beiträgen|artikeln|meldungen|news)|"
     r"(?:weiterlesen|read more|lire la suite)\s*\d{1,3}\s*min(?:uten|utes?)?|diese seite\s*:|"
+    r"(?:weiterlesen|mehr lesen|lire la suite|leer más|czytaj (?:więcej|też|także)|continua a leggere|"
+    r"continue reading|read more)\s*[:.…»›>]*|"
     r"(?:art[íi]culo (?:siguiente|anterior)|(?:nächster|vorheriger) (?:artikel|beitrag)|"
     r"(?:previous|next) (?:article|post|story))\b.{0,200}|"
     r"photograph(?:s|y)? by\b.{0,120}|\d+ min(?:ute)?s?\s*[-–|·]\s*[\d.,]+ words|"
