@@ -391,3 +391,17 @@ def test_a_read_on_link_alone_is_furniture():
         html = (f"<html><body><article><h1>T</h1>{para(0)}<p><a href='/next'>{line}</a></p>"
                 f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
         assert line not in body_of(html), line
+
+
+def test_a_walk_that_kept_little_of_its_scope_asks_the_fallback():
+    """A live ticker's entries, each named "comment", are skipped by the walk as comment boxes:
+    it keeps a short intro out of a scope full of text, so the body is doubtful and the fallback
+    is asked (the body rule, docs/parser.md)."""
+    entries = "".join(f"<div class='live-comment'><p>Minute {i}: the home side presses high and the keeper saves "
+                      f"a low shot from the edge of the box after a quick move down the left wing.</p></div>"
+                      for i in range(20))
+    html = (f"<html><body><main><h1>T</h1>{''.join(para(i) for i in range(6))}"
+            f"<div class='live-comments'>{entries}</div></main></body></html>")
+    page = ArticlePage(html, "https://news.example/live/home-away")
+    page.record()
+    assert any(kind == "dom_body_doubtful" for kind, _ in page.problems)
