@@ -405,3 +405,11 @@ def test_a_walk_that_kept_little_of_its_scope_asks_the_fallback():
     page = ArticlePage(html, "https://news.example/live/home-away")
     page.record()
     assert any(kind == "dom_body_doubtful" for kind, _ in page.problems)
+
+
+def test_a_tooltip_box_is_no_text():
+    """A box shown on hover (the author's bio in a byline's tooltip) is never the article's text."""
+    tip = ("<div class='author-tooltip'><p>Jacob Wade is a personal finance expert who has covered credit cards "
+           "and investing for many years.</p></div>")
+    html = f"<html><body><article><h1>T</h1>{tip}{''.join(para(i) for i in range(4))}</article></body></html>"
+    assert "personal finance expert" not in body_of(html)
