@@ -334,3 +334,82 @@ def test_teasers_each_wrapped_in_an_item_are_a_row_of_articles():
     html = (f"<html><body><article class='node full'><h1>T</h1>{''.join(para(i) for i in range(6))}"
             f"<div class='field__items'>{teasers}</div></article></body></html>")
     assert "another story" not in body_of(html)
+
+
+def test_an_html5_box_the_parser_leaves_inside_a_paragraph_is_skipped():
+    """libxml2 knows no <aside> or <figure>: it leaves them inside the <p> a browser closes before
+    them. The paragraph's own text is kept, the box of links is not."""
+    aside = ("<aside class='box'><span>Weiterlesen</span><ul><li><a href='/a'>Experte: Preise steigen</a></li>"
+             "<li><a href='/b'>Standort in Gefahr?</a></li></ul></aside>")
+    html = (f"<html><body><article><h1>T</h1>{''.join(para(i) for i in range(4))}"
+            f"<p>The last paragraph of the story ends with its agency credit here. (dpa){aside}</p>"
+            "</article></body></html>")
+    body = body_of(html)
+    assert body.endswith("agency credit here. (dpa)") and "Weiterlesen" not in body
+
+
+def test_a_consent_overlay_deep_around_dense_text_is_not_the_scope():
+    """A consent manager's box holds pages of legal text, its paragraphs many levels below the box
+    named 'cookie' (deeper than any box name is otherwise looked for): the text is elsewhere."""
+    legal = "".join(f"<p>Zweck {i}: Wiedergabe von Videos, Erhebung von Verbindungsdaten und Daten Ihres "
+                    f"Webbrowsers, Platzierung von Cookies durch Dritte und Weitergabe an Partner.</p>" for i in range(12))
+    overlay = (f"<div class='cookie-preference'><div class='container'><div class='row'><div class='col'>"
+               f"<div class='row'><div class='col-12'>{legal}</div></div></div></div></div></div>")
+    story = "".join(f"<div class='module module-text'><div class='text'>{para(i)}</div></div>" for i in range(4))
+    html = (f"<html><body><div id='page'><div id='primary'><h1>T</h1>{story}</div></div>{overlay}</body></html>")
+    body = body_of(html)
+    assert "Paragraph 3" in body and "Zweck" not in body
+
+
+def test_a_date_alone_with_its_month_name_is_furniture():
+    """The date line above or below a text, with the month written out, in the languages seen most
+    (the numeric ones are furniture already); a sentence that names a date stays text."""
+    for line in ("Donnerstag, 31. Mai 2012", "Dienstag, 4. Juni 2019, 15:54", "11 Jan 2019", "16 marca 2021",
+                 "17 April 2012 • 2:54pm", "March 5, 2026 12:04 PM GMT", "5 de marzo de 2020"):
+        html = (f"<html><body><article><h1>T</h1><p>{line}</p>{''.join(para(i) for i in range(4))}"
+                "<p>In March 2020 the bridge was closed for a week, the mayor said.</p></article></body></html>")
+        body = body_of(html)
+        assert line not in body and "In March 2020 the bridge" in body, line
+
+
+def test_the_text_never_ends_with_a_heading():
+    """A box after the text whose links are skipped leaves its label ("Empfehlungen aus der
+    Redaktion", "Mehr lesen:"): a heading last in the text is no part of it. A sentence set as a
+    heading, the text's last line, stays."""
+    box = "<ul>" + "".join(f"<li><a href='/s{i}'>Other story number {i} of the site</a></li>" for i in range(4)) + "</ul>"
+    html = (f"<html><body><article><h1>T</h1>{''.join(para(i) for i in range(4))}"
+            f"<h3>Empfehlungen aus der Redaktion</h3>{box}</article></body></html>")
+    assert body_of(html).endswith("text of the article.")
+    html = (f"<html><body><article><h1>T</h1>{''.join(para(i) for i in range(4))}"
+            "<h4>All these products and many more are in the shop, and the sale has begun.</h4></article></body></html>")
+    assert body_of(html).endswith("the sale has begun.")
+
+
+def test_a_read_on_link_alone_is_furniture():
+    """"weiterlesen", "Mehr lesen:", "Czytaj więcej", "Read more »" standing alone as a line."""
+    for line in ("weiterlesen", "Weiterlesen:", "Mehr lesen:", "Czytaj więcej", "Read more »"):
+        html = (f"<html><body><article><h1>T</h1>{para(0)}<p><a href='/next'>{line}</a></p>"
+                f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
+        assert line not in body_of(html), line
+
+
+def test_a_walk_that_kept_little_of_its_scope_asks_the_fallback():
+    """A live ticker's entries, each named "comment", are skipped by the walk as comment boxes:
+    it keeps a short intro out of a scope full of text, so the body is doubtful and the fallback
+    is asked (the body rule, docs/parser.md)."""
+    entries = "".join(f"<div class='live-comment'><p>Minute {i}: the home side presses high and the keeper saves "
+                      f"a low shot from the edge of the box after a quick move down the left wing.</p></div>"
+                      for i in range(20))
+    html = (f"<html><body><main><h1>T</h1>{''.join(para(i) for i in range(6))}"
+            f"<div class='live-comments'>{entries}</div></main></body></html>")
+    page = ArticlePage(html, "https://news.example/live/home-away")
+    page.record()
+    assert any(kind == "dom_body_doubtful" for kind, _ in page.problems)
+
+
+def test_a_tooltip_box_is_no_text():
+    """A box shown on hover (the author's bio in a byline's tooltip) is never the article's text."""
+    tip = ("<div class='author-tooltip'><p>Jacob Wade is a personal finance expert who has covered credit cards "
+           "and investing for many years.</p></div>")
+    html = f"<html><body><article><h1>T</h1>{tip}{''.join(para(i) for i in range(4))}</article></body></html>"
+    assert "personal finance expert" not in body_of(html)

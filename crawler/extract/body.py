@@ -23,6 +23,8 @@ FALLBACK_MAX_CHARS = 2_000_000
 FALLBACK_MAX_LINKS = 5_000
 SHORT_BODY_WORDS = 80  # a DOM body shorter than this is doubtful on a page with much paragraph text
 PICK_FALLBACK = 1.3
+KEPT_BODY_WORDS = 150  # a DOM body shorter than this, which kept under 1/KEPT_SHARE of its scope's
+KEPT_SHARE = 3         # paragraph text, is doubtful too
 # A byline line near the top in any of the usual languages ("Von t-online, jse", "di Teresa
 # Fallavollita", "Par Jean Dupont"): no sentence, a few words. The authors come from it elsewhere.
 BYLINE_LINE = re.compile(r"^(?:by|von|di|por|par|door|av|af|od)\s+(?:[^\s.!?]+(?:\s+|$)){1,5}$", re.I)
@@ -79,7 +81,7 @@ class Body:
             words = tx.word_count(joined)
             # text_words without counting the words again (a CJK page's characters added)
             dom_words = words + (len(CJK.findall(joined)) // 2 if not joined.isascii() else 0)
-            if words >= 20 and self._dom_looks_wrong(dom_words):
+            if words >= 20 and self._dom_looks_wrong(dom_words, len(joined)):
                 fallback = self._trafilatura()
                 taken = bool(fallback) and text_words(" ".join(fallback)) >= PICK_FALLBACK * dom_words
                 self.problems.append(("dom_body_doubtful", "trafilatura taken" if taken else "dom kept"))
@@ -145,10 +147,12 @@ class Body:
         texts = [(t, h) for _e, t, h in leaves if not furniture_line(t)]
         return texts if text_words(" ".join(t for t, _h in texts)) >= 20 else None
 
-    def _dom_looks_wrong(self, words):
+    def _dom_looks_wrong(self, words, chars=0):
         """The body rule (docs/parser.md): the DOM walk looks wrong when it gave little text on a page
-        that holds much more in its paragraphs, or far less than the JSON-LD articleBody says. Only
-        then is trafilatura asked (it costs four times the whole parse)."""
+        that holds much more in its paragraphs, or kept under a third of its own scope's paragraph
+        text (its skipping rules took the text for boxes: a live ticker's entries named "comment"),
+        or far less than the JSON-LD articleBody says. Only then is trafilatura asked (it costs
+        four times the whole parse)."""
         if self.is_site_page() or self.page_cut():
             return False
         text = self.paragraph_text()
@@ -159,6 +163,8 @@ class Body:
         if box is not None and 2 * text.under(box) < page_chars:
             return True
         if words < SHORT_BODY_WORDS and page_chars >= max(1500, 3 * 6 * words):
+            return True
+        if words < KEPT_BODY_WORDS and text.under(self.scope) >= max(1500, KEPT_SHARE * chars):
             return True
         stated = self.jsonld.get("articleBody")
         return isinstance(stated, str) and len(stated) >= 600 and text_words(stated) >= 2 * words

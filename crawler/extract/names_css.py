@@ -14,7 +14,7 @@ BOILERPLATE = frozenset({
     "related", "relatedpost", "relatedposts", "relatedarticles", "relatedstories", "relatedcontent",
     "newsletter", "subscribe", "subscription", "footer", "sidebar", "breadcrumb", "breadcrumbs",
     "outbrain", "taboola", "recommendation", "recommendations", "authorbox", "authorbio", "authorinfo",
-    "autorbox", "abouttheauthor", "tags", "tagcloud", "taglist", "posttags", "cookie", "consent",
+    "autorbox", "abouttheauthor", "tooltip", "tags", "tagcloud", "taglist", "posttags", "cookie", "consent",
     "dialog", "modal", "popup", "privacy", "dsgvo", "gdpr", "cookies", "cookiebanner",
     # captions and credits outside a <figure>, the post's meta line, advertising
     "caption", "captions", "credit", "credits", "copyright", "bildunterschrift", "postmeta",

@@ -139,6 +139,8 @@ FURNITURE = re.compile(
     r"[-–—\s]*anzeige[-–—\s]*|"
     r"zu allen (?:beiträgen|artikeln|meldungen|news)|"
     r"(?:weiterlesen|read more|lire la suite)\s*\d{1,3}\s*min(?:uten|utes?)?|diese seite\s*:|"
+    r"(?:weiterlesen|mehr lesen|lire la suite|leer más|czytaj (?:więcej|też|także)|continua a leggere|"
+    r"continue reading|read more)\s*[:.…»›>]*|"
     r"(?:art[íi]culo (?:siguiente|anterior)|(?:nächster|vorheriger) (?:artikel|beitrag)|"
     r"(?:previous|next) (?:article|post|story))\b.{0,200}|"
     r"photograph(?:s|y)? by\b.{0,120}|\d+ min(?:ute)?s?\s*[-–|·]\s*[\d.,]+ words|"
@@ -175,9 +177,29 @@ CAPTION_END = re.compile(r"[\s(](?:bild|foto|fotos|photo|image|picture|credit|cr
                          r"[^.!?:]{2,80}\)?$", re.I)
 
 
+# A date alone, written with its month's name, in the languages seen most, with its weekday and
+# time where given: "Donnerstag, 31. Mai 2012", "11 Jan 2019", "16 marca 2021", "March 5, 2026
+# 12:04 PM", "17 April 2012 • 2:54pm", "5 de marzo de 2020". The date line above or below a text.
+_MONTH = (r"(?:jan(?:uary|uar|vier|uari)?|jänner|enero|gennaio|janeiro|stycznia|feb(?:ruary|ruar|ruari)?|"
+          r"février|febrero|febbraio|fevereiro|lutego|mar(?:ch|s|zo|ço|ca)?|märz|maart|apr(?:il|ile|il)?|"
+          r"avril|abril|kwietnia|ma[iy]|mei|mayo|maggio|maio|maja|jun[ei]?|juin|junio|giugno|junho|czerwca|"
+          r"jul[iy]?|juillet|julio|luglio|julho|lipca|aug(?:ust|ustus)?|août|agosto|sierpnia|"
+          r"sep(?:t|tember|tembre|tiembre|tembro)?|settembre|setiembre|września|"
+          r"o[ck]t(?:ober|obre|ubre)?|ottobre|outubro|października|nov(?:ember|embre|iembre|embro)?|listopada|"
+          r"de[cz](?:ember|embre|iembre|embro)?|dezember|décembre|dicembre|grudnia)\.?")
+DATE_ALONE = re.compile(
+    rf"(?:[^\W\d_]{{2,12}}\.?,?\s+)?(?:\d{{1,2}}\.?\s+(?:de\s+)?{_MONTH},?\s+(?:de\s+)?\d{{4}}|"
+    rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})"
+    r"(?:\s*(?:[,\-–|•·]|um|at|à|a las)?\s*\d{1,2}[:.]\d{2}\s*(?:uhr|h|am|pm|a\.m\.|p\.m\.)?(?:\s*[A-Z]{2,4})?)?",
+    re.I)
+
+
 def furniture_line(t: str) -> bool:
-    """Whether a line is page furniture (FURNITURE, or a caption that ends with its credit)."""
+    """Whether a line is page furniture (FURNITURE, a date alone, or a caption that ends with its
+    credit)."""
     if FURNITURE.match(t):
+        return True
+    if len(t) <= 60 and DATE_ALONE.fullmatch(t):
         return True
     end = t[-100:]
     return ":" in end and CAPTION_END.search(end) is not None and len(t) <= 500

@@ -93,14 +93,23 @@ class ParagraphText:
         # The densest container that is not a box around the text (comments, a dialog): its own
         # class or id, or its parent's, names one (names_css.names_boilerplate).
         skipped = False
-        for best in sorted(score, key=score.get, reverse=True)[:8]:
+        ranked = sorted(score, key=score.get, reverse=True)
+        for best in ranked[:8]:
             el = keep[best]
             if skipped and tag_name(el) in ("body", "html"):
                 continue  # the page as a whole scores by the box's text too
-            if not boxed(el):
+            if not boxed(el) and not in_overlay(el):
                 return el, score[best]
             skipped = True
-        best = max(score, key=score.get)
+        # An overlay (a consent manager's pages of legal text) can fill the first places: the
+        # best container outside any overlay, if there is one.
+        for best in ranked[8:]:
+            el = keep[best]
+            if tag_name(el) not in ("body", "html") and not in_overlay(el) and not boxed(el):
+                return el, score[best]
+        best = ranked[0]
+        if in_overlay(keep[best]):
+            return None, 0  # all the paragraph text is an overlay's: the page's <main> or body then
         return keep[best], score[best]
 
 
@@ -175,6 +184,24 @@ def _common_ancestor(a, b):
         if id(x) in chain:
             return x
     return None
+
+
+# Words that name an overlay over the page (a cookie-consent dialog, a modal, a popup): a text in
+# one, at any depth, is never the article's (a consent manager's box holds pages of legal text).
+_OVERLAY = frozenset({"cookie", "cookies", "cookiebanner", "consent", "gdpr", "dsgvo", "dialog", "modal",
+                      "popup", "popmake", "overlay"})
+
+
+def in_overlay(el: _Element) -> bool:
+    """Whether an element stands in an overlay named so (_OVERLAY) or marked role=dialog, however
+    deep below it."""
+    for x in (el, *el.iterancestors()):
+        if tag_name(x) in ("body", "html"):
+            return False
+        names = f"{x.get('class') or ''} {x.get('id') or ''}"
+        if x.get("role") == "dialog" or (names.strip() and names_boilerplate(names) in _OVERLAY):
+            return True
+    return False
 
 
 def boxed(el: _Element) -> bool:

@@ -38,7 +38,16 @@ LOOSE_MIN_CHARS = 25  # loose text shorter than this is a separator or a label, 
 _CONTROLS = ("button", "select", "input", "textarea")
 _HEADER_END = object()  # marks, on the walk's stack, the end of the article header's subtree
 # Elements whose id names a box; a heading's id is its own text ("pressure-on-market-share").
+_HTML5_BOXES = ("aside", "nav", "figure", "header", "footer", "section", "form")
 _BOX_TAGS = frozenset({"div", "section", "ul", "ol", "dl", "table", "span", "aside", "footer", "p", "li", "a"})
+
+
+def _holds_html5_box(p):
+    """Whether a <p> holds a box of HTML5's (an <aside> of links, a <figure>): libxml2's HTML
+    parser knows no such tags, so it leaves them inside the paragraph the browser closes before
+    them ("...sagte er. (dpa)<aside>Weiterlesen ...</aside>"). Then the paragraph is walked as a
+    container: its own text is kept, the box is skipped as anywhere else."""
+    return next(p.iter(*_HTML5_BOXES), None) is not None
 
 
 def _most_of(el, scope):
@@ -184,7 +193,7 @@ class Walk:
                 if started and self._text_begun(out[lead:], "more"):  # a box of links: what follows must read as text
                     out, tail = self._close_tail(out, tail), []
                 continue
-            if not has_block_inside(el):
+            if not has_block_inside(el) and not (tag == "p" and len(el) and _holds_html5_box(el)):
                 if id(el) in h1_path:  # the h1's own wrapper: the title, and the text starts after it
                     started = True
                     continue
@@ -205,7 +214,12 @@ class Walk:
                 continue
             stack.extend(reversed(self._children(el)))
         out = self._close_tail(out, tail)
-        return [p for p in out if not self._is_furniture(p[0], p[1])]
+        out = [p for p in out if not self._is_furniture(p[0], p[1])]
+        # A text never ends with its heading: one last is the label of a box after the text
+        # ("Empfehlungen aus der Redaktion", "Mehr lesen:") whose links were skipped.
+        while len(out) > 1 and out[-1][2] and not SENTENCE_END.search(out[-1][1]):
+            out.pop()  # (a sentence set as a heading, the text's last line, stays)
+        return out
 
     def _is_boilerplate(self, el, scope):
         """A box that CMS class or id words name as comments, sharing, related stories, newsletter,
