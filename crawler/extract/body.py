@@ -190,7 +190,7 @@ class Body:
             return None
         try:
             extracted = trafilatura.extract(self.html, url=self.url, include_comments=False,
-                                            include_tables=False, favor_precision=True)
+                                            include_tables=True, favor_precision=True)
         except Exception as exc:  # noqa: BLE001 - a third-party extractor on hostile HTML
             self.problems.append(("fallback_failed", repr(exc)[:200]))
             return None
