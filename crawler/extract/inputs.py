@@ -41,16 +41,17 @@ def _label_start(t):
     return found is not None and s[:_LABEL_PREFIX].lower().startswith(found)
 
 
-# What one walk of the tree collects for _precompute, by tag (a tag can serve several lists).
+# What one walk of the tree collects for _precompute, by tag (a tag can serve several lists): the
+# name of a _Walked list, or one of three roles with a test ("boxes", "main_role", "a").
 _ROLES = {}
 for _tag in INVISIBLE:
     _ROLES.setdefault(_tag, []).append("invisible")
 for _tag in SPACED:
     _ROLES.setdefault(_tag, []).append("spaced")
-for _tag, _role in (("meta", "meta"), ("link", "link"), ("article", "article"), ("main", "main"),
-                    ("div", "main_role"), ("section", "main_role"), ("div", "box"), ("nav", "box"),
-                    ("h1", "h1"), ("time", "time"), ("ol", "list"), ("ul", "list"), ("button", "action"),
-                    ("form", "action"), ("input", "action"), ("a", "a")):
+for _tag, _role in (("meta", "metas"), ("link", "links"), ("article", "articles"), ("main", "mains"),
+                    ("div", "main_role"), ("section", "main_role"), ("div", "boxes"), ("nav", "boxes"),
+                    ("h1", "h1s"), ("time", "times"), ("ol", "lists"), ("ul", "lists"), ("button", "actions"),
+                    ("form", "actions"), ("input", "actions"), ("a", "a")):
     _ROLES.setdefault(_tag, []).append(_role)
 _ROLES = {k: tuple(v) for k, v in _ROLES.items()}
 _WALKED_TAGS = tuple(sorted(set(_ROLES) | set(LABEL_TAGS)))
@@ -69,14 +70,16 @@ class _Walked:
                  "boxes", "actions", "link_count", "label_candidates")
 
 
+_LISTS = tuple(name for name in _Walked.__slots__ if name != "link_count")
+
+
 def _walk_once(root):
     """The page's scripts and styles, line breaks, meta and link tags, <article>s, main elements,
     h1s, <time>s, lists, nav and div boxes of 2 to 12 children (a flat breadcrumb's shape), controls,
     the number of links and the elements that may be labels, in one walk of the tree: each of lxml's
     filtered walks costs about as much as the next, whatever it finds."""
-    w = _Walked()
-    invisible, spaced, metas, links, articles, mains, h1s, times, lists, boxes, actions, candidates = (
-        [] for _ in range(12))
+    found = {name: [] for name in _LISTS}
+    boxes, mains, candidates = found["boxes"], found["mains"], found["label_candidates"]
     links_seen = 0
     roles, labelled, headings = _ROLES, LABEL_TAGS, HEADINGS
     tested = _TEXT_MAY_LABEL
@@ -99,35 +102,17 @@ def _walk_once(root):
         for role in roles.get(tag, ()):
             if role == "a":
                 links_seen += 1
-            elif role == "box":
+            elif role == "boxes":
                 if 2 <= len(el) <= 12:  # the first test of _maybe_flat_breadcrumb
                     boxes.append(el)
             elif role == "main_role":
                 if el.get("role") == "main":
                     mains.append(el)
-            elif role == "invisible":
-                invisible.append(el)
-            elif role == "spaced":
-                spaced.append(el)
-            elif role == "meta":
-                metas.append(el)
-            elif role == "link":
-                links.append(el)
-            elif role == "article":
-                articles.append(el)
-            elif role == "main":
-                mains.append(el)
-            elif role == "h1":
-                h1s.append(el)
-            elif role == "time":
-                times.append(el)
-            elif role == "list":
-                lists.append(el)
-            elif role == "action":
-                actions.append(el)
-    (w.invisible, w.spaced, w.metas, w.links, w.articles, w.mains, w.h1s, w.times, w.lists, w.boxes,
-     w.actions, w.label_candidates) = (invisible, spaced, metas, links, articles, mains, h1s, times,
-                                       lists, boxes, actions, candidates)
+            else:
+                found[role].append(el)
+    w = _Walked()
+    for name, elements in found.items():
+        setattr(w, name, elements)
     w.link_count = links_seen
     return w
 
