@@ -42,7 +42,7 @@ from crawler.commands import add_setting_option
 from crawler.outputs.exporters import parquet_schema
 from crawler.items import ARTICLE_FIELDS, SCHEMA_VERSION
 from crawler.outputs.manifest import sha256_file, write_json_atomically
-from crawler.outputs.storage import atomic_path
+from crawler.outputs.storage import atomic_path, write_atomically
 from crawler.state import open_store, store_url
 from crawler.state.store import StateError
 
@@ -158,18 +158,14 @@ def _write_month(out, month, data, digest, count):
     records = [json.loads(line) for line in data.splitlines()]
     files = []
     jsonl = out / "jsonl" / f"month={month}" / "articles.jsonl"
-    _atomic(jsonl, lambda tmp: tmp.write_bytes(data))
+    write_atomically(jsonl, data)
     parquet = out / "parquet" / f"month={month}" / "articles.parquet"
-    _atomic(parquet, lambda tmp: _write_parquet(records, tmp))
+    with atomic_path(parquet) as tmp:
+        _write_parquet(records, tmp)
     for path, fmt in ((jsonl, "jsonlines"), (parquet, "parquet")):
         files.append({"path": str(path.relative_to(out)), "format": fmt, "size": path.stat().st_size,
                       "sha256": sha256_file(path)})
     return {"records": count, "digest": digest, "files": files}
-
-
-def _atomic(path, write):
-    with atomic_path(path) as tmp:
-        write(tmp)
 
 
 def snapshot_schema() -> pyarrow.Schema:

@@ -115,7 +115,6 @@ def merge(out: str | Path, sources: list[str | Path], generation: str | None = N
     if not manifests:
         raise MergeError("no delivered run to merge")
     manifests.sort(key=lambda pm: (pm[1].get("started_at") or "", pm[1].get("run_id") or ""))
-    out.parent.mkdir(parents=True, exist_ok=True)
     seen, duplicates, sources_out = set(), 0, []
     with atomic_path(out) as tmp, open(tmp, "w", encoding="utf-8") as f:
         for path, manifest in manifests:
