@@ -22,6 +22,12 @@ BOILERPLATE = frozenset({
     "werbung", "promo",
     # overlays, popups and sliders: never the article's text
     "overlay", "popmake", "privacypolicy", "swiper", "carousel", "teaser", "teasers"})
+# Words of BOILERPLATE that name an overlay over the page (a cookie-consent dialog, a modal, a
+# popup): a text in one, at any depth, is never the article's (a consent manager's box holds pages
+# of legal text; scope.in_overlay).
+OVERLAY = frozenset({"cookie", "cookies", "cookiebanner", "consent", "gdpr", "dsgvo", "dialog", "modal",
+                     "popup", "popmake", "overlay"})
+assert OVERLAY <= BOILERPLATE  # names_boilerplate() gives only BOILERPLATE's words
 # Words that name a box only where it links elsewhere: a teaser of other stories is a box, the
 # article's own "teaser" (its lead, in many CMSs) holds no link.
 LINKED_ONLY = frozenset({"teaser", "teasers"})

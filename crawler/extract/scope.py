@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from crawler.extract.dom import contains, tag_name, text_len
-from crawler.extract.names_css import LINKED_ONLY, names_boilerplate, names_content
+from crawler.extract.names_css import LINKED_ONLY, OVERLAY, names_boilerplate, names_content
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -186,20 +186,14 @@ def _common_ancestor(a, b):
     return None
 
 
-# Words that name an overlay over the page (a cookie-consent dialog, a modal, a popup): a text in
-# one, at any depth, is never the article's (a consent manager's box holds pages of legal text).
-_OVERLAY = frozenset({"cookie", "cookies", "cookiebanner", "consent", "gdpr", "dsgvo", "dialog", "modal",
-                      "popup", "popmake", "overlay"})
-
-
 def in_overlay(el: _Element) -> bool:
-    """Whether an element stands in an overlay named so (_OVERLAY) or marked role=dialog, however
+    """Whether an element stands in an overlay named so (names_css.OVERLAY) or marked role=dialog, however
     deep below it."""
     for x in (el, *el.iterancestors()):
         if tag_name(x) in ("body", "html"):
             return False
         names = f"{x.get('class') or ''} {x.get('id') or ''}"
-        if x.get("role") == "dialog" or (names.strip() and names_boilerplate(names) in _OVERLAY):
+        if x.get("role") == "dialog" or (names.strip() and names_boilerplate(names) in OVERLAY):
             return True
     return False
 
