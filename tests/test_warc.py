@@ -221,3 +221,40 @@ def write_changed_capture(files, records, base_url, out):
                     warc_headers_dict={"WARC-Date": date}))
             return record["url"]
     raise AssertionError("no article page of the archive to change")
+
+
+def test_a_full_disk_loses_one_record_counted_and_the_crawl_goes_on(tmp_path, monkeypatch):
+    """The writing runs in its own thread: a write that fails there is counted and logged, the
+    crawl's thread is not stopped, the records after it are written and the file is delivered."""
+    import errno
+
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    from crawler.archive import writer as warc
+
+    crawler = get_crawler(settings_dict={"GBAF_WARC_DIR": str(tmp_path)})
+    crawler.stats = MemoryStatsCollector(crawler)
+    mw = warc.WarcWriterMiddleware.from_crawler(crawler)
+    calls = {"n": 0}
+    real = warc.gzip_member
+
+    def member(record, level=6):
+        calls["n"] += 1
+        if calls["n"] == 4:  # warcinfo, response 0, request 0, then response 1: the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(record, level)
+
+    monkeypatch.setattr(warc, "gzip_member", member)
+    urls = [f"https://www.globalbankingandfinance.com/a-{i}/" for i in range(5)]
+    for i, url in enumerate(urls):
+        response = HtmlResponse(url, body=f"<html><p>page {i}</p></html>".encode(), status=200)
+        assert mw.process_response(Request(url), response) is response
+    mw.spider_closed(None, "finished")
+    assert crawler.stats.get_value("archive/warc/failed/OSError") == 1
+    files = list(tmp_path.glob("*.warc.gz"))
+    assert len(files) == 1 and not list(tmp_path.glob(".*.open"))
+    responses = [headers["WARC-Target-URI"] for rec_type, headers, _http, _body in read_warc(files[0])
+                 if rec_type == "response"]
+    assert responses == [urls[0]] + urls[2:], "the one lost, the rest in the order they came"

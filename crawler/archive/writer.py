@@ -3,7 +3,10 @@
 `GBAF_WARC_DIR=DIR` switches it on. A downloader middleware next to the downloader (so it sees
 every response as it came off the wire: redirects, errors and retried answers too, bodies still
 Content-Encoded) writes a `response` record and its `request` record (WARC-Concurrent-To), each
-its own gzip member, through warcio. Files are named `GBAF-<run id>-<serial>.warc.gz`, written as
+its own gzip member, through warcio. The crawl's thread only copies what the records need; one
+writer thread builds, digests, compresses and writes them in the order they came (a bounded
+queue: a writer behind the crawl slows it down, memory stays flat), so that the crawl's thread
+does not wait on it. Files are named `GBAF-<run id>-<serial>.warc.gz`, written as
 `.<name>.open` and rotated past `GBAF_WARC_MAX_SIZE` bytes; each is delivered when it is closed (at
 rotation, and the last one when the spider closes: before the feeds are stored and the manifest
 written) through crawler.archive.delivery (the run lifecycle's artifact protocol, or fsync and rename).
@@ -24,10 +27,14 @@ import hashlib
 import io
 import logging
 import os
+import queue
 import socket
 import sqlite3
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from http import HTTPStatus
 from pathlib import Path
@@ -60,7 +67,7 @@ _RENDERED_DROP = {"transfer-encoding", "content-encoding", "content-length"}
 
 class WarcWriterMiddleware:
     def __init__(self, crawler: Crawler, directory: str | os.PathLike, max_size: int,
-                 gzip_level: int) -> None:
+                 gzip_level: int, queue_size: int = 64) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         self.dir = Path(directory)
@@ -72,7 +79,14 @@ class WarcWriterMiddleware:
         self.fh = None
         self.current = None  # (temp path, final path)
         self.files = []  # [(temp path, final path)] of this run, in order
+        self.closed = deque()  # files the writer closed, for the crawl's thread to deliver
         self.digests = _DigestIndex(self.dir / "digests.sqlite")
+        # The writing (record building, digests, gzip, the file and the digest index) runs in one
+        # thread of its own, in the order the responses came; the crawl's thread only copies what a
+        # record needs. The queue is bounded: a writer behind the crawl slows it, memory stays flat.
+        self.queue = queue.Queue(maxsize=queue_size)
+        self.thread = threading.Thread(target=self._run, name="warc-writer", daemon=True)
+        self.thread.start()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcWriterMiddleware:
@@ -89,54 +103,74 @@ class WarcWriterMiddleware:
         run_id = getattr(spider, "run_id", None) or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         self.prefix = f"GBAF-{run_id}"
 
-    # --- recording -------------------------------------------------------------------------------
+    # --- the crawl's thread -----------------------------------------------------------------------
     def process_response(self, request: Request, response: Response) -> Response:
-        try:
-            self._record(request, response)
-        except OSError as exc:  # a full disk must not stop the crawl; the gap is counted
-            self.stats.inc_value(f"archive/warc/failed/{type(exc).__name__}")
-            logger.error("WARC record not written (%s) for %s", exc, response.url)
+        self._deliver_closed()
+        if not self.thread.is_alive():  # closed already (a response after spider_closed): none lost
+            self._write_counted(_capture(request, response))
+        else:
+            self.queue.put(_capture(request, response))
         return response
 
-    def _record(self, request, response):
-        rendered = request.meta.get("gbaf_render") if request.meta.get("playwright") else None
-        drop = _RENDERED_DROP if rendered else _WIRE_HEADERS
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, values in response.headers.items()
-                   for v in values if k.decode("latin-1").lower() not in drop]
-        body = response.body
-        if rendered:
-            headers += [("Content-Length", str(len(body))), (RENDERED_HEADER, str(rendered))]
-        phrase = _phrase(response.status)
-        http = StatusAndHeaders(f"{response.status} {phrase}".strip(), headers,
-                                protocol=response.protocol or "HTTP/1.1")
-        digest = "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
-        date = _warc_date()
+    def _deliver_closed(self):
+        while self.closed:
+            deliver(self.crawler, *self.closed.popleft(), "warc")
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        # A run's captures are true whatever its close reason: they are delivered either way.
+        self.queue.put(None)
+        self.thread.join()
+        self._close_file()
+        self._deliver_closed()
+        self.digests.close()
+        if self.files:
+            logger.info("WARC: %d file(s) in %s (%s records, %s revisits)", len(self.files), self.dir,
+                        self.stats.get_value("archive/warc/records", 0),
+                        self.stats.get_value("archive/warc/revisits", 0))
+
+    # --- the writer's thread ----------------------------------------------------------------------
+    def _run(self):
+        while (capture := self.queue.get()) is not None:
+            self._write_counted(capture)
+
+    def _write_counted(self, capture):
+        try:
+            self._write(capture)
+        except OSError as exc:  # a full disk must not stop the crawl; the gap is counted
+            self.stats.inc_value(f"archive/warc/failed/{type(exc).__name__}")
+            logger.error("WARC record not written (%s) for %s", exc, capture.url)
+        except Exception:  # never the writer's end: the next captures are still written
+            self.stats.inc_value("archive/warc/failed/error")
+            logger.exception("WARC record not written for %s", capture.url)
+
+    def _write(self, c):
+        http = StatusAndHeaders(f"{c.status} {_phrase(c.status)}".strip(), c.headers, protocol=c.protocol)
+        digest = "sha1:" + base64.b32encode(hashlib.sha1(c.body).digest()).decode("ascii")
         writer = _buffer_writer()
-        first = self.digests.lookup(digest, self._delivered_or_ours) if body else None
+        first = self.digests.lookup(digest, self._delivered_or_ours) if c.body else None
         if first is not None:
             uri, first_date = first
-            record = writer.create_revisit_record(response.url, digest, uri, first_date, http_headers=http,
-                                                  warc_headers_dict={"WARC-Date": date})
+            record = writer.create_revisit_record(c.url, digest, uri, first_date, http_headers=http,
+                                                  warc_headers_dict={"WARC-Date": c.date})
             self.stats.inc_value("archive/warc/revisits")
         else:
             record = writer.create_warc_record(
-                response.url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http,
-                warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": digest,
-                                   **({"WARC-IP-Address": str(response.ip_address)} if response.ip_address else {})})
+                c.url, "response", payload=io.BytesIO(c.body), length=len(c.body), http_headers=http,
+                warc_headers_dict={"WARC-Date": c.date, "WARC-Payload-Digest": digest,
+                                   **({"WARC-IP-Address": c.ip} if c.ip else {})})
         req = writer.create_warc_record(
-            response.url, "request", payload=io.BytesIO(request.body or b""), length=len(request.body or b""),
-            http_headers=_request_headers(request),
-            warc_headers_dict={"WARC-Date": date,
+            c.url, "request", payload=io.BytesIO(c.request_body), length=len(c.request_body),
+            http_headers=_request_headers(c.url, c.method, c.request_headers),
+            warc_headers_dict={"WARC-Date": c.date,
                                "WARC-Concurrent-To": record.rec_headers.get_header("WARC-Record-ID")})
         fh = self._file()
         name = self.current[1].name
         # A body the server compressed already gains nothing from deflate (which cost 80 % of the
         # writing's CPU): its member is stored (level 0), still one gzip member per record.
-        encoded = not rendered and response.headers.get("Content-Encoding")
-        fh.write(gzip_member(record, 0 if encoded else self.gzip_level))
+        fh.write(gzip_member(record, 0 if c.encoded else self.gzip_level))
         fh.write(self._member(req))
-        if first is None and body:
-            self.digests.add(digest, response.url, date, name)
+        if first is None and c.body:
+            self.digests.add(digest, c.url, c.date, name)
         self.stats.inc_value("archive/warc/records", 2)
         if fh.tell() >= self.max_size:
             self._close_file()
@@ -147,7 +181,6 @@ class WarcWriterMiddleware:
     def _delivered_or_ours(self, filename):
         return (self.dir / filename).exists() or any(final.name == filename for _, final in self.files)
 
-    # --- files -----------------------------------------------------------------------------------
     def _file(self):
         if self.fh is None:
             name = f"{self.prefix or 'GBAF'}-{self.serial:05d}.warc.gz"
@@ -162,31 +195,55 @@ class WarcWriterMiddleware:
         return self.fh
 
     def _close_file(self):
-        """Close the current file and deliver it at once: a complete file is never left under its
-        temporary name (as Heritrix does), whatever becomes of the run."""
+        """Close the current file, to be delivered at once by the crawl's thread: a complete file is
+        never left under its temporary name (as Heritrix does), whatever becomes of the run."""
         if self.fh is not None:
             self.stats.inc_value("archive/warc/bytes", self.fh.tell())
             self.fh.flush()
             os.fsync(self.fh.fileno())
             self.fh.close()
             self.fh = None
-            deliver(self.crawler, *self.current, "warc")
+            self.closed.append(self.current)
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        # A run's captures are true whatever its close reason: they are delivered either way.
-        self._close_file()
-        self.digests.close()
-        if self.files:
-            logger.info("WARC: %d file(s) in %s (%s records, %s revisits)", len(self.files), self.dir,
-                        self.stats.get_value("archive/warc/records", 0),
-                        self.stats.get_value("archive/warc/revisits", 0))
+
+@dataclass(frozen=True, slots=True)
+class _Capture:
+    """What the records of one response need, copied on the crawl's thread."""
+    url: str
+    status: int
+    protocol: str
+    ip: str | None
+    headers: list
+    body: bytes
+    encoded: bool
+    date: str
+    method: str
+    request_headers: list
+    request_body: bytes
+
+
+def _capture(request, response):
+    rendered = request.meta.get("gbaf_render") if request.meta.get("playwright") else None
+    drop = _RENDERED_DROP if rendered else _WIRE_HEADERS
+    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, values in response.headers.items()
+               for v in values if k.decode("latin-1").lower() not in drop]
+    body = response.body
+    if rendered:
+        headers += [("Content-Length", str(len(body))), (RENDERED_HEADER, str(rendered))]
+    return _Capture(
+        url=response.url, status=response.status, protocol=response.protocol or "HTTP/1.1",
+        ip=str(response.ip_address) if response.ip_address else None, headers=headers, body=body,
+        encoded=bool(not rendered and response.headers.get("Content-Encoding")), date=_warc_date(),
+        method=request.method, request_body=request.body or b"",
+        request_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, values in request.headers.items()
+                         for v in values if k.lower() != b"host"])
 
 
 class _DigestIndex:
     """payload digest -> the first capture (URI, date, file): what a revisit record refers to."""
 
     def __init__(self, path: str | os.PathLike) -> None:
-        self.db = sqlite3.connect(str(path), isolation_level=None)
+        self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("CREATE TABLE IF NOT EXISTS digests (digest TEXT PRIMARY KEY, uri TEXT NOT NULL,"
                         " date TEXT NOT NULL, filename TEXT NOT NULL)")
@@ -236,13 +293,11 @@ def _warc_date():
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _request_headers(request):
-    parts = urlsplit(request.url)
+def _request_headers(url, method, headers):
+    parts = urlsplit(url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    headers = [("Host", parts.netloc)]
-    headers += [(k.decode("latin-1"), v.decode("latin-1")) for k, values in request.headers.items()
-                for v in values if k.lower() != b"host"]
-    return StatusAndHeaders(f"{request.method} {target} HTTP/1.1", headers, is_http_request=True)
+    return StatusAndHeaders(f"{method} {target} HTTP/1.1", [("Host", parts.netloc)] + headers,
+                            is_http_request=True)
 
 
 def warcinfo_record(filename: str) -> ArcWarcRecord:
