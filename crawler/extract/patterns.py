@@ -1,6 +1,7 @@
 """The patterns the parser matches on visible text: block headings, furniture lines, bylines,
 datelines, dates and reading times (site-model.md says what the site shows; the rest is common to
 news pages). Text is matched after whitespace is collapsed, never on class names."""
+from functools import lru_cache
 import re
 
 # --- visible block headings (site-model.md): what a reader sees, matched on normalised text ---
@@ -194,9 +195,11 @@ DATE_ALONE = re.compile(
     re.I)
 
 
+@lru_cache(maxsize=4096)
 def furniture_line(t: str) -> bool:
     """Whether a line is page furniture (FURNITURE, a date alone, or a caption that ends with its
-    credit)."""
+    credit). Remembered: the walk and the body's candidates ask of the same lines, and a site's
+    furniture is the same on every page (about half the asks on replica pages)."""
     if FURNITURE.match(t):
         return True
     if len(t) <= 60 and DATE_ALONE.fullmatch(t):
