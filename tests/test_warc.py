@@ -252,9 +252,73 @@ def test_a_full_disk_loses_one_record_counted_and_the_crawl_goes_on(tmp_path, mo
         response = HtmlResponse(url, body=f"<html><p>page {i}</p></html>".encode(), status=200)
         assert mw.process_response(Request(url), response) is response
     mw.spider_closed(None, "finished")
+    mw.engine_stopped()
     assert crawler.stats.get_value("archive/warc/failed/OSError") == 1
     files = list(tmp_path.glob("*.warc.gz"))
     assert len(files) == 1 and not list(tmp_path.glob(".*.open"))
     responses = [headers["WARC-Target-URI"] for rec_type, headers, _http, _body in read_warc(files[0])
                  if rec_type == "response"]
     assert responses == [urls[0]] + urls[2:], "the one lost, the rest in the order they came"
+
+
+def test_a_killed_runs_file_is_cut_at_its_last_whole_record_and_delivered_next_run(archived, tmp_path):
+    """A run killed before its end leaves its WARC file under the temporary name, its last record
+    possibly cut off. The next run cuts the file after its last whole record, delivers it under its
+    final name, and keeps the digest index true: every digest it holds names a record that is in
+    its file, so no revisit refers to a capture that was lost."""
+    import gzip
+    import sqlite3
+
+    warc_dir = tmp_path / "warc"
+    settings = {"GBAF_WARC_DIR": str(warc_dir)}
+    killed = run_crawl(archived["url"], tmp_path / "data", settings=settings, env={"GBAF_CRASH_AT": "closing"})
+    assert killed.returncode == 137, killed.log[-3000:]
+    left = list(warc_dir.glob(".*.warc.gz.open"))
+    assert len(left) == 1 and not list(warc_dir.glob("*.warc.gz"))
+    whole = left[0].stat().st_size
+    cut_member = gzip.compress(b"WARC/1.1\r\nWARC-Type: response\r\n" + b"x" * 5000)
+    with open(left[0], "ab") as f:  # the last record as a kill leaves it: half written
+        f.write(cut_member[: len(cut_member) // 2])
+
+    again = run_crawl(archived["url"], tmp_path / "data", settings=settings)
+    assert again.returncode == 0, again.log[-3000:]
+    assert not list(warc_dir.glob(".*.open"))
+    salvaged = warc_dir / left[0].name[1:-len(".open")]
+    assert salvaged.stat().st_size <= whole
+    assert "'archive/warc/salvage/files': 1" in again.log
+    records = list(read_warc(salvaged))  # warcio reads it to the end: whole records only
+    assert records[0][0] == "warcinfo" and sum(r[0] == "response" for r in records) > 10
+    in_files = {}
+    for path in warc_dir.glob("*.warc.gz"):
+        for rec_type, headers, _http, _body in read_warc(path):
+            if rec_type == "response":
+                in_files.setdefault((path.name, headers["WARC-Payload-Digest"]), headers["WARC-Target-URI"])
+    db = sqlite3.connect(warc_dir / "digests.sqlite")
+    rows = db.execute("SELECT digest, uri, filename FROM digests").fetchall()
+    db.close()
+    assert rows and all(in_files.get((name, digest)) == uri for digest, uri, name in rows)
+
+
+def test_a_live_writers_file_is_left_alone(tmp_path):
+    """Two crawls may share a WARC folder: a file whose writer is alive (it holds the lock) is
+    neither cut nor renamed by the other's salvage."""
+    import gzip
+
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    from crawler.archive.salvage import open_locked, salvage, temp_name
+    from crawler.archive.digests import DigestIndex
+
+    temp = temp_name(tmp_path / "GBAF-live-00000.warc.gz")
+    fh = open_locked(temp)
+    fh.write(gzip.compress(b"WARC/1.1\r\n") + b"\x1f\x8b half a member")
+    fh.flush()
+    size = temp.stat().st_size
+    index = DigestIndex(tmp_path / "digests.sqlite")
+    stats = MemoryStatsCollector(get_crawler())
+    assert salvage(tmp_path, index, stats) == [] and temp.stat().st_size == size
+    fh.close()  # the writer is gone: now it is salvaged
+    assert salvage(tmp_path, index, stats) == [tmp_path / "GBAF-live-00000.warc.gz"]
+    assert not temp.exists() and (tmp_path / "GBAF-live-00000.warc.gz").stat().st_size < size
+    index.close()

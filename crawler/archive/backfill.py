@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from crawler.archive.salvage import open_locked, temp_name
 from crawler.archive.writer import gzip_member, warcinfo_record
 from crawler.commands import add_setting_option
 from crawler.outputs.storage import replace_durably
@@ -58,8 +59,8 @@ class WarcOut:
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.temp = self.path.with_name(f".{self.path.name}.open")
-        self.fh = open(self.temp, "wb")
+        self.temp = temp_name(self.path)
+        self.fh = open_locked(self.temp)  # a killed backfill's file is salvaged by the next writer
         self.fh.write(gzip_member(warcinfo_record(self.path.name)))
         self.records = 0
 
@@ -83,8 +84,8 @@ class WarcOut:
     def close(self) -> None:
         self.fh.flush()
         os.fsync(self.fh.fileno())
+        replace_durably(self.temp, self.path)  # renamed while still locked: no salvage takes it
         self.fh.close()
-        replace_durably(self.temp, self.path)
 
 
 def _session():

@@ -11,6 +11,9 @@ does not wait on it. Files are named `GBAF-<run id>-<serial>.warc.gz`, written a
 rotation, and the last one when the spider closes: before the feeds are stored and the manifest
 written) through crawler.archive.delivery (the run lifecycle's artifact protocol, or fsync and rename).
 
+A file is locked by its writer for the writer's life: the file a killed run left is cut at its
+last whole record and delivered by the next writer in DIR (crawler/archive/salvage.py).
+
 A payload already archived (the same WARC-Payload-Digest, in this run or in an earlier run whose
 file is still in DIR) is written as a `revisit` record (identical-payload-digest profile) that
 refers to the first capture, found in `DIR/digests.sqlite`.
@@ -29,11 +32,9 @@ import logging
 import os
 import queue
 import socket
-import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from http import HTTPStatus
@@ -48,6 +49,8 @@ from warcio.warcwriter import WARCWriter
 
 from crawler.defaults import setting
 from crawler.archive.delivery import deliver
+from crawler.archive.digests import DigestIndex
+from crawler.archive.salvage import open_locked, salvage, temp_name
 from crawler.items import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -80,7 +83,9 @@ class WarcWriterMiddleware:
         self.current = None  # (temp path, final path)
         self.files = []  # [(temp path, final path)] of this run, in order
         self.closed = deque()  # files the writer closed, for the crawl's thread to deliver
-        self.digests = _DigestIndex(self.dir / "digests.sqlite")
+        self.digests = DigestIndex(self.dir / "digests.sqlite")
+        self.held = []  # this run's closed files, locked until the process ends (salvage asks)
+        salvage(self.dir, self.digests, self.stats)  # files of killed runs, before this run's own
         # The writing (record building, digests, gzip, the file and the digest index) runs in one
         # thread of its own, in the order the responses came; the crawl's thread only copies what a
         # record needs. The queue is bounded: a writer behind the crawl slows it, memory stays flat.
@@ -97,6 +102,7 @@ class WarcWriterMiddleware:
         mw = cls(crawler, directory, setting(s, "GBAF_WARC_MAX_SIZE"), setting(s, "GBAF_WARC_GZIP_LEVEL"))
         crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(mw.engine_stopped, signal=signals.engine_stopped)
         return mw
 
     def spider_opened(self, spider: Spider) -> None:
@@ -127,6 +133,11 @@ class WarcWriterMiddleware:
             logger.info("WARC: %d file(s) in %s (%s records, %s revisits)", len(self.files), self.dir,
                         self.stats.get_value("archive/warc/records", 0),
                         self.stats.get_value("archive/warc/revisits", 0))
+
+    def engine_stopped(self) -> None:
+        """The run's files are delivered (renamed) by now: their locks can go."""
+        while self.held:
+            self.held.pop().close()
 
     # --- the writer's thread ----------------------------------------------------------------------
     def _run(self):
@@ -186,10 +197,10 @@ class WarcWriterMiddleware:
             name = f"{self.prefix or 'GBAF'}-{self.serial:05d}.warc.gz"
             self.serial += 1
             final = self.dir / name
-            temp = self.dir / f".{name}.open"
+            temp = temp_name(final)
             self.current = (temp, final)
             self.files.append(self.current)
-            self.fh = open(temp, "wb")
+            self.fh = open_locked(temp)
             self.fh.write(self._member(warcinfo_record(name)))
             self.stats.inc_value("archive/warc/files")
         return self.fh
@@ -201,7 +212,7 @@ class WarcWriterMiddleware:
             self.stats.inc_value("archive/warc/bytes", self.fh.tell())
             self.fh.flush()
             os.fsync(self.fh.fileno())
-            self.fh.close()
+            self.held.append(self.fh)  # not closed: closing would give up the lock before delivery
             self.fh = None
             self.closed.append(self.current)
 
@@ -237,38 +248,6 @@ def _capture(request, response):
         method=request.method, request_body=request.body or b"",
         request_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, values in request.headers.items()
                          for v in values if k.lower() != b"host"])
-
-
-class _DigestIndex:
-    """payload digest -> the first capture (URI, date, file): what a revisit record refers to."""
-
-    def __init__(self, path: str | os.PathLike) -> None:
-        self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("CREATE TABLE IF NOT EXISTS digests (digest TEXT PRIMARY KEY, uri TEXT NOT NULL,"
-                        " date TEXT NOT NULL, filename TEXT NOT NULL)")
-        self.pending = 0
-        self.db.execute("BEGIN")
-
-    def lookup(self, digest: str, file_exists: Callable[[str], bool]) -> tuple[str, str] | None:
-        row = self.db.execute("SELECT uri, date, filename FROM digests WHERE digest=?", (digest,)).fetchone()
-        if row is None or not file_exists(row[2]):
-            return None  # the first capture's file is gone: this one is archived in full again
-        return row[0], row[1]
-
-    def add(self, digest: str, uri: str, date: str, filename: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?)", (digest, uri, date, filename))
-        self.pending += 1
-        if self.pending >= 500:
-            self.db.execute("COMMIT")
-            self.db.execute("BEGIN")
-            self.pending = 0
-
-    def close(self) -> None:
-        if self.db is not None:
-            self.db.execute("COMMIT")
-            self.db.close()
-            self.db = None
 
 
 def gzip_member(record: ArcWarcRecord, level: int = 6) -> bytes:
