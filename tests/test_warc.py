@@ -322,3 +322,16 @@ def test_a_live_writers_file_is_left_alone(tmp_path):
     assert salvage(tmp_path, index, stats) == [tmp_path / "GBAF-live-00000.warc.gz"]
     assert not temp.exists() and (tmp_path / "GBAF-live-00000.warc.gz").stat().st_size < size
     index.close()
+
+
+def test_a_run_not_delivered_keeps_its_captures(archived, tmp_path):
+    """A run whose outputs failed (a full disk on its feed) is not delivered and exports its records
+    again next run; what it fetched is still true, so its WARC file is renamed into place."""
+    warc_dir = tmp_path / "warc"
+    failed = run_crawl(archived["url"], tmp_path / "data", settings={"GBAF_WARC_DIR": str(warc_dir)},
+                       env={"GBAF_ENOSPC_AT": "1"})
+    assert failed.returncode != 0 and "not delivered" in failed.log, failed.log[-3000:]
+    assert not list(warc_dir.glob(".*.open"))
+    files = list(warc_dir.glob("*.warc.gz"))
+    assert len(files) == 1
+    assert sum(r[0] == "response" for r in read_warc(files[0])) >= 40

@@ -18,11 +18,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def deliver(crawler: Crawler, temp_path: str | os.PathLike, final_path: str | os.PathLike, kind: str) -> None:
+def deliver(crawler: Crawler, temp_path: str | os.PathLike, final_path: str | os.PathLike, kind: str,
+            keep_undelivered: bool = False) -> None:
     """Hand temp_path to the run lifecycle, or fsync and rename it into final_path."""
     lifecycle = _lifecycle(crawler)
     if lifecycle is not None:
-        lifecycle.add_artifact(str(temp_path), str(final_path), kind)
+        lifecycle.add_artifact(str(temp_path), str(final_path), kind, keep_undelivered=keep_undelivered)
         return
     _deliver_alone(temp_path, final_path)
 

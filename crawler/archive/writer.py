@@ -120,7 +120,7 @@ class WarcWriterMiddleware:
 
     def _deliver_closed(self):
         while self.closed:
-            deliver(self.crawler, *self.closed.popleft(), "warc")
+            deliver(self.crawler, *self.closed.popleft(), "warc", keep_undelivered=True)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         # A run's captures are true whatever its close reason: they are delivered either way.

@@ -29,7 +29,7 @@ from crawler.outputs.manifest import (JSONL_FORMATS, OutputError, build_manifest
                                       describe_output, manifest_path, read_manifest,
                                       write_json_atomically)
 from crawler.outputs.storage import (OUTPUT_STORED, AtomicFileFeedStorage, deliver_reasons,
-                                     fsync_path, remove_stale_parts)
+                                     fsync_path, remove_stale_parts, replace_durably)
 from crawler.run.jobdir import release
 from crawler.state import open_store, store_url
 from crawler.state.incremental import RunState
@@ -65,6 +65,7 @@ class RunLifecycle:
         self.exported = 0  # records handed to the feeds (item_scraped)
         self.slots = []  # Scrapy feed slots, as they close
         self.artifacts = []  # (temp, final, kind) from add_artifact()
+        self.kept_artifacts = set()  # temp paths delivered even when the run is not
         self.delivered = False
         self.committed = False
         self._feeds_closed = False
@@ -132,13 +133,17 @@ class RunLifecycle:
     def output_stored(self, storage: Any) -> bool:
         return True  # delivered by finish(), under the protocol
 
-    def add_artifact(self, temp_path: str | os.PathLike, final_path: str | os.PathLike, kind: str) -> None:
+    def add_artifact(self, temp_path: str | os.PathLike, final_path: str | os.PathLike, kind: str,
+                     keep_undelivered: bool = False) -> None:
         """Deliver the file at temp_path as final_path under the protocol: fsynced now, checksummed
         and named in the run's manifest, renamed into place before the state commit; removed if the
-        run is not delivered. temp_path must be a hidden `.<name>.<pid>.<token>.part` beside
+        run is not delivered, unless keep_undelivered (a WARC file: its captures are true whatever
+        became of the run), when it is renamed into place without a manifest. temp_path must be a hidden `.<name>.<pid>.<token>.part` beside
         final_path for a killed run's file to be cleaned up by the next run."""
         fsync_path(temp_path)
         self.artifacts.append((Path(temp_path), Path(final_path), kind))
+        if keep_undelivered:
+            self.kept_artifacts.add(Path(temp_path))
 
     # --- the end ----------------------------------------------------------------------------------
     def spider_closed(self, spider: Spider, reason: str) -> None:
@@ -222,8 +227,12 @@ class RunLifecycle:
         for slot in self.slots:
             if isinstance(slot.storage, AtomicFileFeedStorage):
                 slot.storage.discard(why)
-        for temp, _final, _kind in self.artifacts:
-            Path(temp).unlink(missing_ok=True)
+        for temp, final, kind in self.artifacts:
+            if temp in self.kept_artifacts and temp.exists():
+                replace_durably(temp, final)
+                logger.warning("%s file kept although the run is not delivered: %s", kind, final)
+            else:
+                Path(temp).unlink(missing_ok=True)
         if self.state is not None:
             self.state.abort()
         if self._manifest_is_ours():  # a failure after the rename: the run is not delivered
