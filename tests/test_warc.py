@@ -223,10 +223,13 @@ def write_changed_capture(files, records, base_url, out):
     raise AssertionError("no article page of the archive to change")
 
 
-def test_a_full_disk_loses_one_record_counted_and_the_crawl_goes_on(tmp_path, monkeypatch):
-    """The writing runs in its own thread: a write that fails there is counted and logged, the
-    crawl's thread is not stopped, the records after it are written and the file is delivered."""
+def test_a_full_disk_loses_one_record_counted_and_the_crawl_goes_on(tmp_path):
+    """The writing runs in its own thread. A write that the disk cuts off half way is undone (the
+    file never holds half a record, which would make every record after it unreadable), counted
+    and logged; the crawl's thread is not stopped, the records after it are written, in the order
+    they came, and the file is delivered."""
     import errno
+    import time
 
     from scrapy.http import HtmlResponse, Request
     from scrapy.statscollectors import MemoryStatsCollector
@@ -234,23 +237,38 @@ def test_a_full_disk_loses_one_record_counted_and_the_crawl_goes_on(tmp_path, mo
 
     from crawler.archive import writer as warc
 
+    class HalfFull:
+        """The file on a disk that fills up during the next write: half of it lands, then ENOSPC."""
+
+        def __init__(self, f):
+            self.f, self.full = f, True
+
+        def write(self, data):
+            if self.full:
+                self.full = False
+                self.f.write(bytes(data[: len(data) // 2]))
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return self.f.write(data)
+
+        def __getattr__(self, name):
+            return getattr(self.f, name)
+
     crawler = get_crawler(settings_dict={"GBAF_WARC_DIR": str(tmp_path)})
     crawler.stats = MemoryStatsCollector(crawler)
     mw = warc.WarcWriterMiddleware.from_crawler(crawler)
-    calls = {"n": 0}
-    real = warc.gzip_member
-
-    def member(record, level=6):
-        calls["n"] += 1
-        if calls["n"] == 4:  # warcinfo, response 0, request 0, then response 1: the disk is full
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real(record, level)
-
-    monkeypatch.setattr(warc, "gzip_member", member)
     urls = [f"https://www.globalbankingandfinance.com/a-{i}/" for i in range(5)]
-    for i, url in enumerate(urls):
-        response = HtmlResponse(url, body=f"<html><p>page {i}</p></html>".encode(), status=200)
-        assert mw.process_response(Request(url), response) is response
+
+    def fetched(i):
+        response = HtmlResponse(urls[i], body=f"<html><p>page {i}</p>{'x' * 3000}</html>".encode(), status=200)
+        assert mw.process_response(Request(urls[i]), response) is response
+
+    fetched(0)
+    deadline = time.monotonic() + 10
+    while crawler.stats.get_value("archive/warc/records") != 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    mw.fh = HalfFull(mw.fh)
+    for i in range(1, 5):
+        fetched(i)
     mw.spider_closed(None, "finished")
     mw.engine_stopped()
     assert crawler.stats.get_value("archive/warc/failed/OSError") == 1

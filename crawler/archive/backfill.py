@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from crawler.archive.salvage import open_locked, temp_name
+from crawler.archive.salvage import append_whole, open_locked, temp_name
 from crawler.archive.writer import gzip_member, warcinfo_record
 from crawler.commands import add_setting_option
 from crawler.outputs.storage import replace_durably
@@ -61,11 +61,11 @@ class WarcOut:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.temp = temp_name(self.path)
         self.fh = open_locked(self.temp)  # a killed backfill's file is salvaged by the next writer
-        self.fh.write(gzip_member(warcinfo_record(self.path.name)))
+        append_whole(self.fh, gzip_member(warcinfo_record(self.path.name)))
         self.records = 0
 
     def write_raw(self, data: bytes) -> None:
-        self.fh.write(gzip.compress(data, compresslevel=6))
+        append_whole(self.fh, gzip.compress(data, compresslevel=6))
         self.records += 1
 
     def write_response(self, url: str, date: str, status_line: str, headers: Iterable[tuple[str, str]],
@@ -78,7 +78,7 @@ class WarcOut:
         record = WARCWriter(io.BytesIO(), gzip=False, warc_version="WARC/1.1").create_warc_record(
             url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http,
             warc_headers_dict={"WARC-Date": date})
-        self.fh.write(gzip_member(record))
+        append_whole(self.fh, gzip_member(record))
         self.records += 1
 
     def close(self) -> None:

@@ -37,10 +37,26 @@ def temp_name(final: Path) -> Path:
 
 
 def open_locked(path: str | os.PathLike) -> IO[bytes]:
-    """A new file opened for writing and locked for this process's life (what salvage asks)."""
-    fh = open(path, "wb")
+    """A new file opened for writing (unbuffered: append_whole writes each record with its own
+    calls) and locked for this process's life (what salvage asks)."""
+    fh = open(path, "wb", buffering=0)
     fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     return fh
+
+
+def append_whole(fh: IO[bytes], data: bytes) -> None:
+    """Append data (whole gzip members) to an unbuffered file, whole or not at all: a write that
+    fails part way (a full disk) is undone before the error goes up, so that the file never holds
+    half a member, which would make every record after it unreadable."""
+    start = fh.tell()
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[fh.write(view):]
+    except OSError:
+        os.ftruncate(fh.fileno(), start)
+        fh.seek(start)
+        raise
 
 
 def whole_members_end(fh: IO[bytes]) -> int:

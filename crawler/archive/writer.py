@@ -50,7 +50,7 @@ from warcio.warcwriter import WARCWriter
 from crawler.defaults import setting
 from crawler.archive.delivery import deliver
 from crawler.archive.digests import DigestIndex
-from crawler.archive.salvage import open_locked, salvage, temp_name
+from crawler.archive.salvage import append_whole, open_locked, salvage, temp_name
 from crawler.items import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -178,8 +178,7 @@ class WarcWriterMiddleware:
         name = self.current[1].name
         # A body the server compressed already gains nothing from deflate (which cost 80 % of the
         # writing's CPU): its member is stored (level 0), still one gzip member per record.
-        fh.write(gzip_member(record, 0 if c.encoded else self.gzip_level))
-        fh.write(self._member(req))
+        append_whole(fh, gzip_member(record, 0 if c.encoded else self.gzip_level) + self._member(req))
         if first is None and c.body:
             self.digests.add(digest, c.url, c.date, name)
         self.stats.inc_value("archive/warc/records", 2)
@@ -201,7 +200,7 @@ class WarcWriterMiddleware:
             self.current = (temp, final)
             self.files.append(self.current)
             self.fh = open_locked(temp)
-            self.fh.write(self._member(warcinfo_record(name)))
+            append_whole(self.fh, self._member(warcinfo_record(name)))
             self.stats.inc_value("archive/warc/files")
         return self.fh
 
@@ -210,7 +209,6 @@ class WarcWriterMiddleware:
         never left under its temporary name (as Heritrix does), whatever becomes of the run."""
         if self.fh is not None:
             self.stats.inc_value("archive/warc/bytes", self.fh.tell())
-            self.fh.flush()
             os.fsync(self.fh.fileno())
             self.held.append(self.fh)  # not closed: closing would give up the lock before delivery
             self.fh = None
