@@ -20,7 +20,8 @@ refers to the first capture, found in `DIR/digests.sqlite`.
 
 Rendered pages (crawler/fetch/render.py) are recorded as the parser saw them: the browser's HTML, with
 the header `GBAF-Rendered: <reason>` and no Content-Encoding, so that a re-extraction reads the
-same bytes as the crawl did. Stats: `archive/warc/<records|revisits|files|bytes>`.
+same bytes as the crawl did. Stats: `archive/warc/<records|revisits|files|bytes|cpu_ms>` (cpu_ms: the
+CPU both threads spent on the archive).
 """
 from __future__ import annotations
 
@@ -90,6 +91,7 @@ class WarcWriterMiddleware:
         # thread of its own, in the order the responses came; the crawl's thread only copies what a
         # record needs. The queue is bounded: a writer behind the crawl slows it, memory stays flat.
         self.queue = queue.Queue(maxsize=queue_size)
+        self.cpu = {"capture": 0.0, "writer": 0.0}  # CPU seconds of each thread's part (a stat)
         self.thread = threading.Thread(target=self._run, name="warc-writer", daemon=True)
         self.thread.start()
 
@@ -111,11 +113,13 @@ class WarcWriterMiddleware:
 
     # --- the crawl's thread -----------------------------------------------------------------------
     def process_response(self, request: Request, response: Response) -> Response:
+        started = time.thread_time()
         self._deliver_closed()
         if not self.thread.is_alive():  # closed already (a response after spider_closed): none lost
             self._write_counted(_capture(request, response))
         else:
             self.queue.put(_capture(request, response))
+        self.cpu["capture"] += time.thread_time() - started
         return response
 
     def _deliver_closed(self):
@@ -129,6 +133,8 @@ class WarcWriterMiddleware:
         self._close_file()
         self._deliver_closed()
         self.digests.close()
+        # What the archive cost the crawl's CPU, whatever the machine was doing meanwhile.
+        self.stats.set_value("archive/warc/cpu_ms", round(1000 * (self.cpu["capture"] + self.cpu["writer"])))
         if self.files:
             logger.info("WARC: %d file(s) in %s (%s records, %s revisits)", len(self.files), self.dir,
                         self.stats.get_value("archive/warc/records", 0),
@@ -143,6 +149,7 @@ class WarcWriterMiddleware:
     def _run(self):
         while (capture := self.queue.get()) is not None:
             self._write_counted(capture)
+        self.cpu["writer"] = time.thread_time()  # this thread's CPU since it started
 
     def _write_counted(self, capture):
         try:
