@@ -413,3 +413,17 @@ def test_a_tooltip_box_is_no_text():
            "and investing for many years.</p></div>")
     html = f"<html><body><article><h1>T</h1>{tip}{''.join(para(i) for i in range(4))}</article></body></html>"
     assert "personal finance expert" not in body_of(html)
+
+
+def test_a_read_also_line_with_the_other_storys_title_is_furniture():
+    """"Read more: <title>", "Lea también: <title>", "VEA TAMBIÉN: <title>" between the paragraphs
+    point to other stories; a sentence that reads on past a label of its own stays text."""
+    for line in ("Read more: Looted colonial art: Germany to set up new contact office",
+                 "Lea también: Impiden ingreso a reportero estadounidense", "VEA TAMBIÉN: Estrella de la educación",
+                 "Czytaj też: Czy grozi nam wojna atomowa?"):
+        html = (f"<html><body><article><h1>T</h1>{para(0)}<p><a href='/other'>{line}</a></p>"
+                f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
+        assert line not in body_of(html), line
+    kept = "We read more books in winter: the evenings are long and the library stays open late."
+    html = f"<html><body><article><h1>T</h1>{para(0)}<p>{kept}</p>{para(1)}{para(2)}</article></body></html>"
+    assert kept in body_of(html)

@@ -141,6 +141,11 @@ FURNITURE = re.compile(
     r"(?:weiterlesen|read more|lire la suite)\s*\d{1,3}\s*min(?:uten|utes?)?|diese seite\s*:|"
     r"(?:weiterlesen|mehr lesen|lire la suite|leer más|czytaj (?:więcej|też|także)|continua a leggere|"
     r"continue reading|read more)\s*[:.…»›>]*|"
+    # A read-also line: the label, a colon and the other story's title ("Read more: ...", "Lea
+    # también: ...", "VEA TAMBIÉN: ...", "Czytaj też: ...").
+    r"(?:read (?:more|also)|see also|also read|lea(?: también| más)?|lee también|vea también|"
+    r"ver también|lire aussi|leia também|leggi anche|lesen sie auch|zobacz (?:też|także)|"
+    r"czytaj (?:też|także))\s*:\s*\S.{0,250}|"
     r"(?:art[íi]culo (?:siguiente|anterior)|(?:nächster|vorheriger) (?:artikel|beitrag)|"
     r"(?:previous|next) (?:article|post|story))\b.{0,200}|"
     r"photograph(?:s|y)? by\b.{0,120}|\d+ min(?:ute)?s?\s*[-–|·]\s*[\d.,]+ words|"
