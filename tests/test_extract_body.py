@@ -427,3 +427,14 @@ def test_a_read_also_line_with_the_other_storys_title_is_furniture():
     kept = "We read more books in winter: the evenings are long and the library stays open late."
     html = f"<html><body><article><h1>T</h1>{para(0)}<p>{kept}</p>{para(1)}{para(2)}</article></body></html>"
     assert kept in body_of(html)
+
+
+def test_a_post_drawn_from_a_script_template_is_read_from_it():
+    """A theme that draws the post from a `<script type="text/template">` (Blogger) leaves no text in
+    the visible markup: the template's paragraphs are the body."""
+    post = "".join(para(i) for i in range(4))
+    html = (f"<html><body><div class='post'><h2>T</h2><div class='post-body'>"
+            f"<script type='text/template'><span class='byline'>By Ann Lee</span>{post}</script>"
+            f"</div></div></body></html>")
+    body = body_of(html, "https://blog.example/2020/05/river-post.html")
+    assert body.count("river") >= 4 and "<p>" not in body
