@@ -420,7 +420,8 @@ def test_a_read_also_line_with_the_other_storys_title_is_furniture():
     point to other stories; a sentence that reads on past a label of its own stays text."""
     for line in ("Read more: Looted colonial art: Germany to set up new contact office",
                  "Lea también: Impiden ingreso a reportero estadounidense", "VEA TAMBIÉN: Estrella de la educación",
-                 "Czytaj też: Czy grozi nam wojna atomowa?"):
+                 "Czytaj też: Czy grozi nam wojna atomowa?", "LE PUEDE INTERESAR: La ficha del senador",
+                 "À lire aussi » Quel est votre profil digestif ?", "Lesen Sie hier: Spielabbruch in der Kreisliga"):
         html = (f"<html><body><article><h1>T</h1>{para(0)}<p><a href='/other'>{line}</a></p>"
                 f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
         assert line not in body_of(html), line
@@ -438,3 +439,23 @@ def test_a_post_drawn_from_a_script_template_is_read_from_it():
             f"</div></div></body></html>")
     body = body_of(html, "https://blog.example/2020/05/river-post.html")
     assert body.count("river") >= 4 and "<p>" not in body
+
+
+def test_paywall_app_newsletter_and_follow_prompts_in_a_sentence_are_furniture():
+    """A prompt written as a sentence or two: the paywall's ("Subscribe now to our e-edition for the
+    full story.", "... already a subscriber, you can log in ..."), the app's, the newsletter's, and
+    "Follow X on Twitter and Instagram @x ..."; "Follow these steps shared on Twitter to ..." stays."""
+    for line in ("Subscribe now to our eNATION edition for the full story.",
+                 "To view the full story, please subscribe to The Daily Times. You can choose a weekly pass.",
+                 "If you are seeing this message but you are already a subscriber, you can log in for access.",
+                 "For the latest stories and breaking news updates download the Daily apps for iOS and Android.",
+                 "Get the latest news straight to your phone with the Daily app.",
+                 "Never miss the latest news by signing up to our newsletter today!",
+                 "Follow The Daily on Twitter and Instagram @TheDaily and on Facebook @DailyNews.",
+                 "Siguenos en Telegram, Instagram, Facebook y Twitter para recibir todas nuestras noticias"):
+        html = (f"<html><body><article><h1>T</h1>{para(0)}<p>{line}</p>"
+                f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
+        assert line not in body_of(html), line
+    kept = "Follow these steps shared on Twitter to safely stop a thief on a crowded train."
+    html = f"<html><body><article><h1>T</h1>{para(0)}<p>{kept}</p>{para(1)}{para(2)}</article></body></html>"
+    assert kept in body_of(html)

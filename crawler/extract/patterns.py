@@ -144,15 +144,26 @@ FURNITURE = re.compile(
     # A read-also line: the label, a colon and the other story's title ("Read more: ...", "Lea
     # también: ...", "VEA TAMBIÉN: ...", "Czytaj też: ...").
     r"(?:read (?:more|also)|see also|also read|lea(?: también| más)?|lee también|vea también|"
-    r"ver también|lire aussi|leia também|leggi anche|lesen sie auch|zobacz (?:też|także)|"
-    r"czytaj (?:też|także))\s*:\s*\S.{0,250}|"
+    r"ver también|(?:le|te) puede interesar|mira|(?:à )?lire aussi|leia também|leggi anche|"
+    r"lesen sie (?:auch|hier)|auch lesen|zobacz (?:też|także)|czytaj (?:też|także))\s*[:»]\s*\S.{0,250}|"
+    # A paywall's or an app's prompt: "Subscribe now ... for the full story", "To view the full story,
+    # please subscribe ...", "... already a subscriber, you can log in ...", "download the ... apps
+    # for iOS and Android", "... straight to your phone with the ... app", "Never miss ... newsletter".
+    r".{0,80}\b(?:subscribe|suscr[ií]b\w*|abonn\w*)\b.{0,60}\b(?:full|whole|entire) (?:story|article)\b.{0,80}|"
+    r".{0,80}\b(?:full|whole|entire) (?:story|article)\b.{0,30}\bsubscribe\b.{0,120}|"
+    r".{0,60}\balready (?:a )?(?:subscriber|member)\b.{0,60}\b(?:log in|sign in|login)\b.{0,80}|"
+    r".{0,120}\b(?:download|get)\b.{0,60}\bapps?\b.{0,20}\b(?:for|on) (?:ios|android|iphone)\b.{0,60}|"
+    r".{0,60}\b(?:straight|directly) to your (?:phone|inbox)\b.{0,60}|"
+    r"(?:never|don.t) miss\b.{0,80}\b(?:newsletter|sign(?:ing)? up|subscrib\w+)\b.{0,60}|"
     r"(?:art[íi]culo (?:siguiente|anterior)|(?:nächster|vorheriger) (?:artikel|beitrag)|"
     r"(?:previous|next) (?:article|post|story))\b.{0,200}|"
     r"photograph(?:s|y)? by\b.{0,120}|\d+ min(?:ute)?s?\s*[-–|·]\s*[\d.,]+ words|"
     r".{0,40}\bnewsletter\b.{0,40}\b(?:anmelden|abonnieren|sign up|subscribe|s.inscrire)\b.{0,10}|"
     r"(?:quellen|quellenangaben|sources?) (?:ausblenden|einblenden|anzeigen|verbergen)|(?:show|hide) sources|"
-    r"(?:folge|folgt|folgen sie|follow)\b.{0,40}\b(?:auf|on) (?:twitter|facebook|instagram|linkedin|threads|"
-    r"bluesky|mastodon|tiktok|youtube)|(?:nos )?siga(?:-nos)? n[oa]s?\b.{0,30}|síguenos en\b.{0,30}|"
+    r"(?:folge|folgt|folgen sie|follow|s[ií]guenos)\b.{0,40}\b(?:auf|on|en) (?:twitter|facebook|instagram|"
+    r"linkedin|threads|bluesky|mastodon|tiktok|youtube|telegram|whatsapp)\b"
+    r"(?:(?:\s*(?:and|und|y|,|&)\s*\w+|\s*@\S+|[.!]).{0,200})?|(?:nos )?siga(?:-nos)? n[oa]s?\b.{0,30}|"
+    r"s[ií]guenos en\b.{0,30}|"
     r"suivez-nous sur\b.{0,30}|"
     r"das könnte (?:sie|dich) auch interessieren:?|weiterführende(?:r)? links?:?|"
     # The post's meta line, as WordPress themes write it below the text.
