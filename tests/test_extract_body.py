@@ -421,7 +421,8 @@ def test_a_read_also_line_with_the_other_storys_title_is_furniture():
     for line in ("Read more: Looted colonial art: Germany to set up new contact office",
                  "Lea también: Impiden ingreso a reportero estadounidense", "VEA TAMBIÉN: Estrella de la educación",
                  "Czytaj też: Czy grozi nam wojna atomowa?", "LE PUEDE INTERESAR: La ficha del senador",
-                 "À lire aussi » Quel est votre profil digestif ?", "Lesen Sie hier: Spielabbruch in der Kreisliga"):
+                 "À lire aussi » Quel est votre profil digestif ?", "Lesen Sie hier: Spielabbruch in der Kreisliga",
+                 "Dowiedz się więcej: Kto jak głosował?"):
         html = (f"<html><body><article><h1>T</h1>{para(0)}<p><a href='/other'>{line}</a></p>"
                 f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
         assert line not in body_of(html), line
@@ -457,5 +458,21 @@ def test_paywall_app_newsletter_and_follow_prompts_in_a_sentence_are_furniture()
                 f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
         assert line not in body_of(html), line
     kept = "Follow these steps shared on Twitter to safely stop a thief on a crowded train."
+    html = f"<html><body><article><h1>T</h1>{para(0)}<p>{kept}</p>{para(1)}{para(2)}</article></body></html>"
+    assert kept in body_of(html)
+
+
+def test_letter_prompts_ad_disclosures_and_captions_ending_with_their_credit_are_furniture():
+    """"Submit a letter to the editor ...", "*Werbung. Dieser Beitrag enthält Werbung für X.",
+    "Anzeige, enthält Affiliate Links" and a caption ending "© AFP / NAME" are no text; a sentence
+    about copyright that goes on after the sign stays."""
+    for line in ("We want to hear what you think. Submit a letter to the editor or write to letters@daily.example.",
+                 "*Werbung. Dieser Beitrag enthält Werbung für MARKE.", "Anzeige, enthält Affiliate Links",
+                 "Marco Odermatt, Ski-Star aus der Schweiz. © AFP / MARCO BERTORELLO",
+                 "Lee Elder war beim Masters 1975 der Zuschauermagnet. | © Augusta National/Getty Images"):
+        html = (f"<html><body><article><h1>T</h1>{para(0)}<p>{line}</p>"
+                f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
+        assert line not in body_of(html), line
+    kept = "The sign © stands for copyright, and the law protects a text for decades after its author died."
     html = f"<html><body><article><h1>T</h1>{para(0)}<p>{kept}</p>{para(1)}{para(2)}</article></body></html>"
     assert kept in body_of(html)

@@ -145,7 +145,7 @@ FURNITURE = re.compile(
     # también: ...", "VEA TAMBIÉN: ...", "Czytaj też: ...").
     r"(?:read (?:more|also)|see also|also read|lea(?: también| más)?|lee también|vea también|"
     r"ver también|(?:le|te) puede interesar|mira|(?:à )?lire aussi|leia também|leggi anche|"
-    r"lesen sie (?:auch|hier)|auch lesen|zobacz (?:też|także)|czytaj (?:też|także))\s*[:»]\s*\S.{0,250}|"
+    r"lesen sie (?:auch|hier)|auch lesen|zobacz (?:też|także)|czytaj (?:też|także)|dowiedz się więcej)\s*[:»]\s*\S.{0,250}|"
     # A paywall's or an app's prompt: "Subscribe now ... for the full story", "To view the full story,
     # please subscribe ...", "... already a subscriber, you can log in ...", "download the ... apps
     # for iOS and Android", "... straight to your phone with the ... app", "Never miss ... newsletter".
@@ -155,6 +155,11 @@ FURNITURE = re.compile(
     r".{0,120}\b(?:download|get)\b.{0,60}\bapps?\b.{0,20}\b(?:for|on) (?:ios|android|iphone)\b.{0,60}|"
     r".{0,60}\b(?:straight|directly) to your (?:phone|inbox)\b.{0,60}|"
     r"(?:never|don.t) miss\b.{0,80}\b(?:newsletter|sign(?:ing)? up|subscrib\w+)\b.{0,60}|"
+    r".{0,80}\b(?:submit|send|write)\b.{0,20}\bletters? to the editor\b.{0,120}|"
+    # An advertising or affiliate disclosure ("*Werbung. Dieser Beitrag enthält Werbung für ...").
+    r"\*?(?:werbung|anzeige)\s*[.,:|]\s.{0,100}|.{0,60}\benthält (?:werbung|affiliate[- ]?links?)\b.{0,80}|"
+    # A caption that ends with its © credit ("Eileen Gu, Freestylerin. © AFP / MADDIE MEYER").
+    r".{0,300}(?:[.|,]\s*|\s)(?:(?:foto|photo|bild|fotos)\s*)?©\s*[^.!?©]{2,60}|"
     r"(?:art[íi]culo (?:siguiente|anterior)|(?:nächster|vorheriger) (?:artikel|beitrag)|"
     r"(?:previous|next) (?:article|post|story))\b.{0,200}|"
     r"photograph(?:s|y)? by\b.{0,120}|\d+ min(?:ute)?s?\s*[-–|·]\s*[\d.,]+ words|"
