@@ -476,3 +476,19 @@ def test_letter_prompts_ad_disclosures_and_captions_ending_with_their_credit_are
     kept = "The sign © stands for copyright, and the law protects a text for decades after its author died."
     html = f"<html><body><article><h1>T</h1>{para(0)}<p>{kept}</p>{para(1)}{para(2)}</article></body></html>"
     assert kept in body_of(html)
+
+
+def test_a_short_walk_in_the_sites_header_asks_the_fallback():
+    """The densest paragraphs are the site header's blurb and the article's text stands in a row of
+    `<article>` content elements (a CMS's sections, which the scope search passes over): a short walk
+    from the site's header is doubtful even where the header holds half the page's paragraph text,
+    and the fallback (trafilatura) gives the text."""
+    blurb = "".join(f"<p>Federal institute {i} for snow and avalanche research, part of the federal research "
+                    f"institutes of the country, in the mountains.</p>" for i in range(3))
+    arts = "".join(f"<article class='contentElement'><header><h3>Part {i}</h3></header><div class='bodytext'>"
+                   f"<p>Part {i} of the weekly report says the snow cover grew again in the northern Alps this "
+                   f"week, and the danger of avalanches rose.</p></div></article>" for i in range(6))
+    html = (f"<html><body><div id='page'><header><div class='logoBox'>{blurb}</div></header>"
+            f"<div class='content'>{arts}</div></div></body></html>")
+    body = body_of(html, "https://institute.example/reports/2022/weekly-report-14-20-january")
+    assert "Part 5 of the weekly report" in body and "Federal institute" not in body

@@ -183,7 +183,7 @@ class Body:
         # The walk started in the site's header, footer or a sidebar (one that holds most of the
         # page's text is no such box: an unclosed <header> around the whole page).
         box = page_furniture(self.scope)
-        if box is not None and 2 * text.under(box) < page_chars:
+        if box is not None and (2 * text.under(box) < page_chars or words < SHORT_BODY_WORDS):
             return True
         if words < SHORT_BODY_WORDS and page_chars >= max(1500, 3 * 6 * words):
             return True
