@@ -469,7 +469,10 @@ def test_letter_prompts_ad_disclosures_and_captions_ending_with_their_credit_are
     for line in ("We want to hear what you think. Submit a letter to the editor or write to letters@daily.example.",
                  "*Werbung. Dieser Beitrag enthält Werbung für MARKE.", "Anzeige, enthält Affiliate Links",
                  "Marco Odermatt, Ski-Star aus der Schweiz. © AFP / MARCO BERTORELLO",
-                 "Lee Elder war beim Masters 1975 der Zuschauermagnet. | © Augusta National/Getty Images"):
+                 "Lee Elder war beim Masters 1975 der Zuschauermagnet. | © Augusta National/Getty Images",
+                 "This post contains references to products of our advertisers. We may receive compensation when "
+                 "you click on links to those products.",
+                 "Disclaimer: News articles on this site may contain opinions of the author."):
         html = (f"<html><body><article><h1>T</h1>{para(0)}<p>{line}</p>"
                 f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
         assert line not in body_of(html), line

@@ -158,6 +158,8 @@ FURNITURE = re.compile(
     r".{0,80}\b(?:submit|send|write)\b.{0,20}\bletters? to the editor\b.{0,120}|"
     # An advertising or affiliate disclosure ("*Werbung. Dieser Beitrag enthält Werbung für ...").
     r"\*?(?:werbung|anzeige)\s*[.,:|]\s.{0,100}|.{0,60}\benthält (?:werbung|affiliate[- ]?links?)\b.{0,80}|"
+    r".{0,300}\b(?:we|i) (?:may|might|will) (?:receive|earn|get) (?:a )?(?:small )?(?:compensation|commission|"
+    r"affiliate commission)\b.{0,300}|disclaimer\s*(?:\([^)]{0,60}\))?\s*:.{0,600}|"
     # A caption that ends with its © credit ("Eileen Gu, Freestylerin. © AFP / MADDIE MEYER").
     r".{0,300}(?:[.|,]\s*|\s)(?:(?:foto|photo|bild|fotos)\s*)?©\s*[^.!?©]{2,60}|"
     r"(?:art[íi]culo (?:siguiente|anterior)|(?:nächster|vorheriger) (?:artikel|beitrag)|"
