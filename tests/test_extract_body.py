@@ -495,3 +495,14 @@ def test_a_short_walk_in_the_sites_header_asks_the_fallback():
             f"<div class='content'>{arts}</div></div></body></html>")
     body = body_of(html, "https://institute.example/reports/2022/weekly-report-14-20-january")
     assert "Part 5 of the weekly report" in body and "Federal institute" not in body
+
+
+def test_more_german_story_box_labels_are_skipped():
+    """"Schon gelesen?", "Das Thema könnte dich auch interessieren:", "Lesen Sie auch die folgenden
+    Beiträge:", "Weitere Beiträge aus der Kolumne", "Mehr Themen:" head a box of other stories."""
+    for label in ("Schon gelesen?", "Das Thema könnte dich auch interessieren:",
+                  "Lesen Sie auch die folgenden Beiträge:", "Weitere Beiträge aus der Kolumne", "Mehr Themen:"):
+        box = f'<h3>{label}</h3><ul><li><a href="/x/">Other story one</a></li><li><a href="/y/">Other story two</a></li></ul>'
+        html = f"<html><body><article><h1>T</h1>{para(1)}{para(2)}{box}{para(3)}{para(4)}</article></body></html>"
+        body = body_of(html)
+        assert "Paragraph 4" in body and "Other story" not in body and label not in body, label

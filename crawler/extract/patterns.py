@@ -28,10 +28,12 @@ LABELS = (
                         # The same boxes on other languages' pages (German, French, Spanish,
                         # Portuguese, Italian, Dutch, Polish).
                         r"(?:ähnliche|verwandte|weitere|passende|neueste|beliebteste|meistgelesene) "
-                        r"(?:beiträge|artikel|themen|news|nachrichten)|"
-                        r"(?:das|dies) könnte (?:sie|dich|euch) (?:auch )?interessieren|auch interessant|"
+                        r"(?:beiträge|artikel|themen|news|nachrichten)(?: (?:aus|zu|von)\b.{0,40})?|"
+                        r"(?:das|dies|dieses thema|das thema) könnte (?:sie|dich|euch) (?:auch )?interessieren|"
+                        r"auch interessant|schon gelesen\??|mehr themen|"
                         r"(?:mehr|artikel|weiteres?) zum thema\b.{0,40}|mehr (?:aus|von|zu)\b.{0,40}|"
-                        r"(?:lesen sie|lies) (?:auch|mehr)|empfehlungen aus der redaktion|meistgelesen|"
+                        r"(?:lesen sie|lies) (?:auch|mehr)(?: (?:die folgenden|diese|unsere) (?:beiträge|artikel))?|"
+                        r"empfehlungen aus der redaktion|meistgelesen|"
                         r"sie könnten auch an folgenden artikeln interessiert sein|"
                         r"(?:à )?lire aussi|à découvrir (?:également|aussi)|"
                         r"weitere informationen|weiterführende (?:informationen|links?)|"
@@ -70,7 +72,7 @@ LABEL_STARTS = ("quick", "summary", "in brief", "at a glance", "tl", "key ", "fr
                 "notícias", "matérias", "mais ", "articoli", "leggi", "potrebbe", "i più",
                 "gerelateerde", "lees ", "meest", "zobacz", "czytaj", "najczęściej", "inne ",
                 "schlagw", "stichw", "mots", "à découvrir", "weiterf", "zum ", "themen", "explore", "étiquettes", "etiquetas", "palabras", "tagi", "trefwoorden", "seguir", "sigue", "continuar", "continue",
-                "lue ", "luetuimmat", "läs ", "læs ", "les ", "mest ", "čtěte", "přečtěte")
+                "lue ", "luetuimmat", "schon ", "läs ", "læs ", "les ", "mest ", "čtěte", "přečtěte")
 # Han, kana and hangul are written without spaces: two characters count as a word.
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 SUMMARY_WORDS = 20
