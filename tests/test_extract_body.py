@@ -506,3 +506,15 @@ def test_more_german_story_box_labels_are_skipped():
         html = f"<html><body><article><h1>T</h1>{para(1)}{para(2)}{box}{para(3)}{para(4)}</article></body></html>"
         body = body_of(html)
         assert "Paragraph 4" in body and "Other story" not in body and label not in body, label
+
+
+def test_a_source_line_alone_is_furniture():
+    """"Quelle: dpa-AFX", "Źródło: ISBnews", "Source: CDC" under the text name where it came from; a
+    sentence that opens with the word stays."""
+    for line in ("Quelle: dpa-AFX", "Źródło: ISBnews", "Source: CDC, Chicago Department of Public Health"):
+        html = (f"<html><body><article><h1>T</h1>{para(0)}<p>{line}</p>"
+                f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
+        assert line not in body_of(html), line
+    kept = "Source: the ministry said on Monday that the bridge will open in May. It gave no reason for the delay."
+    html = f"<html><body><article><h1>T</h1>{para(0)}<p>{kept}</p>{para(1)}{para(2)}</article></body></html>"
+    assert kept in body_of(html)

@@ -192,6 +192,8 @@ FURNITURE = re.compile(
     r"(?:©|\(c\)|copyright\b).{0,200}|"
     # A label alone: the contact, authors' or source line's heading ("Kontakt:", "Źródło:").
     r"(?:kontakt|autoren|autor|von|quelle|quellen|źródło|fuente|fonte)\s*:|"
+    # A source line: the label and a name ("Quelle: dpa-AFX", "Źródło: ISBnews"), no sentence.
+    r"(?:quelle|quellen|quellenangaben?|źródło|fuente|fonte|source|sources)\s*:\s*[^.!?]{1,80}\.?|"
     r"(?:[^.!?]{0,80}[/|]\s*)?(?:getty images|istock(?:photo)?(?:\.com)?|shutterstock(?:\.com)?|"
     r"imago(?: images)?|picture[- ]alliance|unsplash|pixabay)(?:\s*[/|,]\s*[^.!?]{0,60})?)$",
     re.I,
