@@ -518,3 +518,14 @@ def test_a_source_line_alone_is_furniture():
     kept = "Source: the ministry said on Monday that the bridge will open in May. It gave no reason for the delay."
     html = f"<html><body><article><h1>T</h1>{para(0)}<p>{kept}</p>{para(1)}{para(2)}</article></body></html>"
     assert kept in body_of(html)
+
+
+def test_a_plea_for_support_or_membership_is_furniture():
+    """The publisher's plea under the text ("Si te parece valioso nuestro trabajo, apóyanos ...",
+    "HAZTE MIEMBRO ...", "Wesprzyj nas ...") is no paragraph of the article."""
+    for line in ("Si te parece valioso el trabajo de El Diario, apóyanos para seguir. Cancela cuando quieras.",
+                 "Hacemos periodismo desde hace 100 años. HAZTE MIEMBRO Y DISFRUTA DE BENEFICIOS EXCLUSIVOS",
+                 "Czytasz nowy rodzaj materiału na naszym portalu. Wesprzyj nas darowizną."):
+        html = (f"<html><body><article><h1>T</h1>{para(0)}<p>{line}</p>"
+                f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
+        assert line not in body_of(html), line

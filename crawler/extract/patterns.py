@@ -158,6 +158,9 @@ FURNITURE = re.compile(
     r".{0,60}\b(?:straight|directly) to your (?:phone|inbox)\b.{0,60}|"
     r"(?:never|don.t) miss\b.{0,80}\b(?:newsletter|sign(?:ing)? up|subscrib\w+)\b.{0,60}|"
     r".{0,80}\b(?:submit|send|write)\b.{0,20}\bletters? to the editor\b.{0,120}|"
+    # A plea for support or membership ("... apóyanos para seguir", "HAZTE MIEMBRO", "Wesprzyj nas").
+    r".{0,300}\b(?:apóyanos|hazte (?:miembro|socio)|wesprzyj nas|unterstütze uns|support us|"
+    r"become a (?:member|subscriber|supporter)|zapraszamy (?:też )?do subskrypcji|únete a nuestra comunidad)\b.{0,400}|"
     # An advertising or affiliate disclosure ("*Werbung. Dieser Beitrag enthält Werbung für ...").
     r"\*?(?:werbung|anzeige)\s*[.,:|]\s.{0,100}|.{0,60}\benthält (?:werbung|affiliate[- ]?links?)\b.{0,80}|"
     r".{0,300}\b(?:we|i) (?:may|might|will) (?:receive|earn|get) (?:a )?(?:small )?(?:compensation|commission|"
