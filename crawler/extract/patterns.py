@@ -148,25 +148,9 @@ FURNITURE = re.compile(
     r"(?:read (?:more|also)|see also|also read|lea(?: también| más)?|lee también|vea también|"
     r"ver también|(?:le|te) puede interesar|mira|(?:à )?lire aussi|leia também|leggi anche|"
     r"lesen sie (?:auch|hier)|auch lesen|zobacz (?:też|także)|czytaj (?:też|także)|dowiedz się więcej)\s*[:»]\s*\S.{0,250}|"
-    # A paywall's or an app's prompt: "Subscribe now ... for the full story", "To view the full story,
-    # please subscribe ...", "... already a subscriber, you can log in ...", "download the ... apps
-    # for iOS and Android", "... straight to your phone with the ... app", "Never miss ... newsletter".
-    r".{0,80}\b(?:subscribe|suscr[ií]b\w*|abonn\w*)\b.{0,60}\b(?:full|whole|entire) (?:story|article)\b.{0,80}|"
-    r".{0,80}\b(?:full|whole|entire) (?:story|article)\b.{0,30}\bsubscribe\b.{0,120}|"
-    r".{0,60}\balready (?:a )?(?:subscriber|member)\b.{0,60}\b(?:log in|sign in|login)\b.{0,80}|"
-    r".{0,120}\b(?:download|get)\b.{0,60}\bapps?\b.{0,20}\b(?:for|on) (?:ios|android|iphone)\b.{0,60}|"
-    r".{0,60}\b(?:straight|directly) to your (?:phone|inbox)\b.{0,60}|"
     r"(?:never|don.t) miss\b.{0,80}\b(?:newsletter|sign(?:ing)? up|subscrib\w+)\b.{0,60}|"
-    r".{0,80}\b(?:submit|send|write)\b.{0,20}\bletters? to the editor\b.{0,120}|"
-    # A plea for support or membership ("... apóyanos para seguir", "HAZTE MIEMBRO", "Wesprzyj nas").
-    r".{0,300}\b(?:apóyanos|hazte (?:miembro|socio)|wesprzyj nas|unterstütze uns|support us|"
-    r"become a (?:member|subscriber|supporter)|zapraszamy (?:też )?do subskrypcji|únete a nuestra comunidad)\b.{0,400}|"
     # An advertising or affiliate disclosure ("*Werbung. Dieser Beitrag enthält Werbung für ...").
-    r"\*?(?:werbung|anzeige)\s*[.,:|]\s.{0,100}|.{0,60}\benthält (?:werbung|affiliate[- ]?links?)\b.{0,80}|"
-    r".{0,300}\b(?:we|i) (?:may|might|will) (?:receive|earn|get) (?:a )?(?:small )?(?:compensation|commission|"
-    r"affiliate commission)\b.{0,300}|disclaimer\s*(?:\([^)]{0,60}\))?\s*:.{0,600}|"
-    # A caption that ends with its © credit ("Eileen Gu, Freestylerin. © AFP / MADDIE MEYER").
-    r".{0,300}(?:[.|,]\s*|\s)(?:(?:foto|photo|bild|fotos)\s*)?©\s*[^.!?©]{2,60}|"
+    r"\*?(?:werbung|anzeige)\s*[.,:|]\s.{0,100}|disclaimer\s*(?:\([^)]{0,60}\))?\s*:.{0,600}|"
     r"(?:art[íi]culo (?:siguiente|anterior)|(?:nächster|vorheriger) (?:artikel|beitrag)|"
     r"(?:previous|next) (?:article|post|story))\b.{0,200}|"
     r"photograph(?:s|y)? by\b.{0,120}|\d+ min(?:ute)?s?\s*[-–|·]\s*[\d.,]+ words|"
@@ -201,6 +185,57 @@ FURNITURE = re.compile(
     r"imago(?: images)?|picture[- ]alliance|unsplash|pixabay)(?:\s*[/|,]\s*[^.!?]{0,60})?)$",
     re.I,
 )
+# Lines that are furniture by a phrase anywhere in them, each with how many characters may stand
+# before and after it (asked with one search, not as FURNITURE's alternatives, which would try each
+# from every start): a paywall's or an app's prompt ("Subscribe now ... for the full story", "To
+# view the full story, please subscribe ...", "... already a subscriber, you can log in ...",
+# "download the ... apps for iOS and Android", "... straight to your phone with the ... app"), a
+# letter-to-the-editor prompt, a plea for support or membership ("... apóyanos para seguir",
+# "HAZTE MIEMBRO", "Wesprzyj nas"), an ad or affiliate disclosure ("Dieser Beitrag enthält
+# Werbung", "We may receive compensation ..."), a caption that ends with its © credit ("Eileen Gu,
+# Freestylerin. © AFP / MADDIE MEYER").
+_PHRASES = (
+    ("paywall", r"\b(?:subscribe|suscr[ií]b\w*|abonn\w*)\b.{0,60}\b(?:full|whole|entire) (?:story|article)\b", 80, 80),
+    ("paywall2", r"\b(?:full|whole|entire) (?:story|article)\b.{0,30}\bsubscribe\b", 80, 120),
+    ("subscriber", r"\balready (?:a )?(?:subscriber|member)\b.{0,60}\b(?:log in|sign in|login)\b", 60, 80),
+    ("app", r"\b(?:download|get)\b.{0,60}\bapps?\b.{0,20}\b(?:for|on) (?:ios|android|iphone)\b", 120, 60),
+    ("phone", r"\b(?:straight|directly) to your (?:phone|inbox)\b", 60, 60),
+    ("letter", r"\b(?:submit|send|write)\b.{0,20}\bletters? to the editor\b", 80, 120),
+    ("plea", r"\b(?:apóyanos|hazte (?:miembro|socio)|wesprzyj nas|unterstütze uns|support us|"
+             r"become a (?:member|subscriber|supporter)|zapraszamy (?:też )?do subskrypcji|"
+             r"únete a nuestra comunidad)\b", 300, 400),
+    ("werbung", r"\benthält (?:werbung|affiliate[- ]?links?)\b", 60, 80),
+    ("disclosure", r"\b(?:we|i) (?:may|might|will) (?:receive|earn|get) (?:a )?(?:small )?"
+                   r"(?:compensation|commission|affiliate commission)\b", 300, 300),
+    ("credit", r"(?:[.|,]\s*|\s)(?:(?:foto|photo|bild|fotos)\s*)?©\s*[^.!?©]{2,60}$", 300, 0),
+)
+_PHRASE = re.compile("|".join(f"(?P<{name}>{p})" for name, p, _b, _a in _PHRASES), re.I)
+_PHRASE_ROOM = {name: (before, after) for name, _p, before, after in _PHRASES}
+_PHRASE_MAX = max(b + a for _b, b, a in ((n, b, a) for n, _p, b, a in _PHRASES)) + 200
+
+
+# One of these stands in every line _PHRASES match (lower case): a cheap test before the search.
+_PHRASE_KEYS = ("subscri", "suscr", "abonn", "already", " ios", "android", "iphone", "your phone",
+                "your inbox", "letter", "apóyanos", "hazte", "wesprzyj", "unterstütze uns", "support us",
+                "become a", "zapraszamy", "únete", "enthält", "compensation", "commission", "©")
+
+
+def _furniture_phrase(t: str) -> bool:
+    if len(t) > _PHRASE_MAX:
+        return False
+    low = t.lower()
+    for k in _PHRASE_KEYS:  # a loop, not any() over a generator: a third of the time
+        if k in low:
+            break
+    else:
+        return False
+    m = _PHRASE.search(t)
+    if m is None:
+        return False
+    before, after = _PHRASE_ROOM[m.lastgroup]
+    return m.start() <= before and len(t) - m.end() <= after
+
+
 # A caption that ends with its credit ("Die FDP ... im Netz. Bild: Christoph Soeder/dpa"): looked
 # for in a line's last 100 characters only, and only where a colon stands there.
 CAPTION_END = re.compile(r"[\s(](?:bild|foto|fotos|photo|image|picture|credit|crédit|crédito)\s*:\s*"
@@ -227,7 +262,7 @@ DATE_ALONE = re.compile(
 def furniture_line(t: str) -> bool:
     """Whether a line is page furniture (FURNITURE, a date alone, or a caption that ends with its
     credit)."""
-    if FURNITURE.match(t):
+    if FURNITURE.match(t) or _furniture_phrase(t):
         return True
     if len(t) <= 60 and DATE_ALONE.fullmatch(t):
         return True
