@@ -413,3 +413,119 @@ def test_a_tooltip_box_is_no_text():
            "and investing for many years.</p></div>")
     html = f"<html><body><article><h1>T</h1>{tip}{''.join(para(i) for i in range(4))}</article></body></html>"
     assert "personal finance expert" not in body_of(html)
+
+
+def test_a_read_also_line_with_the_other_storys_title_is_furniture():
+    """"Read more: <title>", "Lea también: <title>", "VEA TAMBIÉN: <title>" between the paragraphs
+    point to other stories; a sentence that reads on past a label of its own stays text."""
+    for line in ("Read more: Looted colonial art: Germany to set up new contact office",
+                 "Lea también: Impiden ingreso a reportero estadounidense", "VEA TAMBIÉN: Estrella de la educación",
+                 "Czytaj też: Czy grozi nam wojna atomowa?", "LE PUEDE INTERESAR: La ficha del senador",
+                 "À lire aussi » Quel est votre profil digestif ?", "Lesen Sie hier: Spielabbruch in der Kreisliga",
+                 "Dowiedz się więcej: Kto jak głosował?"):
+        html = (f"<html><body><article><h1>T</h1>{para(0)}<p><a href='/other'>{line}</a></p>"
+                f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
+        assert line not in body_of(html), line
+    kept = "We read more books in winter: the evenings are long and the library stays open late."
+    html = f"<html><body><article><h1>T</h1>{para(0)}<p>{kept}</p>{para(1)}{para(2)}</article></body></html>"
+    assert kept in body_of(html)
+
+
+def test_a_post_drawn_from_a_script_template_is_read_from_it():
+    """A theme that draws the post from a `<script type="text/template">` (Blogger) leaves no text in
+    the visible markup: the template's paragraphs are the body."""
+    post = "".join(para(i) for i in range(4))
+    html = (f"<html><body><div class='post'><h2>T</h2><div class='post-body'>"
+            f"<script type='text/template'><span class='byline'>By Ann Lee</span>{post}</script>"
+            f"</div></div></body></html>")
+    body = body_of(html, "https://blog.example/2020/05/river-post.html")
+    assert body.count("river") >= 4 and "<p>" not in body
+
+
+def test_paywall_app_newsletter_and_follow_prompts_in_a_sentence_are_furniture():
+    """A prompt written as a sentence or two: the paywall's ("Subscribe now to our e-edition for the
+    full story.", "... already a subscriber, you can log in ..."), the app's, the newsletter's, and
+    "Follow X on Twitter and Instagram @x ..."; "Follow these steps shared on Twitter to ..." stays."""
+    for line in ("Subscribe now to our eNATION edition for the full story.",
+                 "To view the full story, please subscribe to The Daily Times. You can choose a weekly pass.",
+                 "If you are seeing this message but you are already a subscriber, you can log in for access.",
+                 "For the latest stories and breaking news updates download the Daily apps for iOS and Android.",
+                 "Get the latest news straight to your phone with the Daily app.",
+                 "Never miss the latest news by signing up to our newsletter today!",
+                 "Follow The Daily on Twitter and Instagram @TheDaily and on Facebook @DailyNews.",
+                 "Siguenos en Telegram, Instagram, Facebook y Twitter para recibir todas nuestras noticias"):
+        html = (f"<html><body><article><h1>T</h1>{para(0)}<p>{line}</p>"
+                f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
+        assert line not in body_of(html), line
+    kept = "Follow these steps shared on Twitter to safely stop a thief on a crowded train."
+    html = f"<html><body><article><h1>T</h1>{para(0)}<p>{kept}</p>{para(1)}{para(2)}</article></body></html>"
+    assert kept in body_of(html)
+
+
+def test_letter_prompts_ad_disclosures_and_captions_ending_with_their_credit_are_furniture():
+    """"Submit a letter to the editor ...", "*Werbung. Dieser Beitrag enthält Werbung für X.",
+    "Anzeige, enthält Affiliate Links" and a caption ending "© AFP / NAME" are no text; a sentence
+    about copyright that goes on after the sign stays."""
+    for line in ("We want to hear what you think. Submit a letter to the editor or write to letters@daily.example.",
+                 "*Werbung. Dieser Beitrag enthält Werbung für MARKE.", "Anzeige, enthält Affiliate Links",
+                 "Marco Odermatt, Ski-Star aus der Schweiz. © AFP / MARCO BERTORELLO",
+                 "Lee Elder war beim Masters 1975 der Zuschauermagnet. | © Augusta National/Getty Images",
+                 "This post contains references to products of our advertisers. We may receive compensation when "
+                 "you click on links to those products.",
+                 "Disclaimer: News articles on this site may contain opinions of the author."):
+        html = (f"<html><body><article><h1>T</h1>{para(0)}<p>{line}</p>"
+                f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
+        assert line not in body_of(html), line
+    kept = "The sign © stands for copyright, and the law protects a text for decades after its author died."
+    html = f"<html><body><article><h1>T</h1>{para(0)}<p>{kept}</p>{para(1)}{para(2)}</article></body></html>"
+    assert kept in body_of(html)
+
+
+def test_a_short_walk_in_the_sites_header_asks_the_fallback():
+    """The densest paragraphs are the site header's blurb and the article's text stands in a row of
+    `<article>` content elements (a CMS's sections, which the scope search passes over): a short walk
+    from the site's header is doubtful even where the header holds half the page's paragraph text,
+    and the fallback (trafilatura) gives the text."""
+    blurb = "".join(f"<p>Federal institute {i} for snow and avalanche research, part of the federal research "
+                    f"institutes of the country, in the mountains.</p>" for i in range(3))
+    arts = "".join(f"<article class='contentElement'><header><h3>Part {i}</h3></header><div class='bodytext'>"
+                   f"<p>Part {i} of the weekly report says the snow cover grew again in the northern Alps this "
+                   f"week, and the danger of avalanches rose.</p></div></article>" for i in range(6))
+    html = (f"<html><body><div id='page'><header><div class='logoBox'>{blurb}</div></header>"
+            f"<div class='content'>{arts}</div></div></body></html>")
+    body = body_of(html, "https://institute.example/reports/2022/weekly-report-14-20-january")
+    assert "Part 5 of the weekly report" in body and "Federal institute" not in body
+
+
+def test_more_german_story_box_labels_are_skipped():
+    """"Schon gelesen?", "Das Thema könnte dich auch interessieren:", "Lesen Sie auch die folgenden
+    Beiträge:", "Weitere Beiträge aus der Kolumne", "Mehr Themen:" head a box of other stories."""
+    for label in ("Schon gelesen?", "Das Thema könnte dich auch interessieren:",
+                  "Lesen Sie auch die folgenden Beiträge:", "Weitere Beiträge aus der Kolumne", "Mehr Themen:"):
+        box = f'<h3>{label}</h3><ul><li><a href="/x/">Other story one</a></li><li><a href="/y/">Other story two</a></li></ul>'
+        html = f"<html><body><article><h1>T</h1>{para(1)}{para(2)}{box}{para(3)}{para(4)}</article></body></html>"
+        body = body_of(html)
+        assert "Paragraph 4" in body and "Other story" not in body and label not in body, label
+
+
+def test_a_source_line_alone_is_furniture():
+    """"Quelle: dpa-AFX", "Źródło: ISBnews", "Source: CDC" under the text name where it came from; a
+    sentence that opens with the word stays."""
+    for line in ("Quelle: dpa-AFX", "Źródło: ISBnews", "Source: CDC, Chicago Department of Public Health"):
+        html = (f"<html><body><article><h1>T</h1>{para(0)}<p>{line}</p>"
+                f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
+        assert line not in body_of(html), line
+    kept = "Source: the ministry said on Monday that the bridge will open in May. It gave no reason for the delay."
+    html = f"<html><body><article><h1>T</h1>{para(0)}<p>{kept}</p>{para(1)}{para(2)}</article></body></html>"
+    assert kept in body_of(html)
+
+
+def test_a_plea_for_support_or_membership_is_furniture():
+    """The publisher's plea under the text ("Si te parece valioso nuestro trabajo, apóyanos ...",
+    "HAZTE MIEMBRO ...", "Wesprzyj nas ...") is no paragraph of the article."""
+    for line in ("Si te parece valioso el trabajo de El Diario, apóyanos para seguir. Cancela cuando quieras.",
+                 "Hacemos periodismo desde hace 100 años. HAZTE MIEMBRO Y DISFRUTA DE BENEFICIOS EXCLUSIVOS",
+                 "Czytasz nowy rodzaj materiału na naszym portalu. Wesprzyj nas darowizną."):
+        html = (f"<html><body><article><h1>T</h1>{para(0)}<p>{line}</p>"
+                f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
+        assert line not in body_of(html), line

@@ -43,6 +43,11 @@ EVAL_EVERY = 3  # the gate's subset of the eval set (see the module docstring)
 # the walk that kept under a third of its scope doubtful) Fundus body F1 mean 0.9584 / median
 # 0.9786, other Fundus fields unchanged; eval subset P 0.9023 R 0.9362 F1 0.9189 A 0.9172; then
 # (the fallback keeps tables) Fundus unchanged, eval subset P 0.9026 R 0.9392 F1 0.9206 A 0.9187.
+# Raised 2026-12-02 on branch evalq3 (read-also lines, paywall/app/newsletter/follow prompts, ad
+# disclosures and © captions as furniture, the script template layer, a short walk in the site's
+# header doubtful): Fundus unchanged (body F1 mean 0.9585 / median 0.9786); eval subset P 0.9145
+# R 0.9422 F1 0.9281 A 0.9269; then (German story-box labels, source lines, pleas for support)
+# Fundus body F1 mean 0.9586, eval subset P 0.9163 R 0.9422 F1 0.9291 A 0.9279.
 FLOORS = {
     "fundus": {
         "body_f1_mean": 0.958,
@@ -55,10 +60,10 @@ FLOORS = {
         "article": 1.000,
     },
     "eval": {
-        "precision": 0.902,
-        "recall": 0.939,
-        "f1": 0.920,
-        "accuracy": 0.918,
+        "precision": 0.916,
+        "recall": 0.942,
+        "f1": 0.929,
+        "accuracy": 0.927,
     },
 }
 PAGES = {"fundus": 174, "eval": 330}

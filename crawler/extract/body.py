@@ -31,6 +31,9 @@ BYLINE_LINE = re.compile(r"^(?:by|von|di|por|par|door|av|af|od)\s+(?:[^\s.!?]+(?
 # The article's HTML in a page's data layer (a JSON string in an inline script), by its usual keys.
 _SCRIPT_BODY = re.compile(r'"(?:contentHtml|content_html|bodyHtml|body_html|articleHtml|article_html|'
                           r'htmlContent|html_content)"\s*:\s*"((?:[^"\\]|\\.){200,})"')  # trafilatura's text replaces a doubtful DOM body when it has this many times its words
+# A template the page's script renders: `<script type="text/template">` (or text/x-template).
+_TEMPLATE = re.compile(r"<script\b[^>]*\btype=[\"']?text/(?:x-)?template[\"']?[^>]*>(.*?)</script>",
+                       re.I | re.S)
 
 
 def _words(text):
@@ -108,6 +111,9 @@ class Body:
         texts = self._script_body()
         if texts:
             yield texts, "jsonld"
+        texts = self._template_body()
+        if texts:
+            yield texts, "dom"
         fallback = self._trafilatura() if not self.page_cut() else None
         if fallback:
             yield [(p, False) for p in fallback], "fallback"
@@ -147,6 +153,23 @@ class Body:
         texts = [(t, h) for _e, t, h in leaves if not furniture_line(t)]
         return texts if text_words(" ".join(t for t, _h in texts)) >= 20 else None
 
+    def _template_body(self):
+        """The article's HTML in a `<script type="text/template">` (a blog platform's theme draws
+        the post from it: Blogger), for a page whose visible markup had no text: the longest such
+        template with paragraphs, read as paragraphs. Asked only when no other layer had text."""
+        best = max((m.group(1) for m in _TEMPLATE.finditer(self.html) if "<p" in m.group(1).lower()),
+                   key=len, default=None)
+        if best is None or len(best) < 200:
+            return None
+        try:
+            frag = etree.fromstring(f"<div>{best}</div>".encode("utf-8"),
+                                    parser=etree.HTMLParser(recover=True, encoding="utf-8"))
+        except (ValueError, etree.ParserError):
+            return None
+        leaves = leaf_blocks(frag) if frag is not None else []
+        texts = [(t, h) for _e, t, h in leaves if not furniture_line(t) and not (BYLINE.match(t) and len(t) < 120)]
+        return texts if text_words(" ".join(t for t, _h in texts)) >= 20 else None
+
     def _dom_looks_wrong(self, words, chars=0):
         """The body rule (docs/parser.md): the DOM walk looks wrong when it gave little text on a page
         that holds much more in its paragraphs, or kept under a third of its own scope's paragraph
@@ -160,7 +183,7 @@ class Body:
         # The walk started in the site's header, footer or a sidebar (one that holds most of the
         # page's text is no such box: an unclosed <header> around the whole page).
         box = page_furniture(self.scope)
-        if box is not None and 2 * text.under(box) < page_chars:
+        if box is not None and (2 * text.under(box) < page_chars or words < SHORT_BODY_WORDS):
             return True
         if words < SHORT_BODY_WORDS and page_chars >= max(1500, 3 * 6 * words):
             return True

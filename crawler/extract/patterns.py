@@ -29,10 +29,12 @@ LABELS = (
                         # The same boxes on other languages' pages (German, French, Spanish,
                         # Portuguese, Italian, Dutch, Polish).
                         r"(?:ähnliche|verwandte|weitere|passende|neueste|beliebteste|meistgelesene) "
-                        r"(?:beiträge|artikel|themen|news|nachrichten)|"
-                        r"(?:das|dies) könnte (?:sie|dich|euch) (?:auch )?interessieren|auch interessant|"
+                        r"(?:beiträge|artikel|themen|news|nachrichten)(?: (?:aus|zu|von)\b.{0,40})?|"
+                        r"(?:das|dies|dieses thema|das thema) könnte (?:sie|dich|euch) (?:auch )?interessieren|"
+                        r"auch interessant|schon gelesen\??|mehr themen|"
                         r"(?:mehr|artikel|weiteres?) zum thema\b.{0,40}|mehr (?:aus|von|zu)\b.{0,40}|"
-                        r"(?:lesen sie|lies) (?:auch|mehr)|empfehlungen aus der redaktion|meistgelesen|"
+                        r"(?:lesen sie|lies) (?:auch|mehr)(?: (?:die folgenden|diese|unsere) (?:beiträge|artikel))?|"
+                        r"empfehlungen aus der redaktion|meistgelesen|"
                         r"sie könnten auch an folgenden artikeln interessiert sein|"
                         r"(?:à )?lire aussi|à découvrir (?:également|aussi)|"
                         r"weitere informationen|weiterführende (?:informationen|links?)|"
@@ -71,7 +73,7 @@ LABEL_STARTS = ("quick", "summary", "in brief", "at a glance", "tl", "key ", "fr
                 "notícias", "matérias", "mais ", "articoli", "leggi", "potrebbe", "i più",
                 "gerelateerde", "lees ", "meest", "zobacz", "czytaj", "najczęściej", "inne ",
                 "schlagw", "stichw", "mots", "à découvrir", "weiterf", "zum ", "themen", "explore", "étiquettes", "etiquetas", "palabras", "tagi", "trefwoorden", "seguir", "sigue", "continuar", "continue",
-                "lue ", "luetuimmat", "läs ", "læs ", "les ", "mest ", "čtěte", "přečtěte")
+                "lue ", "luetuimmat", "schon ", "läs ", "læs ", "les ", "mest ", "čtěte", "přečtěte")
 # Han, kana and hangul are written without spaces: two characters count as a word.
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 SUMMARY_WORDS = 20
@@ -142,13 +144,23 @@ FURNITURE = re.compile(
     r"(?:weiterlesen|read more|lire la suite)\s*\d{1,3}\s*min(?:uten|utes?)?|diese seite\s*:|"
     r"(?:weiterlesen|mehr lesen|lire la suite|leer más|czytaj (?:więcej|też|także)|continua a leggere|"
     r"continue reading|read more)\s*[:.…»›>]*|"
+    # A read-also line: the label, a colon and the other story's title ("Read more: ...", "Lea
+    # también: ...", "VEA TAMBIÉN: ...", "Czytaj też: ...").
+    r"(?:read (?:more|also)|see also|also read|lea(?: también| más)?|lee también|vea también|"
+    r"ver también|(?:le|te) puede interesar|mira|(?:à )?lire aussi|leia também|leggi anche|"
+    r"lesen sie (?:auch|hier)|auch lesen|zobacz (?:też|także)|czytaj (?:też|także)|dowiedz się więcej)\s*[:»]\s*\S.{0,250}|"
+    r"(?:never|don.t) miss\b.{0,80}\b(?:newsletter|sign(?:ing)? up|subscrib\w+)\b.{0,60}|"
+    # An advertising or affiliate disclosure ("*Werbung. Dieser Beitrag enthält Werbung für ...").
+    r"\*?(?:werbung|anzeige)\s*[.,:|]\s.{0,100}|disclaimer\s*(?:\([^)]{0,60}\))?\s*:.{0,600}|"
     r"(?:art[íi]culo (?:siguiente|anterior)|(?:nächster|vorheriger) (?:artikel|beitrag)|"
     r"(?:previous|next) (?:article|post|story))\b.{0,200}|"
     r"photograph(?:s|y)? by\b.{0,120}|\d+ min(?:ute)?s?\s*[-–|·]\s*[\d.,]+ words|"
     r".{0,40}\bnewsletter\b.{0,40}\b(?:anmelden|abonnieren|sign up|subscribe|s.inscrire)\b.{0,10}|"
     r"(?:quellen|quellenangaben|sources?) (?:ausblenden|einblenden|anzeigen|verbergen)|(?:show|hide) sources|"
-    r"(?:folge|folgt|folgen sie|follow)\b.{0,40}\b(?:auf|on) (?:twitter|facebook|instagram|linkedin|threads|"
-    r"bluesky|mastodon|tiktok|youtube)|(?:nos )?siga(?:-nos)? n[oa]s?\b.{0,30}|síguenos en\b.{0,30}|"
+    r"(?:folge|folgt|folgen sie|follow|s[ií]guenos)\b.{0,40}\b(?:auf|on|en) (?:twitter|facebook|instagram|"
+    r"linkedin|threads|bluesky|mastodon|tiktok|youtube|telegram|whatsapp)\b"
+    r"(?:(?:\s*(?:and|und|y|,|&)\s*\w+|\s*@\S+|[.!]).{0,200})?|(?:nos )?siga(?:-nos)? n[oa]s?\b.{0,30}|"
+    r"s[ií]guenos en\b.{0,30}|"
     r"suivez-nous sur\b.{0,30}|"
     r"das könnte (?:sie|dich) auch interessieren:?|weiterführende(?:r)? links?:?|"
     # The post's meta line, as WordPress themes write it below the text.
@@ -168,10 +180,63 @@ FURNITURE = re.compile(
     r"(?:©|\(c\)|copyright\b).{0,200}|"
     # A label alone: the contact, authors' or source line's heading ("Kontakt:", "Źródło:").
     r"(?:kontakt|autoren|autor|von|quelle|quellen|źródło|fuente|fonte)\s*:|"
+    # A source line: the label and a name ("Quelle: dpa-AFX", "Źródło: ISBnews"), no sentence.
+    r"(?:quelle|quellen|quellenangaben?|źródło|fuente|fonte|source|sources)\s*:\s*[^.!?]{1,80}\.?|"
     r"(?:[^.!?]{0,80}[/|]\s*)?(?:getty images|istock(?:photo)?(?:\.com)?|shutterstock(?:\.com)?|"
     r"imago(?: images)?|picture[- ]alliance|unsplash|pixabay)(?:\s*[/|,]\s*[^.!?]{0,60})?)$",
     re.I,
 )
+# Lines that are furniture by a phrase anywhere in them, each with how many characters may stand
+# before and after it (asked with one search, not as FURNITURE's alternatives, which would try each
+# from every start): a paywall's or an app's prompt ("Subscribe now ... for the full story", "To
+# view the full story, please subscribe ...", "... already a subscriber, you can log in ...",
+# "download the ... apps for iOS and Android", "... straight to your phone with the ... app"), a
+# letter-to-the-editor prompt, a plea for support or membership ("... apóyanos para seguir",
+# "HAZTE MIEMBRO", "Wesprzyj nas"), an ad or affiliate disclosure ("Dieser Beitrag enthält
+# Werbung", "We may receive compensation ..."), a caption that ends with its © credit ("Eileen Gu,
+# Freestylerin. © AFP / MADDIE MEYER").
+_PHRASES = (
+    ("paywall", r"\b(?:subscribe|suscr[ií]b\w*|abonn\w*)\b.{0,60}\b(?:full|whole|entire) (?:story|article)\b", 80, 80),
+    ("paywall2", r"\b(?:full|whole|entire) (?:story|article)\b.{0,30}\bsubscribe\b", 80, 120),
+    ("subscriber", r"\balready (?:a )?(?:subscriber|member)\b.{0,60}\b(?:log in|sign in|login)\b", 60, 80),
+    ("app", r"\b(?:download|get)\b.{0,60}\bapps?\b.{0,20}\b(?:for|on) (?:ios|android|iphone)\b", 120, 60),
+    ("phone", r"\b(?:straight|directly) to your (?:phone|inbox)\b", 60, 60),
+    ("letter", r"\b(?:submit|send|write)\b.{0,20}\bletters? to the editor\b", 80, 120),
+    ("plea", r"\b(?:apóyanos|hazte (?:miembro|socio)|wesprzyj nas|unterstütze uns|support us|"
+             r"become a (?:member|subscriber|supporter)|zapraszamy (?:też )?do subskrypcji|"
+             r"únete a nuestra comunidad)\b", 300, 400),
+    ("werbung", r"\benthält (?:werbung|affiliate[- ]?links?)\b", 60, 80),
+    ("disclosure", r"\b(?:we|i) (?:may|might|will) (?:receive|earn|get) (?:a )?(?:small )?"
+                   r"(?:compensation|commission|affiliate commission)\b", 300, 300),
+    ("credit", r"(?:[.|,]\s*|\s)(?:(?:foto|photo|bild|fotos)\s*)?©\s*[^.!?©]{2,60}$", 300, 0),
+)
+_PHRASE = re.compile("|".join(f"(?P<{name}>{p})" for name, p, _b, _a in _PHRASES), re.I)
+_PHRASE_ROOM = {name: (before, after) for name, _p, before, after in _PHRASES}
+_PHRASE_MAX = max(b + a for _b, b, a in ((n, b, a) for n, _p, b, a in _PHRASES)) + 200
+
+
+# One of these stands in every line _PHRASES match (lower case): a cheap test before the search.
+_PHRASE_KEYS = ("subscri", "suscr", "abonn", "already", " ios", "android", "iphone", "your phone",
+                "your inbox", "letter", "apóyanos", "hazte", "wesprzyj", "unterstütze uns", "support us",
+                "become a", "zapraszamy", "únete", "enthält", "compensation", "commission", "©")
+
+
+def _furniture_phrase(t: str) -> bool:
+    if len(t) > _PHRASE_MAX:
+        return False
+    low = t.lower()
+    for k in _PHRASE_KEYS:  # a loop, not any() over a generator: a third of the time
+        if k in low:
+            break
+    else:
+        return False
+    m = _PHRASE.search(t)
+    if m is None:
+        return False
+    before, after = _PHRASE_ROOM[m.lastgroup]
+    return m.start() <= before and len(t) - m.end() <= after
+
+
 # A caption that ends with its credit ("Die FDP ... im Netz. Bild: Christoph Soeder/dpa"): looked
 # for in a line's last 100 characters only, and only where a colon stands there.
 CAPTION_END = re.compile(r"[\s(](?:bild|foto|fotos|photo|image|picture|credit|crédit|crédito)\s*:\s*"
@@ -200,7 +265,7 @@ def furniture_line(t: str) -> bool:
     """Whether a line is page furniture (FURNITURE, a date alone, or a caption that ends with its
     credit). Remembered: the walk and the body's candidates ask of the same lines, and a site's
     furniture is the same on every page (about half the asks on replica pages)."""
-    if FURNITURE.match(t):
+    if FURNITURE.match(t) or _furniture_phrase(t):
         return True
     if len(t) <= 60 and DATE_ALONE.fullmatch(t):
         return True
