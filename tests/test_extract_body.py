@@ -12,6 +12,19 @@ def para(n, word="river"):
 def body_of(html, url="https://news.example/city/mayor-opens-bridge"):
     return ArticlePage(html, url).record()["body"]
 
+def assert_furniture(lines, kept=None, href=None):
+    """Each line, a paragraph of its own (a link's text with href) among the article's paragraphs,
+    is left out of the body; the sentence kept, written the same way, stays."""
+    for line in lines:
+        inner = f"<a href='{href}'>{line}</a>" if href else line
+        html = (f"<html><body><article><h1>T</h1>{para(0)}<p>{inner}</p>"
+                f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
+        assert line not in body_of(html), line
+    if kept is not None:
+        html = f"<html><body><article><h1>T</h1>{para(0)}<p>{kept}</p>{para(1)}{para(2)}</article></body></html>"
+        assert kept in body_of(html)
+
+
 
 def test_an_in_article_box_is_skipped_not_an_end():
     for label in ("Read more", "More from Politics", "Trending", "Also read", "Up next", "Table of contents"):
@@ -387,10 +400,7 @@ def test_the_text_never_ends_with_a_heading():
 
 def test_a_read_on_link_alone_is_furniture():
     """"weiterlesen", "Mehr lesen:", "Czytaj więcej", "Read more »" standing alone as a line."""
-    for line in ("weiterlesen", "Weiterlesen:", "Mehr lesen:", "Czytaj więcej", "Read more »"):
-        html = (f"<html><body><article><h1>T</h1>{para(0)}<p><a href='/next'>{line}</a></p>"
-                f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
-        assert line not in body_of(html), line
+    assert_furniture(("weiterlesen", "Weiterlesen:", "Mehr lesen:", "Czytaj więcej", "Read more »"), href="/next")
 
 
 def test_a_walk_that_kept_little_of_its_scope_asks_the_fallback():
@@ -418,17 +428,12 @@ def test_a_tooltip_box_is_no_text():
 def test_a_read_also_line_with_the_other_storys_title_is_furniture():
     """"Read more: <title>", "Lea también: <title>", "VEA TAMBIÉN: <title>" between the paragraphs
     point to other stories; a sentence that reads on past a label of its own stays text."""
-    for line in ("Read more: Looted colonial art: Germany to set up new contact office",
+    assert_furniture(("Read more: Looted colonial art: Germany to set up new contact office",
                  "Lea también: Impiden ingreso a reportero estadounidense", "VEA TAMBIÉN: Estrella de la educación",
                  "Czytaj też: Czy grozi nam wojna atomowa?", "LE PUEDE INTERESAR: La ficha del senador",
                  "À lire aussi » Quel est votre profil digestif ?", "Lesen Sie hier: Spielabbruch in der Kreisliga",
-                 "Dowiedz się więcej: Kto jak głosował?"):
-        html = (f"<html><body><article><h1>T</h1>{para(0)}<p><a href='/other'>{line}</a></p>"
-                f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
-        assert line not in body_of(html), line
-    kept = "We read more books in winter: the evenings are long and the library stays open late."
-    html = f"<html><body><article><h1>T</h1>{para(0)}<p>{kept}</p>{para(1)}{para(2)}</article></body></html>"
-    assert kept in body_of(html)
+                 "Dowiedz się więcej: Kto jak głosował?"), href="/other",
+                     kept="We read more books in winter: the evenings are long and the library stays open late.")
 
 
 def test_a_post_drawn_from_a_script_template_is_read_from_it():
@@ -446,39 +451,29 @@ def test_paywall_app_newsletter_and_follow_prompts_in_a_sentence_are_furniture()
     """A prompt written as a sentence or two: the paywall's ("Subscribe now to our e-edition for the
     full story.", "... already a subscriber, you can log in ..."), the app's, the newsletter's, and
     "Follow X on Twitter and Instagram @x ..."; "Follow these steps shared on Twitter to ..." stays."""
-    for line in ("Subscribe now to our eNATION edition for the full story.",
+    assert_furniture(("Subscribe now to our eNATION edition for the full story.",
                  "To view the full story, please subscribe to The Daily Times. You can choose a weekly pass.",
                  "If you are seeing this message but you are already a subscriber, you can log in for access.",
                  "For the latest stories and breaking news updates download the Daily apps for iOS and Android.",
                  "Get the latest news straight to your phone with the Daily app.",
                  "Never miss the latest news by signing up to our newsletter today!",
                  "Follow The Daily on Twitter and Instagram @TheDaily and on Facebook @DailyNews.",
-                 "Siguenos en Telegram, Instagram, Facebook y Twitter para recibir todas nuestras noticias"):
-        html = (f"<html><body><article><h1>T</h1>{para(0)}<p>{line}</p>"
-                f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
-        assert line not in body_of(html), line
-    kept = "Follow these steps shared on Twitter to safely stop a thief on a crowded train."
-    html = f"<html><body><article><h1>T</h1>{para(0)}<p>{kept}</p>{para(1)}{para(2)}</article></body></html>"
-    assert kept in body_of(html)
+                 "Siguenos en Telegram, Instagram, Facebook y Twitter para recibir todas nuestras noticias"),
+                     kept="Follow these steps shared on Twitter to safely stop a thief on a crowded train.")
 
 
 def test_letter_prompts_ad_disclosures_and_captions_ending_with_their_credit_are_furniture():
     """"Submit a letter to the editor ...", "*Werbung. Dieser Beitrag enthält Werbung für X.",
     "Anzeige, enthält Affiliate Links" and a caption ending "© AFP / NAME" are no text; a sentence
     about copyright that goes on after the sign stays."""
-    for line in ("We want to hear what you think. Submit a letter to the editor or write to letters@daily.example.",
+    assert_furniture(("We want to hear what you think. Submit a letter to the editor or write to letters@daily.example.",
                  "*Werbung. Dieser Beitrag enthält Werbung für MARKE.", "Anzeige, enthält Affiliate Links",
                  "Marco Odermatt, Ski-Star aus der Schweiz. © AFP / MARCO BERTORELLO",
                  "Lee Elder war beim Masters 1975 der Zuschauermagnet. | © Augusta National/Getty Images",
                  "This post contains references to products of our advertisers. We may receive compensation when "
                  "you click on links to those products.",
-                 "Disclaimer: News articles on this site may contain opinions of the author."):
-        html = (f"<html><body><article><h1>T</h1>{para(0)}<p>{line}</p>"
-                f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
-        assert line not in body_of(html), line
-    kept = "The sign © stands for copyright, and the law protects a text for decades after its author died."
-    html = f"<html><body><article><h1>T</h1>{para(0)}<p>{kept}</p>{para(1)}{para(2)}</article></body></html>"
-    assert kept in body_of(html)
+                 "Disclaimer: News articles on this site may contain opinions of the author."),
+                     kept="The sign © stands for copyright, and the law protects a text for decades after its author died.")
 
 
 def test_a_short_walk_in_the_sites_header_asks_the_fallback():
@@ -511,21 +506,13 @@ def test_more_german_story_box_labels_are_skipped():
 def test_a_source_line_alone_is_furniture():
     """"Quelle: dpa-AFX", "Źródło: ISBnews", "Source: CDC" under the text name where it came from; a
     sentence that opens with the word stays."""
-    for line in ("Quelle: dpa-AFX", "Źródło: ISBnews", "Source: CDC, Chicago Department of Public Health"):
-        html = (f"<html><body><article><h1>T</h1>{para(0)}<p>{line}</p>"
-                f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
-        assert line not in body_of(html), line
-    kept = "Source: the ministry said on Monday that the bridge will open in May. It gave no reason for the delay."
-    html = f"<html><body><article><h1>T</h1>{para(0)}<p>{kept}</p>{para(1)}{para(2)}</article></body></html>"
-    assert kept in body_of(html)
+    assert_furniture(("Quelle: dpa-AFX", "Źródło: ISBnews", "Source: CDC, Chicago Department of Public Health"),
+                     kept="Source: the ministry said on Monday that the bridge will open in May. It gave no reason for the delay.")
 
 
 def test_a_plea_for_support_or_membership_is_furniture():
     """The publisher's plea under the text ("Si te parece valioso nuestro trabajo, apóyanos ...",
     "HAZTE MIEMBRO ...", "Wesprzyj nas ...") is no paragraph of the article."""
-    for line in ("Si te parece valioso el trabajo de El Diario, apóyanos para seguir. Cancela cuando quieras.",
+    assert_furniture(("Si te parece valioso el trabajo de El Diario, apóyanos para seguir. Cancela cuando quieras.",
                  "Hacemos periodismo desde hace 100 años. HAZTE MIEMBRO Y DISFRUTA DE BENEFICIOS EXCLUSIVOS",
-                 "Czytasz nowy rodzaj materiału na naszym portalu. Wesprzyj nas darowizną."):
-        html = (f"<html><body><article><h1>T</h1>{para(0)}<p>{line}</p>"
-                f"{''.join(para(i) for i in range(1, 4))}</article></body></html>")
-        assert line not in body_of(html), line
+                 "Czytasz nowy rodzaj materiału na naszym portalu. Wesprzyj nas darowizną."))
