@@ -25,6 +25,16 @@ def assert_furniture(lines, kept=None, href=None):
         assert kept in body_of(html)
 
 
+def assert_story_boxes_skipped(labels):
+    """A box of other stories headed by each label, inside the text: skipped, label and links, and
+    the text after it kept."""
+    for label in labels:
+        box = f'<h3>{label}</h3><ul><li><a href="/x/">Other story one</a></li><li><a href="/y/">Other story two</a></li></ul>'
+        html = f"<html><body><article><h1>T</h1>{para(1)}{para(2)}{box}{para(3)}{para(4)}</article></body></html>"
+        body = body_of(html)
+        assert "Paragraph 4" in body and "Other story" not in body and label not in body, label
+
+
 
 def test_an_in_article_box_is_skipped_not_an_end():
     for label in ("Read more", "More from Politics", "Trending", "Also read", "Up next", "Table of contents"):
@@ -150,12 +160,8 @@ def test_a_comments_box_is_never_the_scope():
 
 
 def test_story_boxes_of_other_languages_are_skipped():
-    for label in ("Ähnliche Beiträge", "Mehr zum Thema", "Das könnte Sie auch interessieren", "Lire aussi",
-                  "Temas relacionados", "Zobacz również", "Leggi anche"):
-        box = f'<h3>{label}</h3><ul><li><a href="/x/">Other story one</a></li><li><a href="/y/">Other story two</a></li></ul>'
-        html = f"<html><body><article><h1>T</h1>{para(1)}{para(2)}{box}{para(3)}{para(4)}</article></body></html>"
-        body = body_of(html)
-        assert "Paragraph 4" in body and "Other story" not in body and label not in body, label
+    assert_story_boxes_skipped(("Ähnliche Beiträge", "Mehr zum Thema", "Das könnte Sie auch interessieren",
+                                "Lire aussi", "Temas relacionados", "Zobacz również", "Leggi anche"))
 
 
 def test_furniture_lines_of_other_languages_are_dropped():
@@ -495,12 +501,9 @@ def test_a_short_walk_in_the_sites_header_asks_the_fallback():
 def test_more_german_story_box_labels_are_skipped():
     """"Schon gelesen?", "Das Thema könnte dich auch interessieren:", "Lesen Sie auch die folgenden
     Beiträge:", "Weitere Beiträge aus der Kolumne", "Mehr Themen:" head a box of other stories."""
-    for label in ("Schon gelesen?", "Das Thema könnte dich auch interessieren:",
-                  "Lesen Sie auch die folgenden Beiträge:", "Weitere Beiträge aus der Kolumne", "Mehr Themen:"):
-        box = f'<h3>{label}</h3><ul><li><a href="/x/">Other story one</a></li><li><a href="/y/">Other story two</a></li></ul>'
-        html = f"<html><body><article><h1>T</h1>{para(1)}{para(2)}{box}{para(3)}{para(4)}</article></body></html>"
-        body = body_of(html)
-        assert "Paragraph 4" in body and "Other story" not in body and label not in body, label
+    assert_story_boxes_skipped(("Schon gelesen?", "Das Thema könnte dich auch interessieren:",
+                                "Lesen Sie auch die folgenden Beiträge:", "Weitere Beiträge aus der Kolumne",
+                                "Mehr Themen:"))
 
 
 def test_a_source_line_alone_is_furniture():
