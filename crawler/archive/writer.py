@@ -115,8 +115,8 @@ class WarcWriterMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         started = time.thread_time()
         self._deliver_closed()
-        if not self.thread.is_alive():  # closed already (a response after spider_closed): none lost
-            self._write_counted(_capture(request, response))
+        if not self.thread.is_alive():  # the writer has stopped (spider_closed): not queued for no
+            self._write_counted(_capture(request, response))  # one; written here, or counted as failed
         else:
             self.queue.put(_capture(request, response))
         self.cpu["capture"] += time.thread_time() - started
@@ -240,9 +240,7 @@ class _Capture:
 
 def _capture(request, response):
     rendered = request.meta.get("gbaf_render") if request.meta.get("playwright") else None
-    drop = _RENDERED_DROP if rendered else _WIRE_HEADERS
-    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, values in response.headers.items()
-               for v in values if k.decode("latin-1").lower() not in drop]
+    headers = _str_headers(response.headers, _RENDERED_DROP if rendered else _WIRE_HEADERS)
     body = response.body
     if rendered:
         headers += [("Content-Length", str(len(body))), (RENDERED_HEADER, str(rendered))]
@@ -251,8 +249,13 @@ def _capture(request, response):
         ip=str(response.ip_address) if response.ip_address else None, headers=headers, body=body,
         encoded=bool(not rendered and response.headers.get("Content-Encoding")), date=_warc_date(),
         method=request.method, request_body=request.body or b"",
-        request_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, values in request.headers.items()
-                         for v in values if k.lower() != b"host"])
+        request_headers=_str_headers(request.headers, {"host"}))
+
+
+def _str_headers(headers, drop):
+    """(name, value) pairs of Scrapy's headers, as latin-1 text, but the names in drop (lower case)."""
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, values in headers.items()
+            for v in values if k.decode("latin-1").lower() not in drop]
 
 
 def gzip_member(record: ArcWarcRecord, level: int = 6) -> bytes:

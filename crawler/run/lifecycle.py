@@ -64,8 +64,7 @@ class RunLifecycle:
         self.reason = None
         self.exported = 0  # records handed to the feeds (item_scraped)
         self.slots = []  # Scrapy feed slots, as they close
-        self.artifacts = []  # (temp, final, kind) from add_artifact()
-        self.kept_artifacts = set()  # temp paths delivered even when the run is not
+        self.artifacts = []  # (temp, final, kind, keep_undelivered) from add_artifact()
         self.delivered = False
         self.committed = False
         self._feeds_closed = False
@@ -138,12 +137,11 @@ class RunLifecycle:
         """Deliver the file at temp_path as final_path under the protocol: fsynced now, checksummed
         and named in the run's manifest, renamed into place before the state commit; removed if the
         run is not delivered, unless keep_undelivered (a WARC file: its captures are true whatever
-        became of the run), when it is renamed into place without a manifest. temp_path must be a hidden `.<name>.<pid>.<token>.part` beside
-        final_path for a killed run's file to be cleaned up by the next run."""
+        became of the run), when it is renamed into place without a manifest. temp_path must be a
+        hidden `.<name>.<pid>.<token>.part` beside final_path for a killed run's file to be cleaned
+        up by the next run."""
         fsync_path(temp_path)
-        self.artifacts.append((Path(temp_path), Path(final_path), kind))
-        if keep_undelivered:
-            self.kept_artifacts.add(Path(temp_path))
+        self.artifacts.append((Path(temp_path), Path(final_path), kind, keep_undelivered))
 
     # --- the end ----------------------------------------------------------------------------------
     def spider_closed(self, spider: Spider, reason: str) -> None:
@@ -219,7 +217,7 @@ class RunLifecycle:
         for template, total in totals.items():
             if total != self.exported:  # a write that failed lost records, and Scrapy went on
                 raise OutputError(f"{template}: {total} records written, {self.exported} exported")
-        for temp, final, kind in self.artifacts:
+        for temp, final, kind, _keep in self.artifacts:
             outputs.append(describe_output(final, temp, kind, None, kind=kind))
         return outputs
 
@@ -227,8 +225,8 @@ class RunLifecycle:
         for slot in self.slots:
             if isinstance(slot.storage, AtomicFileFeedStorage):
                 slot.storage.discard(why)
-        for temp, final, kind in self.artifacts:
-            if temp in self.kept_artifacts and temp.exists():
+        for temp, final, kind, keep in self.artifacts:
+            if keep and temp.exists():
                 replace_durably(temp, final)
                 logger.warning("%s file kept although the run is not delivered: %s", kind, final)
             else:
