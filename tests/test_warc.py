@@ -223,19 +223,38 @@ def write_changed_capture(files, records, base_url, out):
     raise AssertionError("no article page of the archive to change")
 
 
-def test_a_full_disk_loses_one_record_counted_and_the_crawl_goes_on(tmp_path):
-    """The writing runs in its own thread. A write that the disk cuts off half way is undone (the
-    file never holds half a record, which would make every record after it unreadable), counted
-    and logged; the crawl's thread is not stopped, the records after it are written, in the order
-    they came, and the file is delivered."""
-    import errno
-    import time
-
+def _fetched(i):
+    """Request and response of a page the way the downloader hands them over."""
     from scrapy.http import HtmlResponse, Request
+
+    url = f"https://www.globalbankingandfinance.com/a-{i}/"
+    return Request(url), HtmlResponse(url, body=f"<html><p>page {i}</p>{'x' * 3000}</html>".encode(), status=200)
+
+
+def _warc_middleware(directory, **settings):
     from scrapy.statscollectors import MemoryStatsCollector
     from scrapy.utils.test import get_crawler
 
     from crawler.archive import writer as warc
+
+    crawler = get_crawler(settings_dict={"GBAF_WARC_DIR": str(directory), **settings})
+    crawler.stats = MemoryStatsCollector(crawler)
+    return crawler, warc.WarcWriterMiddleware.from_crawler(crawler)
+
+
+def _responses_in(path):
+    return [headers["WARC-Target-URI"] for rec_type, headers, _http, _body in read_warc(path)
+            if rec_type == "response"]
+
+
+def test_a_full_disk_loses_one_record_counted_and_the_writing_goes_on(tmp_path):
+    """A write that the disk cuts off half way is undone (the file never holds half a record,
+    which would make every record after it unreadable), counted and logged; the records after it
+    are written, in the order they came, and the file is closed for delivery."""
+    import errno
+
+    from crawler.archive.warcfiles import WarcFiles
+    from crawler.archive.writer import _capture
 
     class HalfFull:
         """The file on a disk that fills up during the next write: half of it lands, then ENOSPC."""
@@ -253,30 +272,57 @@ def test_a_full_disk_loses_one_record_counted_and_the_crawl_goes_on(tmp_path):
         def __getattr__(self, name):
             return getattr(self.f, name)
 
-    crawler = get_crawler(settings_dict={"GBAF_WARC_DIR": str(tmp_path)})
-    crawler.stats = MemoryStatsCollector(crawler)
-    mw = warc.WarcWriterMiddleware.from_crawler(crawler)
-    urls = [f"https://www.globalbankingandfinance.com/a-{i}/" for i in range(5)]
+    events = []
+    files = WarcFiles(tmp_path, 10 ** 9, 6, events.append, prefix="GBAF-test")
+    pages = [_fetched(i) for i in range(5)]
+    files.write_counted(_capture(*pages[0]))
+    files.fh = HalfFull(files.fh)
+    for page in pages[1:]:
+        files.write_counted(_capture(*page))
+    files.close_file()
+    files.release()
+    counts = {k: v for kind, *rest in events if kind == "stats" for k, v in rest[0].items()}
+    assert counts["archive/warc/failed/OSError"] == 1 and counts["archive/warc/records"] == 8
+    assert [e for e in events if e[0] == "log"][0][2].startswith("WARC record not written (")
+    (_, temp, final), = [e for e in events if e[0] == "closed"]
+    assert _responses_in(temp) == [pages[0][1].url] + [r.url for _, r in pages[2:]], \
+        "the one lost, the rest in the order they came"
 
-    def fetched(i):
-        response = HtmlResponse(urls[i], body=f"<html><p>page {i}</p>{'x' * 3000}</html>".encode(), status=200)
-        assert mw.process_response(Request(urls[i]), response) is response
 
-    fetched(0)
-    deadline = time.monotonic() + 10
-    while crawler.stats.get_value("archive/warc/records") != 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    mw.fh = HalfFull(mw.fh)
-    for i in range(1, 5):
-        fetched(i)
+def test_the_writer_process_archives_in_order_and_its_death_loses_no_later_capture(tmp_path):
+    """The writer runs in a process of its own. Its files are delivered when the spider closes;
+    killed mid-run, it is counted and said, the crawl's thread writes what comes after into files
+    of its own, and the dead writer's file (what it wrote of the captures before) is left for the
+    next run's salvage, which delivers it readable."""
+    import os
+    import signal
+    import time
+
+    crawler, mw = _warc_middleware(tmp_path)
+    pages = [_fetched(i) for i in range(6)]
+    for request, response in pages[:3]:
+        assert mw.process_response(request, response) is response
+    deadline = time.monotonic() + 20
+    while crawler.stats.get_value("archive/warc/records") != 6 and time.monotonic() < deadline:
+        time.sleep(0.02)
+        mw._take_events()
+    assert crawler.stats.get_value("archive/warc/records") == 6, "written by the writer process"
+    os.kill(mw.process.pid, signal.SIGKILL)
+    mw.process.join(10)
+    for request, response in pages[3:]:
+        mw.process_response(request, response)
     mw.spider_closed(None, "finished")
     mw.engine_stopped()
-    assert crawler.stats.get_value("archive/warc/failed/OSError") == 1
-    files = list(tmp_path.glob("*.warc.gz"))
-    assert len(files) == 1 and not list(tmp_path.glob(".*.open"))
-    responses = [headers["WARC-Target-URI"] for rec_type, headers, _http, _body in read_warc(files[0])
-                 if rec_type == "response"]
-    assert responses == [urls[0]] + urls[2:], "the one lost, the rest in the order they came"
+    assert crawler.stats.get_value("archive/warc/failed/writer_gone") == 1
+    assert crawler.stats.get_value("archive/warc/records") == 12
+    delivered = list(tmp_path.glob("*.warc.gz"))
+    assert [p.name for p in delivered] == ["GBAF-inproc-00000.warc.gz"]
+    assert _responses_in(delivered[0]) == [r.url for _, r in pages[3:]]
+    (left,) = tmp_path.glob(".*.open")
+    _crawler2, mw2 = _warc_middleware(tmp_path)  # the next run: the dead writer's file salvaged
+    mw2.spider_closed(None, "finished")
+    mw2.engine_stopped()
+    assert not left.exists() and _responses_in(tmp_path / "GBAF-00000.warc.gz") == [r.url for _, r in pages[:3]]
 
 
 def test_a_killed_runs_file_is_cut_at_its_last_whole_record_and_delivered_next_run(archived, tmp_path):

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from crawler.archive.salvage import append_whole, open_locked, temp_name
-from crawler.archive.writer import gzip_member, warcinfo_record
+from crawler.archive.records import gzip_member, warcinfo_record
 from crawler.commands import add_setting_option
 from crawler.outputs.storage import replace_durably
 from crawler.state import store_url
