@@ -9,9 +9,8 @@ complete (fsynced, for the crawl to deliver), ("stats", {key: n}) and ("log", le
 
 The writer process (`serve`) reads captures from a pipe in the order the crawl sent them. The
 pipe is bounded (a writer behind the crawl slows it, memory stays flat). Its messages:
-("open", prefix) names the run's files; a Fetched is written; ("close",) closes the current file and answers ("flushed",);
-("release",) answers ("cpu", seconds), gives up the locks of the closed files (delivered by
-then) and ends the process, as
+("open", prefix) names the run's files; a Fetched is written; ("close",) closes the current file and answers ("cpu", seconds so far) and ("flushed",);
+("release",) gives up the locks of the closed files (delivered by then) and ends the process, as
 does the end of the pipe (the crawl was killed: the current file stays `.open`, salvaged later).
 """
 from __future__ import annotations
@@ -23,6 +22,7 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from crawler.archive.digests import DigestIndex
@@ -112,7 +112,7 @@ class WarcFiles:
             self.held.pop().close()
 
 
-def serve(captures, events, directory: str, max_size: int, gzip_level: int) -> None:
+def serve(captures: Connection, events: Connection, directory: str, max_size: int, gzip_level: int) -> None:
     """The writer process: captures from one pipe, events to the other (see the module's doc)."""
     # Ctrl-C reaches the whole process group: the crawl closes gracefully and still needs its writer.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -132,10 +132,10 @@ def serve(captures, events, directory: str, max_size: int, gzip_level: int) -> N
             elif message[0] == "close":
                 files.close_file()
                 files.flush_counts()
+                events.send(("cpu", time.process_time()))
                 events.send(("flushed",))
             elif message[0] == "release":
                 files.flush_counts()
-                events.send(("cpu", time.process_time()))
                 files.release()
                 break
             # The counts go back when the pipe is idle, or each second under load: a few messages a

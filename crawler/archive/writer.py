@@ -78,16 +78,27 @@ class WarcWriterMiddleware:
         digests = DigestIndex(self.dir / "digests.sqlite")
         salvage(self.dir, digests, self.stats)  # files of killed runs, before this run's own
         digests.close()
+        self.process = self._start()
+
+    def _start(self):
+        """The writer process, or None (said and counted) when it cannot be started."""
         # spawn, not fork: no copy of a running reactor (as the re-extraction's workers)
         context = multiprocessing.get_context("spawn")
         captures_in, self.captures = context.Pipe(duplex=False)
         self.events, events_out = context.Pipe(duplex=False)
         _widen(self.captures)
-        self.process = context.Process(target=serve, args=(captures_in, events_out, *self.config),
-                                       name="warc-writer", daemon=True)
-        self.process.start()
-        captures_in.close()
-        events_out.close()
+        process = context.Process(target=serve, args=(captures_in, events_out, *self.config),
+                                  name="warc-writer", daemon=True)
+        try:
+            process.start()
+        except Exception as exc:  # noqa: BLE001 - the crawl writes its archive itself then
+            logger.error("WARC writer process not started (%r): the crawl writes the archive itself", exc)
+            self.stats.inc_value("archive/warc/failed/writer_gone")
+            return None
+        finally:
+            captures_in.close()
+            events_out.close()
+        return process
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcWriterMiddleware:
@@ -119,10 +130,12 @@ class WarcWriterMiddleware:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         # A run's captures are true whatever its close reason: they are delivered either way.
         if self._send(("close",)):
-            self._take_events(until=("flushed",))
+            self._take_events(until="flushed")
         if self.inproc is not None:
             self.inproc.close_file()
             self.inproc.flush_counts()
+        # What the archive cost in CPU (the crawl's thread and the writer), whatever the machine did meanwhile.
+        self.stats.set_value("archive/warc/cpu_ms", round(1000 * self.cpu))
         records = self.stats.get_value("archive/warc/records", 0)
         if records:
             logger.info("WARC: %d file(s) in %s (%s records, %s revisits)",
@@ -132,11 +145,9 @@ class WarcWriterMiddleware:
     def engine_stopped(self) -> None:
         """The run's files are delivered (renamed) by now: their locks can go."""
         if self._send(("release",)):
-            self._take_events(until=("cpu",))
-            self.process.join(30)
+            self._take_events(until="end")
         if self.inproc is not None:
             self.inproc.release()
-        self.stats.set_value("archive/warc/cpu_ms", round(1000 * self.cpu))
 
     # --- the writer process's pipes -----------------------------------------------------------------
     def _send(self, message) -> bool:
@@ -150,8 +161,9 @@ class WarcWriterMiddleware:
             self._gone()
             return False
 
-    def _take_events(self, until=None) -> None:
-        """Handle what the writer reported; with until, wait for that event (or the writer's end)."""
+    def _take_events(self, until: str | None = None) -> None:
+        """Handle what the writer reported; with until, wait for that event (an event's name, or
+        "end": the writer's end, once it is told to release)."""
         while self.process is not None and (until is not None or self.events.poll()):
             if until is not None and not self.events.poll(_PATIENCE):
                 logger.error("WARC writer silent for %d s: not waited for", _PATIENCE)
@@ -159,10 +171,14 @@ class WarcWriterMiddleware:
             try:
                 event = self.events.recv()
             except (EOFError, OSError):
-                self._gone()
+                if until == "end":
+                    self.process.join(30)
+                    self.process = None
+                else:
+                    self._gone()
                 return
             self._event(event)
-            if until is not None and event[0] == until[0]:
+            if event[0] == until:
                 return
 
     def _event(self, event) -> None:
