@@ -289,6 +289,38 @@ def test_a_full_disk_loses_one_record_counted_and_the_writing_goes_on(tmp_path):
         "the one lost, the rest in the order they came"
 
 
+def test_two_writers_share_a_folder_and_its_digest_index(tmp_path):
+    """Two crawls (or a crawl and a backfill) may write WARC to one folder at once: each one's
+    records are written, none waits on the other's run, and a payload the other archived is a
+    full record until the other's file is delivered (a revisit may only refer to a record that is
+    there)."""
+    import time
+
+    from crawler.archive.warcfiles import WarcFiles
+    from crawler.archive.writer import _capture
+
+    events = []
+    one = WarcFiles(tmp_path, 10 ** 9, 6, events.append, prefix="GBAF-one")
+    two = WarcFiles(tmp_path, 10 ** 9, 6, events.append, prefix="GBAF-two")
+    started = time.monotonic()
+    for i in range(4):
+        one.write_counted(_capture(*_fetched(i)))
+        two.write_counted(_capture(*_fetched(i)))
+    assert time.monotonic() - started < 4, "neither waited for the other's lock"
+    for files in (one, two):
+        files.close_file()
+        files.release()
+    counts = Counter()
+    for kind, *rest in events:
+        if kind == "stats":
+            counts.update(rest[0])
+    assert not [k for k in counts if "failed" in k] and counts["archive/warc/records"] == 16
+    assert "archive/warc/revisits" not in counts
+    for name in ("GBAF-one", "GBAF-two"):
+        (temp,) = tmp_path.glob(f".{name}-*.open")
+        assert _responses_in(temp) == [_fetched(i)[1].url for i in range(4)]
+
+
 def test_the_writer_process_archives_in_order_and_its_death_loses_no_later_capture(tmp_path):
     """The writer runs in a process of its own. Its files are delivered when the spider closes;
     killed mid-run, it is counted and said, the crawl's thread writes what comes after into files

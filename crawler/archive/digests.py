@@ -15,12 +15,17 @@ class DigestIndex:
     """payload digest -> the first capture (URI, date, file): what a revisit record refers to."""
 
     def __init__(self, path: str | os.PathLike) -> None:
-        self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        # Autocommit: each row is its own short transaction, so that two writers sharing the
+        # folder (two crawls, a crawl and a backfill) wait on each other for a row, not for a run
+        # (a transaction held open across records made the other's insert fail after 5 s). WAL
+        # with synchronous=NORMAL: a commit appends to the log, no fsync (the index is rebuilt from
+        # the files by salvage when a run dies; a lost row only means a full record instead of a
+        # revisit).
+        self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=60)
         self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("CREATE TABLE IF NOT EXISTS digests (digest TEXT PRIMARY KEY, uri TEXT NOT NULL,"
                         " date TEXT NOT NULL, filename TEXT NOT NULL)")
-        self.pending = 0
-        self.db.execute("BEGIN")
 
     def lookup(self, digest: str, file_exists: Callable[[str], bool]) -> tuple[str, str] | None:
         row = self.db.execute("SELECT uri, date, filename FROM digests WHERE digest=?", (digest,)).fetchone()
@@ -36,14 +41,8 @@ class DigestIndex:
 
     def add(self, digest: str, uri: str, date: str, filename: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?)", (digest, uri, date, filename))
-        self.pending += 1
-        if self.pending >= 500:
-            self.db.execute("COMMIT")
-            self.db.execute("BEGIN")
-            self.pending = 0
 
     def close(self) -> None:
         if self.db is not None:
-            self.db.execute("COMMIT")
             self.db.close()
             self.db = None
