@@ -215,8 +215,9 @@ def test_deploy_schedule_and_run(deployment, site):
     assert server.get("listspiders.json", project="gbaf")["spiders"] == ["gbaf", "gbaf_store", "gbaf_warc"]
 
     # --- a job scheduled through schedule.json --------------------------------------------------
+    # WARC on: its writer process starts from the deployed egg, as the crawl's own code does
     params = [("project", "gbaf"), ("spider", "gbaf"), ("setting", f"GBAF_BASE_URL={site.url}"),
-              *[("setting", f"{k}={v}") for k, v in FAST.items()]]
+              ("setting", f"GBAF_WARC_DIR={data / 'warc'}"), *[("setting", f"{k}={v}") for k, v in FAST.items()]]
     scheduled = server.request("schedule.json", params)
     assert scheduled["status"] == "ok", scheduled
     job = scheduled["jobid"]
@@ -238,6 +239,15 @@ def test_deploy_schedule_and_run(deployment, site):
     assert report["status"] == "ok" and report["records"]["exported"] == len(records)
     expected = {r["url"] for r in Site(articles=ARTICLES, seed=SEED).expected_records()}
     assert {r["url"] for r in records} == expected
+    from urllib.parse import urlsplit
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    [warc] = (data / "warc").glob(f"GBAF-{job}-*.warc.gz")
+    with open(warc, "rb") as f:
+        archived = {urlsplit(r.rec_headers.get_header("WARC-Target-URI")).path for r in ArchiveIterator(f)
+                    if r.rec_type == "response"}
+    assert {urlsplit(url).path for url in expected} <= archived
 
     # --- the cron recipe's next run: resumes the state, never overlaps ---------------------------
     recipe = cron_command("gbaf-schedule.sh", commented=True) + ' "$@"'
