@@ -111,13 +111,14 @@ def section_warc(rows, args, work):
              f"cost ≤ {TARGETS['warc_cost']:.0%}", 1 - ratio <= TARGETS["warc_cost"])
     cpu_on = sum(on.run.cpu for _, on in pairs) / sum(on.records for _, on in pairs)
     cpu_off = sum(off.run.cpu for off, _ in pairs) / sum(off.records for off, _ in pairs)
-    rows.add("1. crawler CPU per record, WARC on vs off (all pairs)", f"{cpu_on * 1000:.1f} ms",
+    rows.add("1. crawler CPU per record, WARC on vs off (all pairs; the crawl's process, not its writer's)",
+             f"{cpu_on * 1000:.1f} ms",
              f"{cpu_off * 1000:.1f} ms", cpu_on / cpu_off)
     own = [warc_cpu_ms(on.run.log) for _, on in pairs]
     if all(v is not None for v in own):
         per_record = sum(own) / sum(on.records for _, on in pairs)
         rows.add("1. the archive's own CPU per record (stat `archive/warc/cpu_ms`: the crawl's thread "
-                 "copying, the writer's thread building, digesting, compressing, writing), against the "
+                 "copying and sending, the writer process building, digesting, compressing, writing), against the "
                  "crawler's CPU per record with WARC off", f"{per_record:.2f} ms", f"{cpu_off * 1000:.1f} ms",
                  per_record / (cpu_off * 1000))
     off, on = pairs[-1]

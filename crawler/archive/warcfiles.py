@@ -9,7 +9,8 @@ complete (fsynced, for the crawl to deliver), ("stats", {key: n}) and ("log", le
 
 The writer process (`serve`) reads captures from a pipe in the order the crawl sent them. The
 pipe is bounded (a writer behind the crawl slows it, memory stays flat). Its messages:
-("open", prefix) names the run's files; a Fetched is written; ("close",) closes the current file and answers ("cpu", seconds so far) and ("flushed",);
+("open", prefix) names the run's files; a Fetched is written; ("close",) closes the current file
+and answers ("cpu", seconds so far) and ("flushed",);
 ("release",) gives up the locks of the closed files (delivered by then) and ends the process, as
 does the end of the pipe (the crawl was killed: the current file stays `.open`, salvaged later).
 """
