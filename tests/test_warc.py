@@ -289,6 +289,19 @@ def test_a_full_disk_loses_one_record_counted_and_the_writing_goes_on(tmp_path):
         "the one lost, the rest in the order they came"
 
 
+def test_a_crawl_that_exits_without_closing_leaves_its_captures_written(tmp_path):
+    """A forced shutdown (Ctrl-C twice) ends the process without spider_closed: the process exits,
+    and what it had sent to its writer is in the file it leaves for the next run's salvage."""
+    script = ("import sys; from tests.test_warc import _warc_middleware, _fetched\n"
+              "crawler, mw = _warc_middleware(sys.argv[1])\n"
+              "for i in range(3):\n    mw.process_response(*_fetched(i))\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(tmp_path)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    (left,) = tmp_path.glob(".*.open")
+    assert _responses_in(left) == [_fetched(i)[1].url for i in range(3)]
+
+
 def test_two_writers_share_a_folder_and_its_digest_index(tmp_path):
     """Two crawls (or a crawl and a backfill) may write WARC to one folder at once: each one's
     records are written, none waits on the other's run, and a payload the other archived is a

@@ -30,6 +30,7 @@ CPU the crawl's thread and the writer spent on the archive).
 """
 from __future__ import annotations
 
+import atexit
 import fcntl
 import logging
 import multiprocessing
@@ -98,7 +99,17 @@ class WarcWriterMiddleware:
         finally:
             captures_in.close()
             events_out.close()
+        atexit.register(self._hang_up)
         return process
+
+    def _hang_up(self) -> None:
+        """At the process's exit without engine_stopped (a forced shutdown: Ctrl-C twice): the
+        writer is given the end of its pipe and the time to write what is in it, before
+        multiprocessing's own exit handler terminates it (its file is then salvaged by the next run)."""
+        if self.process is not None:
+            self.captures.close()
+            self.process.join(_PATIENCE)
+            self.process = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcWriterMiddleware:
@@ -146,6 +157,7 @@ class WarcWriterMiddleware:
         """The run's files are delivered (renamed) by now: their locks can go."""
         if self._send(("release",)):
             self._take_events(until="end")
+        atexit.unregister(self._hang_up)
         if self.inproc is not None:
             self.inproc.release()
 
