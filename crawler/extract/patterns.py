@@ -196,29 +196,51 @@ FURNITURE = re.compile(
 # Werbung", "We may receive compensation ..."), a caption that ends with its © credit ("Eileen Gu,
 # Freestylerin. © AFP / MADDIE MEYER").
 _PHRASES = (
-    ("paywall", r"\b(?:subscribe|suscr[ií]b\w*|abonn\w*)\b.{0,60}\b(?:full|whole|entire) (?:story|article)\b", 80, 80),
-    ("paywall2", r"\b(?:full|whole|entire) (?:story|article)\b.{0,30}\bsubscribe\b", 80, 120),
-    ("subscriber", r"\balready (?:a )?(?:subscriber|member)\b.{0,60}\b(?:log in|sign in|login)\b", 60, 80),
-    ("app", r"\b(?:download|get)\b.{0,60}\bapps?\b.{0,20}\b(?:for|on) (?:ios|android|iphone)\b", 120, 60),
-    ("phone", r"\b(?:straight|directly) to your (?:phone|inbox)\b", 60, 60),
-    ("letter", r"\b(?:submit|send|write)\b.{0,20}\bletters? to the editor\b", 80, 120),
+    # (name, pattern, characters allowed before it, after it, the keys: one of them stands, in
+    # lower case, in every line the pattern matches)
+    ("paywall", r"\b(?:subscribe|suscr[ií]b\w*|abonn\w*)\b.{0,60}\b(?:full|whole|entire) (?:story|article)\b", 80, 80,
+     ("subscri", "suscr", "abonn")),
+    ("paywall2", r"\b(?:full|whole|entire) (?:story|article)\b.{0,30}\bsubscribe\b", 80, 120, ("subscri",)),
+    ("subscriber", r"\balready (?:a )?(?:subscriber|member)\b.{0,60}\b(?:log in|sign in|login)\b", 60, 80,
+     ("already",)),
+    ("app", r"\b(?:download|get)\b.{0,60}\bapps?\b.{0,20}\b(?:for|on) (?:ios|android|iphone)\b", 120, 60,
+     (" ios", "android", "iphone")),
+    ("phone", r"\b(?:straight|directly) to your (?:phone|inbox)\b", 60, 60, ("your phone", "your inbox")),
+    ("letter", r"\b(?:submit|send|write)\b.{0,20}\bletters? to the editor\b", 80, 120, ("letter",)),
     ("plea", r"\b(?:apóyanos|hazte (?:miembro|socio)|wesprzyj nas|unterstütze uns|support us|"
              r"become a (?:member|subscriber|supporter)|zapraszamy (?:też )?do subskrypcji|"
-             r"únete a nuestra comunidad)\b", 300, 400),
-    ("werbung", r"\benthält (?:werbung|affiliate[- ]?links?)\b", 60, 80),
+             r"únete a nuestra comunidad)\b", 300, 400,
+     ("apóyanos", "hazte", "wesprzyj", "unterstütze uns", "support us", "become a", "zapraszamy", "únete")),
+    ("werbung", r"\benthält (?:werbung|affiliate[- ]?links?)\b", 60, 80, ("enthält",)),
     ("disclosure", r"\b(?:we|i) (?:may|might|will) (?:receive|earn|get) (?:a )?(?:small )?"
-                   r"(?:compensation|commission|affiliate commission)\b", 300, 300),
-    ("credit", r"(?:[.|,]\s*|\s)(?:(?:foto|photo|bild|fotos)\s*)?©\s*[^.!?©]{2,60}$", 300, 0),
+                   r"(?:compensation|commission|affiliate commission)\b", 300, 300, ("compensation", "commission")),
+    ("credit", r"(?:[.|,]\s*|\s)(?:(?:foto|photo|bild|fotos)\s*)?©\s*[^.!?©]{2,60}$", 300, 0, ("©",)),
 )
-_PHRASE = re.compile("|".join(f"(?P<{name}>{p})" for name, p, _b, _a in _PHRASES), re.I)
-_PHRASE_ROOM = {name: (before, after) for name, _p, before, after in _PHRASES}
-_PHRASE_MAX = max(b + a for _b, b, a in ((n, b, a) for n, _p, b, a in _PHRASES)) + 200
-
-
+_PHRASE = re.compile("|".join(f"(?P<{name}>{p})" for name, p, _b, _a, _k in _PHRASES), re.I)
+_PHRASE_ROOM = {name: (before, after) for name, _p, before, after, _k in _PHRASES}
+_PHRASE_MAX = max(b + a for _n, _p, b, a, _k in _PHRASES) + 200
 # One of these stands in every line _PHRASES match (lower case): a cheap test before the search.
-_PHRASE_KEYS = ("subscri", "suscr", "abonn", "already", " ios", "android", "iphone", "your phone",
-                "your inbox", "letter", "apóyanos", "hazte", "wesprzyj", "unterstütze uns", "support us",
-                "become a", "zapraszamy", "únete", "enthält", "compensation", "commission", "©")
+_PHRASE_KEYS = tuple(dict.fromkeys(k for *_rest, keys in _PHRASES for k in keys))
+# Each phrase alone, for an ASCII line: there lower() and the patterns' re.I agree letter by letter
+# (no 'ſ' or Kelvin sign, which re.I folds to 's' and 'k'), so a phrase none of whose keys stands in
+# the line cannot match it, and only the phrases whose keys stand there are searched (the one
+# search of all of them took ~250 us on a long paragraph that holds "commission").
+_PHRASE_ALONE = tuple((name, re.compile(p, re.I), keys) for name, p, _b, _a, keys in _PHRASES)
+
+
+def _first_phrase(t: str, low: str):
+    """(name, match) of the phrase _PHRASE.search(t) finds, searching only the phrases whose keys
+    stand in low (t ASCII): the leftmost match, the first phrase in order where two start at the
+    same place, as the alternatives of one pattern give."""
+    best = None
+    for name, pattern, keys in _PHRASE_ALONE:
+        for k in keys:
+            if k in low:
+                m = pattern.search(t)
+                if m is not None and (best is None or m.start() < best[1].start()):
+                    best = (name, m)
+                break
+    return best
 
 
 def _furniture_phrase(t: str) -> bool:
@@ -230,10 +252,17 @@ def _furniture_phrase(t: str) -> bool:
             break
     else:
         return False
-    m = _PHRASE.search(t)
-    if m is None:
-        return False
-    before, after = _PHRASE_ROOM[m.lastgroup]
+    if t.isascii():
+        found = _first_phrase(t, low)
+        if found is None:
+            return False
+        name, m = found
+    else:
+        m = _PHRASE.search(t)
+        if m is None:
+            return False
+        name = m.lastgroup
+    before, after = _PHRASE_ROOM[name]
     return m.start() <= before and len(t) - m.end() <= after
 
 
