@@ -125,17 +125,27 @@ class Walk:
         if self._body_cache is not None:
             return self._body_cache
         paragraphs = self._walk(self.scope)
-        words = sum(len(t.split()) for _e, t, _h in paragraphs)
+        counts = {t: len(t.split()) for _e, t, _h in paragraphs}
+        words = sum(counts[t] for _e, t, _h in paragraphs)
         if words < RETRY_WORDS and not self.is_site_page():
             # The scope gave almost no text (a teaser card, a header <article>): the walk looks
             # again from the densest container, and takes it where it holds twice the words.
             other = second_scope(self)
             if other is not None and other is not self.scope:
                 again = self._walk(other)
-                if sum(len(t.split()) for _e, t, _h in again) >= 2 * max(words, 20):
-                    self.scope, paragraphs = other, again
+                again_counts = {t: len(t.split()) for _e, t, _h in again}
+                if sum(again_counts[t] for _e, t, _h in again) >= 2 * max(words, 20):
+                    self.scope, paragraphs, counts = other, again, again_counts
         self._body_cache = paragraphs
+        self._paragraph_words = counts
         return self._body_cache
+
+    def paragraph_words(self, texts) -> int:
+        """tx.word_count of the DOM paragraphs' texts joined by spaces (texts: some of
+        dom_paragraphs()' texts), from the words the walk counted in each: a text's words do not
+        change when it is joined to others by a space."""
+        counts = self._paragraph_words
+        return sum(counts[t] for t in texts)
 
     _scope_chars = None  # (scope, its characters of text): asked once per walk
 
