@@ -260,7 +260,7 @@ class Walk:
     @staticmethod
     def _is_link_list(el):
         """A container whose text is mostly link text (teasers, menus, "more" lists), not prose."""
-        links = el.findall(".//a")
+        links = list(el.iterdescendants("a"))  # el.findall(".//a") without ElementPath's dispatch
         if len(links) < LINK_LIST_MIN:
             return False
         linked = sum(text_len(a) for a in links)
