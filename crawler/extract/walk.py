@@ -216,7 +216,7 @@ class Walk:
                     continue
                 if started:
                     t = visible_text(el)
-                    if t and len(el) and el.find(".//button") is not None:
+                    if t and len(el) and next(el.iterdescendants("button"), None) is not None:
                         t = _text_without_controls(el)
                     if t and not (tag == "li" and self._is_link_item(el, t)) \
                             and not self._is_link_row(el, t):
