@@ -299,8 +299,13 @@ class PageInputs:
     def _maybe_breadcrumb(self, el):
         if not 2 <= len(el):
             return  # fewer than two children: fewer than two items (the list below not built)
-        items = [li for li in el if tag_name(li) == "li"]
-        if not 2 <= len(items) <= 6:
+        items = []
+        for li in el:
+            if li.tag == "li":
+                items.append(li)
+                if len(items) > 6:
+                    return  # a menu's long list: the rest of its items not gathered
+        if len(items) < 2:
             return
         first = visible_text(items[0]).strip(" >›»/|").lower()
         label = " ".join((el.get("aria-label") or "", el.getparent().get("aria-label") or "")).lower()
