@@ -15,6 +15,7 @@ CMS gives the boxes around the text (comments, sharing, related, newsletter: `na
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from crawler import text as tx
@@ -140,7 +141,7 @@ class Walk:
         self._paragraph_words = counts
         return self._body_cache
 
-    def paragraph_words(self, texts) -> int:
+    def paragraph_words(self, texts: Iterable[str]) -> int:
         """tx.word_count of the DOM paragraphs' texts joined by spaces (texts: some of
         dom_paragraphs()' texts), from the words the walk counted in each: a text's words do not
         change when it is joined to others by a space."""
