@@ -22,7 +22,11 @@ def clean(value: str | None) -> str | None:
         return None
     value = str(value)
     if not value.isascii():
-        if _SURROGATE.search(value):  # a JSON "\ud800" escape: no character, and no UTF-8 for it
+        # A JSON "\ud800" escape: no character, and no UTF-8 for it. The UTF-8 encoder refuses
+        # exactly the surrogates: one C pass, half the time of _SURROGATE.search.
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
             value = _SURROGATE.sub("\ufffd", value)
         value = unicodedata.normalize("NFC", value)
     return " ".join(value.split())

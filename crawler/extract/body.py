@@ -81,7 +81,7 @@ class Body:
                      if not (i < 8 and (not h and BYLINE_LINE.match(t) or title and _words(t) == title))
                      and not (names and len(t) < 80 and _words(t) in names)]
             joined = " ".join(t for t, _h in texts)
-            words = tx.word_count(joined)
+            words = self.paragraph_words(t for t, _h in texts)  # tx.word_count(joined), counted once
             # text_words without counting the words again (a CJK page's characters added)
             dom_words = words + (len(CJK.findall(joined)) // 2 if not joined.isascii() else 0)
             if words >= 20 and self._dom_looks_wrong(dom_words, len(joined)):

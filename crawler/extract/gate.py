@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from crawler.extract.body import text_words
+from crawler.extract.patterns import CJK
 from crawler.urls import NON_NEWS_SECTIONS, kind_of_url
 
 ARTICLE_EVIDENCE = 3
@@ -116,7 +116,12 @@ class Gate:
     def _text(self):
         if self.h1 is None and not self.meta.first("og:title"):
             return None
-        words = text_words(" ".join(t for _e, t, _h in self.dom_paragraphs()))
+        paragraphs = self.dom_paragraphs()
+        # text_words of the paragraphs joined: the walk's word counts, and Han and kana where any
+        # paragraph is not ASCII
+        words = self.paragraph_words(t for _e, t, _h in paragraphs)
+        if not all(t.isascii() for _e, t, _h in paragraphs):
+            words += len(CJK.findall(" ".join(t for _e, t, _h in paragraphs))) // 2
         if words >= VERY_LONG_TEXT_WORDS and self.h1 is not None:
             return 3, "title_and_long_text"
         if words >= LONG_TEXT_WORDS:

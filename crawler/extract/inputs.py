@@ -55,6 +55,8 @@ for _tag, _role in (("meta", "metas"), ("link", "links"), ("article", "articles"
     _ROLES.setdefault(_tag, []).append(_role)
 _ROLES = {k: tuple(v) for k, v in _ROLES.items()}
 _WALKED_TAGS = tuple(sorted(set(_ROLES) | set(LABEL_TAGS)))
+# What the walk asks of each tag it meets, in one lookup: (may be a label, is a heading, roles).
+_TAG_ROLES = {t: (t in LABEL_TAGS, t in HEADINGS, _ROLES.get(t, ())) for t in _WALKED_TAGS}
 
 
 # Whether an element's own text may start a label (_label_start, or "read" in it), by the text:
@@ -81,13 +83,13 @@ def _walk_once(root):
     found = {name: [] for name in _LISTS}
     boxes, mains, candidates = found["boxes"], found["mains"], found["label_candidates"]
     links_seen = 0
-    roles, labelled, headings = _ROLES, LABEL_TAGS, HEADINGS
+    tag_roles = _TAG_ROLES
     tested = _TEXT_MAY_LABEL
     if len(tested) > _TEXT_MAY_LABEL_MAX:
         tested.clear()
     for el in root.iter(*_WALKED_TAGS):
-        tag = el.tag
-        if tag in labelled:
+        labelled, heading, roles = tag_roles[el.tag]  # iter() yields only _WALKED_TAGS
+        if labelled:
             # the cheap test first: most text is not a label (a text of whitespace alone starts
             # no label and holds no "read")
             t = el.text
@@ -97,9 +99,9 @@ def _walk_once(root):
                     may = tested[t] = bool(_label_start(t) or "read" in t)
             else:
                 may = False
-            if may or (tag in headings and len(el)):
+            if may or (heading and len(el)):
                 candidates.append(el)
-        for role in roles.get(tag, ()):
+        for role in roles:
             if role == "a":
                 links_seen += 1
             elif role == "boxes":
@@ -297,8 +299,13 @@ class PageInputs:
     def _maybe_breadcrumb(self, el):
         if not 2 <= len(el):
             return  # fewer than two children: fewer than two items (the list below not built)
-        items = [li for li in el if tag_name(li) == "li"]
-        if not 2 <= len(items) <= 6:
+        items = []
+        for li in el:
+            if li.tag == "li":
+                items.append(li)
+                if len(items) > 6:
+                    return  # a menu's long list: the rest of its items not gathered
+        if len(items) < 2:
             return
         first = visible_text(items[0]).strip(" >›»/|").lower()
         label = " ".join((el.get("aria-label") or "", el.getparent().get("aria-label") or "")).lower()

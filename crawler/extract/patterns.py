@@ -124,11 +124,8 @@ FURNITURE = re.compile(
     r"condividi|udostępnij|gefällt mir|like this|drucken|versenden|merken|weiterempfehlen|"
     r"imprimer|imprimir|stampa|drukuj|permalink|permalien)\s*[:!.]?|"
     r"(?:permalink|permalien)\s*:?\s*https?://\S+|"
-    # An image's enlarge button, and a caption that ends with its agency credit in brackets
-    # ("Dmitry Muratov, periodista ruso (REUTERS/Denis Balibouse)").
+    # An image's enlarge button (its caption with an agency credit: FURNITURE_AROUND).
     r"vergrößern|enlarge|agrandir|ampliar|ingrandisci|powiększ|"
-    r"[^.!?]{0,200}\((?:reuters|afp|ap|efe|epa|dpa|getty(?: images)?|ansa|anadolu|xinhua|europa press)"
-    r"\s*/\s*[^()]{1,60}\)|"
     # Prompts to share, like, print or follow, and a toggle's label, standing alone as a line.
     r"(?:möchten|wollen) sie (?:den|diesen) (?:artikel|beitrag) teilen\??|"
     r"(?:dieser|der) (?:artikel|beitrag) gefällt (?:ihnen|dir)\??|(?:did you )?(?:like|enjoy) this (?:article|post)\??|"
@@ -137,8 +134,7 @@ FURNITURE = re.compile(
     r"(?:bewerten sie|bewerte) (?:diesen|dieses|diese) (?:artikel|beitrag|produkt|rezept|seite)|"
     r"valora esta (?:noticia|nota)|rate this (?:article|post|recipe|story)|"
     r"para (?:poder )?comentar (?:debes|debe|tienes que|hay que|es necesario)\b.{0,100}|dołącz do dyskusji|"
-    r".{0,60}\((?:atom|rss)\)|"
-    r"(?:.{0,40}\bals pdf herunterladen|pdf[- ]version|download (?:as )?pdf)|"
+    r"(?:pdf[- ]version|download (?:as )?pdf)|"
     r"[-–—\s]*anzeige[-–—\s]*|"
     r"zu allen (?:beiträgen|artikeln|meldungen|news)|"
     r"(?:weiterlesen|read more|lire la suite)\s*\d{1,3}\s*min(?:uten|utes?)?|diese seite\s*:|"
@@ -155,7 +151,6 @@ FURNITURE = re.compile(
     r"(?:art[íi]culo (?:siguiente|anterior)|(?:nächster|vorheriger) (?:artikel|beitrag)|"
     r"(?:previous|next) (?:article|post|story))\b.{0,200}|"
     r"photograph(?:s|y)? by\b.{0,120}|\d+ min(?:ute)?s?\s*[-–|·]\s*[\d.,]+ words|"
-    r".{0,40}\bnewsletter\b.{0,40}\b(?:anmelden|abonnieren|sign up|subscribe|s.inscrire)\b.{0,10}|"
     r"(?:quellen|quellenangaben|sources?) (?:ausblenden|einblenden|anzeigen|verbergen)|(?:show|hide) sources|"
     r"(?:folge|folgt|folgen sie|follow|s[ií]guenos)\b.{0,40}\b(?:auf|on|en) (?:twitter|facebook|instagram|"
     r"linkedin|threads|bluesky|mastodon|tiktok|youtube|telegram|whatsapp)\b"
@@ -181,11 +176,51 @@ FURNITURE = re.compile(
     # A label alone: the contact, authors' or source line's heading ("Kontakt:", "Źródło:").
     r"(?:kontakt|autoren|autor|von|quelle|quellen|źródło|fuente|fonte)\s*:|"
     # A source line: the label and a name ("Quelle: dpa-AFX", "Źródło: ISBnews"), no sentence.
-    r"(?:quelle|quellen|quellenangaben?|źródło|fuente|fonte|source|sources)\s*:\s*[^.!?]{1,80}\.?|"
-    r"(?:[^.!?]{0,80}[/|]\s*)?(?:getty images|istock(?:photo)?(?:\.com)?|shutterstock(?:\.com)?|"
-    r"imago(?: images)?|picture[- ]alliance|unsplash|pixabay)(?:\s*[/|,]\s*[^.!?]{0,60})?)$",
+    r"(?:quelle|quellen|quellenangaben?|źródło|fuente|fonte|source|sources)\s*:\s*[^.!?]{1,80}\.?)$",
     re.I,
 )
+# Furniture lines that open with a run of any characters before the words they need (a caption
+# ending with its agency or stock-photo credit, a feed link, a PDF download, a newsletter prompt):
+# apart from FURNITURE, since each tries every length of its run on every line (half of
+# FURNITURE's time when they stood in it), each asked only where one of its keys (lower case)
+# stands in the line. A line is furniture when FURNITURE or one of these matches it whole, so the
+# split gives the same answer.
+FURNITURE_AROUND = tuple((re.compile(rf"^(?:{p})$", re.I), keys) for p, keys in (
+    # "Dmitry Muratov, periodista ruso (REUTERS/Denis Balibouse)"
+    (r"[^.!?]{0,200}\((?:reuters|afp|ap|efe|epa|dpa|getty(?: images)?|ansa|anadolu|xinhua|europa press)"
+     r"\s*/\s*[^()]{1,60}\)", ("(",)),
+    (r".{0,60}\((?:atom|rss)\)", ("(atom)", "(rss)")),
+    (r".{0,40}\bals pdf herunterladen", ("pdf",)),
+    (r".{0,40}\bnewsletter\b.{0,40}\b(?:anmelden|abonnieren|sign up|subscribe|s.inscrire)\b.{0,10}",
+     ("newsletter",)),
+    (r"(?:[^.!?]{0,80}[/|]\s*)?(?:getty images|istock(?:photo)?(?:\.com)?|shutterstock(?:\.com)?|"
+     r"imago(?: images)?|picture[- ]alliance|unsplash|pixabay)(?:\s*[/|,]\s*[^.!?]{0,60})?",
+     ("getty images", "istock", "shutterstock", "imago", "picture", "unsplash", "pixabay")),
+))
+# The characters that re.I matches to a letter of the keys while lower() gives another (the dotted
+# and dotless i, the long s): in a line without them a key (lower case) stands in line.lower()
+# wherever a pattern that holds it matches, so a pattern none of whose keys stands there cannot match.
+_FOLDS_APART = ("\u0130", "\u0131", "\u017f")
+
+
+def _keys_decide(t: str) -> bool:
+    """Whether the keys may rule patterns out for this line (see _FOLDS_APART)."""
+    return t.isascii() or ("\u0130" not in t and "\u0131" not in t and "\u017f" not in t)
+
+
+def _furniture_around(t: str, low: str, keyed: bool) -> bool:
+    for pattern, keys in FURNITURE_AROUND:
+        if keyed:
+            for k in keys:  # a loop, not any() over a generator: asked of every line
+                if k in low:
+                    break
+            else:
+                continue
+        if pattern.match(t):
+            return True
+    return False
+
+
 # Lines that are furniture by a phrase anywhere in them, each with how many characters may stand
 # before and after it (asked with one search, not as FURNITURE's alternatives, which would try each
 # from every start): a paywall's or an app's prompt ("Subscribe now ... for the full story", "To
@@ -196,44 +231,71 @@ FURNITURE = re.compile(
 # Werbung", "We may receive compensation ..."), a caption that ends with its © credit ("Eileen Gu,
 # Freestylerin. © AFP / MADDIE MEYER").
 _PHRASES = (
-    ("paywall", r"\b(?:subscribe|suscr[ií]b\w*|abonn\w*)\b.{0,60}\b(?:full|whole|entire) (?:story|article)\b", 80, 80),
-    ("paywall2", r"\b(?:full|whole|entire) (?:story|article)\b.{0,30}\bsubscribe\b", 80, 120),
-    ("subscriber", r"\balready (?:a )?(?:subscriber|member)\b.{0,60}\b(?:log in|sign in|login)\b", 60, 80),
-    ("app", r"\b(?:download|get)\b.{0,60}\bapps?\b.{0,20}\b(?:for|on) (?:ios|android|iphone)\b", 120, 60),
-    ("phone", r"\b(?:straight|directly) to your (?:phone|inbox)\b", 60, 60),
-    ("letter", r"\b(?:submit|send|write)\b.{0,20}\bletters? to the editor\b", 80, 120),
+    # (name, pattern, characters allowed before it, after it, the keys: one of them stands, in
+    # lower case, in every line the pattern matches)
+    ("paywall", r"\b(?:subscribe|suscr[ií]b\w*|abonn\w*)\b.{0,60}\b(?:full|whole|entire) (?:story|article)\b", 80, 80,
+     ("subscri", "suscr", "abonn")),
+    ("paywall2", r"\b(?:full|whole|entire) (?:story|article)\b.{0,30}\bsubscribe\b", 80, 120, ("subscri",)),
+    ("subscriber", r"\balready (?:a )?(?:subscriber|member)\b.{0,60}\b(?:log in|sign in|login)\b", 60, 80,
+     ("already",)),
+    ("app", r"\b(?:download|get)\b.{0,60}\bapps?\b.{0,20}\b(?:for|on) (?:ios|android|iphone)\b", 120, 60,
+     (" ios", "android", "iphone")),
+    ("phone", r"\b(?:straight|directly) to your (?:phone|inbox)\b", 60, 60, ("your phone", "your inbox")),
+    ("letter", r"\b(?:submit|send|write)\b.{0,20}\bletters? to the editor\b", 80, 120, ("letter",)),
     ("plea", r"\b(?:apóyanos|hazte (?:miembro|socio)|wesprzyj nas|unterstütze uns|support us|"
              r"become a (?:member|subscriber|supporter)|zapraszamy (?:też )?do subskrypcji|"
-             r"únete a nuestra comunidad)\b", 300, 400),
-    ("werbung", r"\benthält (?:werbung|affiliate[- ]?links?)\b", 60, 80),
+             r"únete a nuestra comunidad)\b", 300, 400,
+     ("apóyanos", "hazte", "wesprzyj", "unterstütze uns", "support us", "become a", "zapraszamy", "únete")),
+    ("werbung", r"\benthält (?:werbung|affiliate[- ]?links?)\b", 60, 80, ("enthält",)),
     ("disclosure", r"\b(?:we|i) (?:may|might|will) (?:receive|earn|get) (?:a )?(?:small )?"
-                   r"(?:compensation|commission|affiliate commission)\b", 300, 300),
-    ("credit", r"(?:[.|,]\s*|\s)(?:(?:foto|photo|bild|fotos)\s*)?©\s*[^.!?©]{2,60}$", 300, 0),
+                   r"(?:compensation|commission|affiliate commission)\b", 300, 300, ("compensation", "commission")),
+    ("credit", r"(?:[.|,]\s*|\s)(?:(?:foto|photo|bild|fotos)\s*)?©\s*[^.!?©]{2,60}$", 300, 0, ("©",)),
 )
-_PHRASE = re.compile("|".join(f"(?P<{name}>{p})" for name, p, _b, _a in _PHRASES), re.I)
-_PHRASE_ROOM = {name: (before, after) for name, _p, before, after in _PHRASES}
-_PHRASE_MAX = max(b + a for _b, b, a in ((n, b, a) for n, _p, b, a in _PHRASES)) + 200
-
-
+_PHRASE = re.compile("|".join(f"(?P<{name}>{p})" for name, p, _b, _a, _k in _PHRASES), re.I)
+_PHRASE_ROOM = {name: (before, after) for name, _p, before, after, _k in _PHRASES}
+_PHRASE_MAX = max(b + a for _n, _p, b, a, _k in _PHRASES) + 200
 # One of these stands in every line _PHRASES match (lower case): a cheap test before the search.
-_PHRASE_KEYS = ("subscri", "suscr", "abonn", "already", " ios", "android", "iphone", "your phone",
-                "your inbox", "letter", "apóyanos", "hazte", "wesprzyj", "unterstütze uns", "support us",
-                "become a", "zapraszamy", "únete", "enthält", "compensation", "commission", "©")
+_PHRASE_KEYS = tuple(dict.fromkeys(k for *_rest, keys in _PHRASES for k in keys))
+# Each phrase alone, for a line where the keys decide (_keys_decide): a phrase none of whose keys
+# stands in the line cannot match it, so only the phrases whose keys stand there are searched (the
+# one search of all of them took ~250 us on a long paragraph that holds "commission").
+_PHRASE_ALONE = tuple((name, re.compile(p, re.I), keys) for name, p, _b, _a, keys in _PHRASES)
 
 
-def _furniture_phrase(t: str) -> bool:
+def _first_phrase(t: str, low: str):
+    """(name, match) of the phrase _PHRASE.search(t) finds, searching only the phrases whose keys
+    stand in low (where the keys decide): the leftmost match, the first phrase in order where two start at the
+    same place, as the alternatives of one pattern give."""
+    best = None
+    for name, pattern, keys in _PHRASE_ALONE:
+        for k in keys:
+            if k in low:
+                m = pattern.search(t)
+                if m is not None and (best is None or m.start() < best[1].start()):
+                    best = (name, m)
+                break
+    return best
+
+
+def _furniture_phrase(t: str, low: str, keyed: bool) -> bool:
     if len(t) > _PHRASE_MAX:
         return False
-    low = t.lower()
     for k in _PHRASE_KEYS:  # a loop, not any() over a generator: a third of the time
         if k in low:
             break
     else:
         return False
-    m = _PHRASE.search(t)
-    if m is None:
-        return False
-    before, after = _PHRASE_ROOM[m.lastgroup]
+    if keyed:
+        found = _first_phrase(t, low)
+        if found is None:
+            return False
+        name, m = found
+    else:
+        m = _PHRASE.search(t)
+        if m is None:
+            return False
+        name = m.lastgroup
+    before, after = _PHRASE_ROOM[name]
     return m.start() <= before and len(t) - m.end() <= after
 
 
@@ -265,7 +327,10 @@ def furniture_line(t: str) -> bool:
     """Whether a line is page furniture (FURNITURE, a date alone, or a caption that ends with its
     credit). Remembered: the walk and the body's candidates ask of the same lines, and a site's
     furniture is the same on every page (about half the asks on replica pages)."""
-    if FURNITURE.match(t) or _furniture_phrase(t):
+    if FURNITURE.match(t):
+        return True
+    low, keyed = t.lower(), _keys_decide(t)
+    if _furniture_around(t, low, keyed) or _furniture_phrase(t, low, keyed):
         return True
     if len(t) <= 60 and DATE_ALONE.fullmatch(t):
         return True

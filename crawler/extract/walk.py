@@ -15,6 +15,7 @@ CMS gives the boxes around the text (comments, sharing, related, newsletter: `na
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from crawler import text as tx
@@ -125,17 +126,27 @@ class Walk:
         if self._body_cache is not None:
             return self._body_cache
         paragraphs = self._walk(self.scope)
-        words = sum(len(t.split()) for _e, t, _h in paragraphs)
+        counts = {t: len(t.split()) for _e, t, _h in paragraphs}
+        words = sum(counts[t] for _e, t, _h in paragraphs)
         if words < RETRY_WORDS and not self.is_site_page():
             # The scope gave almost no text (a teaser card, a header <article>): the walk looks
             # again from the densest container, and takes it where it holds twice the words.
             other = second_scope(self)
             if other is not None and other is not self.scope:
                 again = self._walk(other)
-                if sum(len(t.split()) for _e, t, _h in again) >= 2 * max(words, 20):
-                    self.scope, paragraphs = other, again
+                again_counts = {t: len(t.split()) for _e, t, _h in again}
+                if sum(again_counts[t] for _e, t, _h in again) >= 2 * max(words, 20):
+                    self.scope, paragraphs, counts = other, again, again_counts
         self._body_cache = paragraphs
+        self._paragraph_words = counts
         return self._body_cache
+
+    def paragraph_words(self, texts: Iterable[str]) -> int:
+        """tx.word_count of the DOM paragraphs' texts joined by spaces (texts: some of
+        dom_paragraphs()' texts), from the words the walk counted in each: a text's words do not
+        change when it is joined to others by a space."""
+        counts = self._paragraph_words
+        return sum(counts[t] for t in texts)
 
     _scope_chars = None  # (scope, its characters of text): asked once per walk
 
@@ -206,7 +217,7 @@ class Walk:
                     continue
                 if started:
                     t = visible_text(el)
-                    if t and len(el) and el.find(".//button") is not None:
+                    if t and len(el) and next(el.iterdescendants("button"), None) is not None:
                         t = _text_without_controls(el)
                     if t and not (tag == "li" and self._is_link_item(el, t)) \
                             and not self._is_link_row(el, t):
@@ -250,7 +261,7 @@ class Walk:
     @staticmethod
     def _is_link_list(el):
         """A container whose text is mostly link text (teasers, menus, "more" lists), not prose."""
-        links = el.findall(".//a")
+        links = list(el.iterdescendants("a"))  # el.findall(".//a") without ElementPath's dispatch
         if len(links) < LINK_LIST_MIN:
             return False
         linked = sum(text_len(a) for a in links)
