@@ -107,7 +107,7 @@ class WarcFiles:
             self.counts.clear()
 
     def release(self) -> None:
-        """The closed files are delivered: their locks can go. The digest index is committed."""
+        """The closed files are delivered: their locks can go; the digest index is closed."""
         self.digests.close()
         while self.held:
             self.held.pop().close()

@@ -40,10 +40,14 @@ def _words(text):
     return tuple(re.findall(r"\w+", text.casefold()))
 
 
+def cjk_words(text: str) -> int:
+    """The words of a text's Han and kana, written without spaces: two characters a word."""
+    return len(CJK.findall(text)) // 2 if not text.isascii() else 0
+
+
 def text_words(text: str) -> int:
     """Words of a text, also where it is written without spaces."""
-    cjk = len(CJK.findall(text)) if not text.isascii() else 0
-    return tx.word_count(text) + cjk // 2
+    return tx.word_count(text) + cjk_words(text)
 
 
 class Body:
@@ -83,7 +87,7 @@ class Body:
             joined = " ".join(t for t, _h in texts)
             words = self.paragraph_words(t for t, _h in texts)  # tx.word_count(joined), counted once
             # text_words without counting the words again (a CJK page's characters added)
-            dom_words = words + (len(CJK.findall(joined)) // 2 if not joined.isascii() else 0)
+            dom_words = words + cjk_words(joined)
             if words >= 20 and self._dom_looks_wrong(dom_words, len(joined)):
                 fallback = self._trafilatura()
                 taken = bool(fallback) and text_words(" ".join(fallback)) >= PICK_FALLBACK * dom_words

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from crawler.extract.patterns import CJK
+from crawler.extract.body import cjk_words
 from crawler.urls import NON_NEWS_SECTIONS, kind_of_url
 
 ARTICLE_EVIDENCE = 3
@@ -116,12 +116,9 @@ class Gate:
     def _text(self):
         if self.h1 is None and not self.meta.first("og:title"):
             return None
-        paragraphs = self.dom_paragraphs()
-        # text_words of the paragraphs joined: the walk's word counts, and Han and kana where any
-        # paragraph is not ASCII
-        words = self.paragraph_words(t for _e, t, _h in paragraphs)
-        if not all(t.isascii() for _e, t, _h in paragraphs):
-            words += len(CJK.findall(" ".join(t for _e, t, _h in paragraphs))) // 2
+        texts = [t for _e, t, _h in self.dom_paragraphs()]
+        # text_words of the paragraphs joined, from the words the walk counted
+        words = self.paragraph_words(texts) + cjk_words(" ".join(texts))
         if words >= VERY_LONG_TEXT_WORDS and self.h1 is not None:
             return 3, "title_and_long_text"
         if words >= LONG_TEXT_WORDS:

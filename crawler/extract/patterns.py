@@ -205,7 +205,12 @@ _FOLDS_APART = ("\u0130", "\u0131", "\u017f")
 
 def _keys_decide(t: str) -> bool:
     """Whether the keys may rule patterns out for this line (see _FOLDS_APART)."""
-    return t.isascii() or ("\u0130" not in t and "\u0131" not in t and "\u017f" not in t)
+    if t.isascii():
+        return True
+    for c in _FOLDS_APART:  # a loop, not any() over a generator: asked of every non-ASCII line
+        if c in t:
+            return False
+    return True
 
 
 def _furniture_around(t: str, low: str, keyed: bool) -> bool:
