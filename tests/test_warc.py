@@ -370,6 +370,40 @@ def test_the_writer_process_archives_in_order_and_its_death_loses_no_later_captu
     assert not left.exists() and _responses_in(tmp_path / "GBAF-00000.warc.gz") == [r.url for _, r in pages[:3]]
 
 
+def test_captures_in_the_pipe_of_a_writer_that_dies_are_written_by_the_crawl(tmp_path):
+    """The writer dies with captures still in its pipe (sent, not yet read): the crawl's thread
+    writes them, in order, before the ones that come after, and counts them; none is lost. The
+    captures it had confirmed written are not written again."""
+    import os
+    import signal
+    import time
+
+    crawler, mw = _warc_middleware(tmp_path)
+    pages = [_fetched(i) for i in range(6)]
+    for request, response in pages[:2]:
+        mw.process_response(request, response)
+    deadline = time.monotonic() + 20
+    while crawler.stats.get_value("archive/warc/records") != 4 and time.monotonic() < deadline:
+        time.sleep(0.02)
+        mw._take_events()
+    assert crawler.stats.get_value("archive/warc/records") == 4, "written by the writer process"
+    os.kill(mw.process.pid, signal.SIGSTOP)  # it reads nothing more: the next three stay in its pipe
+    for request, response in pages[2:5]:
+        mw.process_response(request, response)
+    os.kill(mw.process.pid, signal.SIGKILL)
+    mw.process.join(10)
+    mw.process_response(*pages[5])
+    mw.spider_closed(None, "finished")
+    mw.engine_stopped()
+    assert crawler.stats.get_value("archive/warc/failed/writer_gone") == 1
+    assert crawler.stats.get_value("archive/warc/rewritten") == 3
+    assert crawler.stats.get_value("archive/warc/records") == 12
+    (delivered,) = tmp_path.glob("*.warc.gz")
+    assert _responses_in(delivered) == [r.url for _, r in pages[2:]]
+    (left,) = tmp_path.glob(".*.open")
+    assert _responses_in(left) == [r.url for _, r in pages[:2]]
+
+
 def test_a_killed_runs_file_is_cut_at_its_last_whole_record_and_delivered_next_run(archived, tmp_path):
     """A run killed before its end leaves its WARC file under the temporary name, its last record
     possibly cut off. The next run cuts the file after its last whole record, delivers it under its

@@ -9,8 +9,9 @@ complete (fsynced, for the crawl to deliver), ("stats", {key: n}) and ("log", le
 
 The writer process (`serve`) reads captures from a pipe in the order the crawl sent them. The
 pipe is bounded (a writer behind the crawl slows it, memory stays flat). Its messages:
-("open", prefix) names the run's files; a Fetched is written; ("close",) closes the current file
-and answers ("cpu", seconds so far) and ("flushed",);
+("open", prefix) names the run's files; a Fetched is written, and confirmed with the counts
+(("done", n): the first n captures are written, the crawl may forget them); ("close",) closes the
+current file and answers ("cpu", seconds so far) and ("flushed",);
 ("release",) gives up the locks of the closed files (delivered by then) and ends the process, as
 does the end of the pipe (the crawl was killed: the current file stays `.open`, salvaged later).
 """
@@ -120,6 +121,16 @@ def serve(captures: Connection, events: Connection, directory: str, max_size: in
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     files = WarcFiles(directory, max_size, gzip_level, events.send)
     sent = time.monotonic()
+    handled = confirmed = 0  # captures taken out of the pipe and written (or counted as failed)
+
+    def report():
+        # ("done", n) first: the crawl forgets the captures confirmed before it sees their counts.
+        nonlocal confirmed
+        if handled != confirmed:
+            events.send(("done", handled))
+            confirmed = handled
+        files.flush_counts()
+
     try:
         while True:
             try:
@@ -128,21 +139,22 @@ def serve(captures: Connection, events: Connection, directory: str, max_size: in
                 break
             if isinstance(message, Fetched):
                 files.write_counted(message)
+                handled += 1
             elif message[0] == "open":
                 files.prefix = message[1]
             elif message[0] == "close":
                 files.close_file()
-                files.flush_counts()
+                report()
                 events.send(("cpu", time.process_time()))
                 events.send(("flushed",))
             elif message[0] == "release":
-                files.flush_counts()
+                report()
                 files.release()
                 break
             # The counts go back when the pipe is idle, or each second under load: a few messages a
             # second, not one per record.
-            if files.counts and (not captures.poll() or time.monotonic() - sent > 1):
-                files.flush_counts()
+            if (handled != confirmed or files.counts) and (not captures.poll() or time.monotonic() - sent > 1):
+                report()
                 sent = time.monotonic()
     except (BrokenPipeError, EOFError):
         pass  # the crawl is gone

@@ -16,8 +16,10 @@ fsync and rename).
 A file is locked by its writer until it is delivered: the file a killed run left is cut at its last
 whole record and delivered by the next writer in DIR (crawler/archive/salvage.py). A writer process
 that dies is logged and counted (`archive/warc/failed/writer_gone`); the crawl's thread writes
-the rest itself, into files of its own (`GBAF-<run id>-inproc-<serial>`); the dead writer's last file is
-salvaged by the next run, as a killed run's.
+the rest itself, into files of its own (`GBAF-<run id>-inproc-<serial>`), beginning with the
+captures the writer had not confirmed written (`archive/warc/rewritten`: in its pipe, or written
+in the last second; such a capture may then be in both files, never in neither); the dead
+writer's last file is salvaged by the next run, as a killed run's.
 
 A payload already archived (the same WARC-Payload-Digest, in this run or in an earlier run whose
 file is still in DIR) is written as a `revisit` record (identical-payload-digest profile) that
@@ -36,6 +38,7 @@ import logging
 import multiprocessing
 import os
 import time
+from collections import deque
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -76,6 +79,10 @@ class WarcWriterMiddleware:
         self.prefix = "GBAF"
         self.inproc = None  # the crawl's own WarcFiles, once the writer process is gone
         self.cpu = 0.0  # CPU seconds: the crawl's thread's part, then the writer's (a stat)
+        # Captures sent to the writer and not yet confirmed written (("done", n)): written by the
+        # crawl's thread if the writer dies. Bounded by the pipe and a second of the writer's work.
+        self.unconfirmed = deque()
+        self.confirmed = 0
         digests = DigestIndex(self.dir / "digests.sqlite")
         salvage(self.dir, digests, self.stats)  # files of killed runs, before this run's own
         digests.close()
@@ -132,7 +139,9 @@ class WarcWriterMiddleware:
         started = time.thread_time()
         self._take_events()
         capture = _capture(request, response)
-        if not self._send(capture):
+        if self._send(capture):
+            self.unconfirmed.append(capture)
+        else:
             self._in_process().write_counted(capture)
             self.inproc.flush_counts()
         self.cpu += time.thread_time() - started
@@ -204,15 +213,35 @@ class WarcWriterMiddleware:
             logger.log(event[1], "%s", event[2])
         elif kind == "cpu":
             self.cpu += event[1]
+        elif kind == "done":
+            for _ in range(event[1] - self.confirmed):
+                self.unconfirmed.popleft()
+            self.confirmed = event[1]
 
     def _gone(self) -> None:
         """The writer process died (killed, out of memory): counted and said; the crawl's thread
         writes the rest. Its last file stays `.open`, cut and delivered by the next writer in the folder."""
         self.process.join(5)
-        logger.error("WARC writer process ended (exit code %s): the crawl writes the rest itself; "
-                     "its last file is salvaged by the next run", self.process.exitcode)
+        while True:  # what it said before it died: the captures it confirmed are not written again
+            try:
+                if not self.events.poll():
+                    break
+                self._event(self.events.recv())
+            except (EOFError, OSError):
+                break
+        logger.error("WARC writer process ended (exit code %s): the crawl writes the rest itself "
+                     "(%d captures it had not confirmed first); its last file is salvaged by the next run",
+                     self.process.exitcode, len(self.unconfirmed))
         self.stats.inc_value("archive/warc/failed/writer_gone")
         self.process = None
+        # Some of them may be in its file already: they are written again in full (no revisit
+        # refers to a file not delivered), so a capture is in two files rather than in none.
+        if self.unconfirmed:
+            self.stats.inc_value("archive/warc/rewritten", len(self.unconfirmed))
+        inproc = self._in_process()
+        while self.unconfirmed:
+            inproc.write_counted(self.unconfirmed.popleft())
+        inproc.flush_counts()
 
     def _in_process(self) -> WarcFiles:
         if self.inproc is None:
