@@ -195,6 +195,10 @@ class WarcWriterMiddleware:
                 if until == "end":
                     self.process.join(30)
                     self.process = None
+                    if self.unconfirmed:  # it died as it released, the run's files delivered by then
+                        logger.error("WARC writer ended without confirming %d captures", len(self.unconfirmed))
+                        self.stats.inc_value("archive/warc/failed/unconfirmed", len(self.unconfirmed))
+                        self.unconfirmed.clear()
                 else:
                     self._gone()
                 return
